@@ -1,0 +1,18 @@
+//! AVM code: what instructions exist, how code is stored and hashed, and how programs
+//! are loaded.
+//!
+//! - [`opcode`]: the single table of opcodes (byte, mnemonic, pops, aux pops, gas).
+//! - [`Segment`]: an instruction array executed by index, with the CodePoint hash of
+//!   every index computed once as code is added.
+//! - [`Code`]: all segments of a machine; loaded code and code created at run time.
+//! - [`mexe`]: the .mexe loader for every dialect found in real programs.
+
+mod code;
+pub mod mexe;
+pub mod opcode;
+mod segment;
+
+pub use code::{Code, CodeError};
+pub use mexe::{load_mexe, parse_mexe, DebugInfo, LoadError, LoadOptions, Program, SourceLocation};
+pub use opcode::{info_for_byte, mnemonic_for_byte, OpInfo, Opcode, OPCODES};
+pub use segment::{Instruction, Segment};

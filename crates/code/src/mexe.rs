@@ -1,0 +1,386 @@
+//! Loading .mexe executables in every dialect real Arbitrum programs use.
+//!
+//! An executable is a JSON object with `code` (an array of instructions) and
+//! `static_val` (the Static value), plus whatever else its compiler wrote. Two dialects
+//! occur in practice and both load:
+//! - classic files: `{"version": 2, "code": [{"opcode": 59, "immediate": ...}], ...}`;
+//! - Mini compiler output: `{"opcode": {"AVMOpcode": 59}, "immediate": ...,
+//!   "debug_info": {"location": ...}}` (or `"location"` directly), with `globals`,
+//!   `file_name_chart`, `arbos_version`, `exported_funcs` and more beside the code.
+//!
+//! Immediates and the static value are value JSON. `{"CodePoint": {"Internal": i}}` names
+//! instruction `i`; since a code point's hash includes the hash of the code after it,
+//! an instruction can only name instructions after itself (the static value may name any).
+//! Index `len` and `2^64 - 1` name the error code point behind the last instruction.
+//!
+//! Every problem is reported with the file name, line and column; nothing panics.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use avm_value::json::{JsonError, JsonKind, JsonReader};
+use avm_value::{read_value, CodePointRef, ResolveCodePoint, Value, ValueLimits};
+
+use crate::{Code, Instruction};
+
+/// Where an instruction came from in its source program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SourceLocation {
+    /// 0-based line, as the Mini compiler writes it.
+    pub line: u64,
+    /// 0-based column.
+    pub column: u64,
+    /// Key into [`DebugInfo::file_names`].
+    pub file_id: u64,
+}
+
+/// Debugging facts a compiler left in the executable.
+#[derive(Clone, Debug, Default)]
+pub struct DebugInfo {
+    /// Source location of each instruction, by instruction index (empty if none given).
+    pub locations: Vec<Option<SourceLocation>>,
+    /// File names by file id.
+    pub file_names: BTreeMap<u64, String>,
+}
+
+/// A loaded executable.
+#[derive(Clone, Debug)]
+pub struct Program {
+    /// The code store, with the program as segment 0.
+    pub code: Code,
+    /// The Static value.
+    pub static_value: Value,
+    /// Debug information, if the file had any.
+    pub debug: DebugInfo,
+    /// The `arbos_version` field, if present.
+    pub arbos_version: Option<u64>,
+}
+
+impl Program {
+    /// Number of instructions.
+    pub fn instruction_count(&self) -> u32 {
+        self.code.program_len()
+    }
+
+    /// The first instruction, where execution starts.
+    pub fn entry(&self) -> CodePointRef {
+        CodePointRef::new(0, self.code.program_len())
+    }
+
+    /// The source location of instruction `index`, if known.
+    pub fn location(&self, index: u64) -> Option<SourceLocation> {
+        self.debug
+            .locations
+            .get(usize::try_from(index).ok()?)
+            .copied()
+            .flatten()
+    }
+}
+
+/// Why an executable could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid executable.
+    #[error("{path}: {error}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong, and where.
+        error: JsonError,
+    },
+}
+
+/// Options for loading untrusted executables.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadOptions {
+    /// Bounds on the values in the file.
+    pub limits: ValueLimits,
+}
+
+/// Reads and loads the executable at `path`.
+pub fn load_mexe(path: &Path, options: &LoadOptions) -> Result<Program, LoadError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    parse_mexe(&bytes, options).map_err(|error| LoadError::Invalid { path: name, error })
+}
+
+/// Resolves `Internal` references while reading, checking they point forward.
+struct ForwardRefs {
+    len: u64,
+    /// The instruction whose immediate is being read (None for the static value).
+    referrer: Option<u64>,
+}
+
+impl ResolveCodePoint for ForwardRefs {
+    fn resolve_internal(&self, index: u64) -> Result<CodePointRef, String> {
+        if index == u64::MAX {
+            return Ok(CodePointRef::new(0, 0));
+        }
+        if index > self.len {
+            return Err(format!(
+                "code point Internal {index} is past the end of the code ({} instructions)",
+                self.len
+            ));
+        }
+        if let Some(j) = self.referrer {
+            if index <= j {
+                return Err(format!(
+                    "instruction {j} names instruction {index}, which does not come after it \
+                     (a code point's hash covers the code after it, so references only point forward)"
+                ));
+            }
+        }
+        // index <= len < 2^32 was checked by the caller when counting instructions.
+        Ok(CodePointRef::new(0, (self.len - index) as u32))
+    }
+}
+
+fn max_json_depth(limits: &ValueLimits) -> usize {
+    limits.max_depth.saturating_mul(2).saturating_add(8)
+}
+
+/// Counts the instructions without building them (the first of two passes).
+fn count_instructions(bytes: &[u8], limits: &ValueLimits) -> Result<u64, JsonError> {
+    let mut r = JsonReader::new(bytes, max_json_depth(limits));
+    let at = r.position();
+    if r.peek()? != JsonKind::Object {
+        return Err(r.error_at(at, "an executable must be a JSON object"));
+    }
+    r.begin_object()?;
+    while let Some(key) = r.next_key()? {
+        if key == "code" {
+            if r.peek()? != JsonKind::Array {
+                return Err(r.error("\"code\" must be an array of instructions"));
+            }
+            r.begin_array()?;
+            let mut n = 0u64;
+            while r.next_item()? {
+                r.skip_value()?;
+                n += 1;
+            }
+            if n >= u64::from(u32::MAX) {
+                return Err(
+                    r.error_at(at, format!("{n} instructions exceed the limit of 2^32 - 1"))
+                );
+            }
+            return Ok(n);
+        }
+        r.skip_value()?;
+    }
+    Err(r.error_at(
+        at,
+        "missing \"code\": an executable needs an array of instructions",
+    ))
+}
+
+/// Loads an executable from its JSON text.
+pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonError> {
+    let limits = &options.limits;
+    let len = count_instructions(bytes, limits)?;
+    let mut r = JsonReader::new(bytes, max_json_depth(limits));
+    let mut refs = ForwardRefs {
+        len,
+        referrer: None,
+    };
+    let mut insns: Vec<Instruction> = Vec::new();
+    let mut debug = DebugInfo::default();
+    let mut static_value = None;
+    let mut arbos_version = None;
+    let start = r.position();
+    r.begin_object()?;
+    while let Some(key) = r.next_key()? {
+        match key.as_ref() {
+            "code" => {
+                insns.reserve(len as usize);
+                r.begin_array()?;
+                while r.next_item()? {
+                    refs.referrer = Some(insns.len() as u64);
+                    let (insn, location) = read_instruction(&mut r, &refs, limits)?;
+                    insns.push(insn);
+                    if location.is_some() && debug.locations.is_empty() {
+                        debug.locations.resize(insns.len() - 1, None);
+                    }
+                    if !debug.locations.is_empty() {
+                        debug.locations.push(location);
+                    }
+                }
+                refs.referrer = None;
+            }
+            "static_val" => static_value = Some(read_value(&mut r, &refs, limits)?),
+            "file_name_chart" => debug.file_names = read_file_names(&mut r)?,
+            "arbos_version" => arbos_version = Some(r.u64()?),
+            _ => r.skip_value()?,
+        }
+    }
+    r.finish()?;
+    let static_value = static_value.ok_or_else(|| {
+        r.error_at(
+            start,
+            "missing \"static_val\": an executable needs a static value",
+        )
+    })?;
+    if !debug.locations.is_empty() {
+        debug.locations.resize(insns.len(), None);
+    }
+    let code = build_code(insns).map_err(|e| r.error_at(start, e.to_string()))?;
+    Ok(Program {
+        code,
+        static_value,
+        debug,
+        arbos_version,
+    })
+}
+
+/// Builds segment 0 from the instructions in program order, hashing each once, from the
+/// last one back.
+fn build_code(insns: Vec<Instruction>) -> Result<Code, crate::CodeError> {
+    let mut code = Code::new();
+    let mut cp = code.new_segment()?;
+    code.reserve_program(insns.len());
+    for insn in insns.into_iter().rev() {
+        cp = code.push_instruction(cp, insn)?;
+    }
+    code.set_program_len(cp.pc);
+    Ok(code)
+}
+
+fn read_instruction(
+    r: &mut JsonReader<'_>,
+    refs: &ForwardRefs,
+    limits: &ValueLimits,
+) -> Result<(Instruction, Option<SourceLocation>), JsonError> {
+    let at = r.position();
+    if r.peek()? != JsonKind::Object {
+        return Err(r.error_at(
+            at,
+            "an instruction must be an object with \"opcode\" and \"immediate\"",
+        ));
+    }
+    r.begin_object()?;
+    let mut opcode = None;
+    let mut immediate = None;
+    let mut location = None;
+    while let Some(key) = r.next_key()? {
+        match key.as_ref() {
+            "opcode" => opcode = Some(read_opcode(r)?),
+            "immediate" => {
+                if r.peek()? == JsonKind::Null {
+                    r.null()?;
+                } else {
+                    immediate = Some(read_value(r, refs, limits)?);
+                }
+            }
+            "debug_info" => location = read_debug_info(r)?,
+            "location" => location = read_location(r)?,
+            _ => r.skip_value()?,
+        }
+    }
+    let opcode = opcode.ok_or_else(|| r.error_at(at, "instruction has no \"opcode\""))?;
+    Ok((Instruction { opcode, immediate }, location))
+}
+
+fn read_opcode(r: &mut JsonReader<'_>) -> Result<u8, JsonError> {
+    let at = r.position();
+    let number = match r.peek()? {
+        JsonKind::Number => r.u64()?,
+        JsonKind::Object => {
+            r.begin_object()?;
+            let key_at = r.position();
+            let key: Option<Cow<'_, str>> = r.next_key()?;
+            match key.as_deref() {
+                Some("AVMOpcode") => {}
+                Some(other) => {
+                    return Err(r.error_at(
+                        key_at,
+                        format!("unknown opcode form \"{other}\" (expected a number or {{\"AVMOpcode\": n}})"),
+                    ))
+                }
+                None => return Err(r.error_at(key_at, "empty opcode object")),
+            }
+            let n = r.u64()?;
+            r.end_object()?;
+            n
+        }
+        _ => {
+            return Err(r.error_at(
+                at,
+                "unknown opcode form (expected a number or {\"AVMOpcode\": n})",
+            ))
+        }
+    };
+    u8::try_from(number)
+        .map_err(|_| r.error_at(at, format!("opcode {number} is out of range 0..=255")))
+}
+
+fn read_debug_info(r: &mut JsonReader<'_>) -> Result<Option<SourceLocation>, JsonError> {
+    if r.peek()? != JsonKind::Object {
+        r.skip_value()?;
+        return Ok(None);
+    }
+    r.begin_object()?;
+    let mut location = None;
+    while let Some(key) = r.next_key()? {
+        if key == "location" {
+            location = read_location(r)?;
+        } else {
+            r.skip_value()?;
+        }
+    }
+    Ok(location)
+}
+
+fn read_location(r: &mut JsonReader<'_>) -> Result<Option<SourceLocation>, JsonError> {
+    if r.peek()? != JsonKind::Object {
+        r.skip_value()?;
+        return Ok(None);
+    }
+    r.begin_object()?;
+    let mut loc = SourceLocation {
+        line: 0,
+        column: 0,
+        file_id: 0,
+    };
+    while let Some(key) = r.next_key()? {
+        let field = match key.as_ref() {
+            "line" => &mut loc.line,
+            "column" => &mut loc.column,
+            "file_id" => &mut loc.file_id,
+            _ => {
+                r.skip_value()?;
+                continue;
+            }
+        };
+        *field = r.u64()?;
+    }
+    Ok(Some(loc))
+}
+
+fn read_file_names(r: &mut JsonReader<'_>) -> Result<BTreeMap<u64, String>, JsonError> {
+    let mut names = BTreeMap::new();
+    if r.peek()? != JsonKind::Object {
+        r.skip_value()?;
+        return Ok(names);
+    }
+    r.begin_object()?;
+    loop {
+        let at = r.position();
+        let Some(key) = r.next_key()? else { break };
+        let id: u64 = key
+            .parse()
+            .map_err(|_| r.error_at(at, format!("file id \"{key}\" is not a number")))?;
+        names.insert(id, r.string()?.into_owned());
+    }
+    Ok(names)
+}

@@ -1,0 +1,510 @@
+//! A small pull reader for JSON text, built for untrusted AVM files.
+//!
+//! .mexe executables, inbox files and replay logs are JSON. This reader walks them
+//! without recursion (so 10^6-deep nesting is an error message, not a stack overflow),
+//! borrows strings that need no unescaping (fast loading of large programs), skips
+//! fields a caller does not need, and reports every error with its line and column.
+
+use std::borrow::Cow;
+
+/// What went wrong, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct JsonError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in bytes).
+    pub column: usize,
+    /// What was expected or wrong.
+    pub message: String,
+}
+
+/// The kind of the next JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
+    /// `{`
+    Object,
+    /// `[`
+    Array,
+    /// `"..."`
+    String,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Bool,
+    /// `null`.
+    Null,
+}
+
+impl JsonKind {
+    fn name(self) -> &'static str {
+        match self {
+            JsonKind::Object => "an object",
+            JsonKind::Array => "an array",
+            JsonKind::String => "a string",
+            JsonKind::Number => "a number",
+            JsonKind::Bool => "a boolean",
+            JsonKind::Null => "null",
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Container {
+    object: bool,
+    /// No element has been read yet.
+    first: bool,
+}
+
+/// A cursor over JSON text. Containers are entered with [`JsonReader::begin_object`] /
+/// [`JsonReader::begin_array`] and walked with [`JsonReader::next_key`] /
+/// [`JsonReader::next_item`], which also consume the separators and the closing bracket.
+pub struct JsonReader<'a> {
+    src: &'a [u8],
+    pos: usize,
+    /// The open containers, innermost last.
+    open: Vec<Container>,
+    max_depth: usize,
+}
+
+impl<'a> JsonReader<'a> {
+    /// A reader over `src`, refusing containers nested deeper than `max_depth`.
+    pub fn new(src: &'a [u8], max_depth: usize) -> Self {
+        JsonReader {
+            src,
+            pos: 0,
+            open: Vec::new(),
+            max_depth,
+        }
+    }
+
+    /// An error at the current position.
+    pub fn error(&self, message: impl Into<String>) -> JsonError {
+        self.error_at(self.pos, message)
+    }
+
+    /// An error at byte offset `pos`.
+    pub fn error_at(&self, pos: usize, message: impl Into<String>) -> JsonError {
+        let before = &self.src[..pos.min(self.src.len())];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = pos
+            - before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        JsonError {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// The byte offset of the next value (after white space).
+    pub fn position(&mut self) -> usize {
+        self.skip_ws();
+        self.pos
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b) = self.src.get(self.pos) {
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn peek_byte(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.src.get(self.pos).copied()
+    }
+
+    fn expect_byte(&mut self, want: u8) -> Result<(), JsonError> {
+        match self.peek_byte() {
+            Some(b) if b == want => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(b) => Err(self.error(format!(
+                "expected '{}', found '{}'",
+                want as char,
+                printable(b)
+            ))),
+            None => Err(self.error(format!("expected '{}', found end of input", want as char))),
+        }
+    }
+
+    /// The kind of the next value.
+    pub fn peek(&mut self) -> Result<JsonKind, JsonError> {
+        match self.peek_byte() {
+            Some(b'{') => Ok(JsonKind::Object),
+            Some(b'[') => Ok(JsonKind::Array),
+            Some(b'"') => Ok(JsonKind::String),
+            Some(b'-' | b'0'..=b'9') => Ok(JsonKind::Number),
+            Some(b't' | b'f') => Ok(JsonKind::Bool),
+            Some(b'n') => Ok(JsonKind::Null),
+            Some(b) => Err(self.error(format!("expected a JSON value, found '{}'", printable(b)))),
+            None => Err(self.error("expected a JSON value, found end of input")),
+        }
+    }
+
+    fn expect_kind(&mut self, want: JsonKind) -> Result<(), JsonError> {
+        let got = self.peek()?;
+        if got != want {
+            return Err(self.error(format!("expected {}, found {}", want.name(), got.name())));
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, bracket: u8, kind: JsonKind) -> Result<(), JsonError> {
+        self.expect_kind(kind)?;
+        if self.open.len() >= self.max_depth {
+            return Err(self.error(format!(
+                "JSON nests deeper than the limit of {} levels",
+                self.max_depth
+            )));
+        }
+        self.expect_byte(bracket)?;
+        self.open.push(Container {
+            object: kind == JsonKind::Object,
+            first: true,
+        });
+        Ok(())
+    }
+
+    /// Enters an object.
+    pub fn begin_object(&mut self) -> Result<(), JsonError> {
+        self.open(b'{', JsonKind::Object)
+    }
+
+    /// Enters an array.
+    pub fn begin_array(&mut self) -> Result<(), JsonError> {
+        self.open(b'[', JsonKind::Array)
+    }
+
+    /// Moves to the next element of the innermost container: true if there is one
+    /// (ready to be read), false if the container closed (and was consumed).
+    fn advance(&mut self, close: u8) -> Result<bool, JsonError> {
+        if self.peek_byte() == Some(close) {
+            self.pos += 1;
+            self.open.pop();
+            return Ok(false);
+        }
+        let Some(container) = self.open.last_mut() else {
+            return Err(self.error("not inside a container"));
+        };
+        if container.first {
+            container.first = false;
+        } else {
+            self.expect_byte(b',')?;
+        }
+        Ok(true)
+    }
+
+    /// The next key of the current object (its value is read next), or None when the
+    /// object has ended.
+    pub fn next_key(&mut self) -> Result<Option<Cow<'a, str>>, JsonError> {
+        if !self.advance(b'}')? {
+            return Ok(None);
+        }
+        let key = self.string()?;
+        self.expect_byte(b':')?;
+        Ok(Some(key))
+    }
+
+    /// Whether the current array has another item (read it next).
+    pub fn next_item(&mut self) -> Result<bool, JsonError> {
+        self.advance(b']')
+    }
+
+    /// Requires the current object to have no more keys, and leaves it.
+    pub fn end_object(&mut self) -> Result<(), JsonError> {
+        let at = self.position();
+        match self.next_key()? {
+            None => Ok(()),
+            Some(key) => Err(self.error_at(at, format!("unexpected extra key \"{key}\""))),
+        }
+    }
+
+    /// A string, unescaped.
+    pub fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
+        self.expect_kind(JsonKind::String)?;
+        self.pos += 1;
+        let start = self.pos;
+        // Fast path: no escapes.
+        while let Some(&b) = self.src.get(self.pos) {
+            match b {
+                b'"' => {
+                    let s = std::str::from_utf8(&self.src[start..self.pos])
+                        .map_err(|_| self.error_at(start, "string is not valid UTF-8"))?;
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                b'\\' => break,
+                0..=0x1f => return Err(self.error("control character inside a string")),
+                _ => self.pos += 1,
+            }
+        }
+        let mut out: Vec<u8> = self.src[start..self.pos].to_vec();
+        loop {
+            let Some(&b) = self.src.get(self.pos) else {
+                return Err(self.error("unterminated string"));
+            };
+            self.pos += 1;
+            match b {
+                b'"' => break,
+                b'\\' => self.escape(&mut out)?,
+                0..=0x1f => return Err(self.error("control character inside a string")),
+                _ => out.push(b),
+            }
+        }
+        String::from_utf8(out)
+            .map(Cow::Owned)
+            .map_err(|_| self.error_at(start, "string is not valid UTF-8"))
+    }
+
+    fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), JsonError> {
+        let Some(&b) = self.src.get(self.pos) else {
+            return Err(self.error("unterminated escape"));
+        };
+        self.pos += 1;
+        let c = match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = self.hex4()?;
+                let code = if (0xd800..0xdc00).contains(&hi) {
+                    if self.src.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                        return Err(self.error("unpaired surrogate in \\u escape"));
+                    }
+                    self.pos += 2;
+                    let lo = self.hex4()?;
+                    if !(0xdc00..0xe000).contains(&lo) {
+                        return Err(self.error("invalid low surrogate in \\u escape"));
+                    }
+                    0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
+                } else {
+                    hi
+                };
+                char::from_u32(code).ok_or_else(|| self.error("invalid \\u escape"))?
+            }
+            other => return Err(self.error(format!("invalid escape '\\{}'", printable(other)))),
+        };
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self
+            .src
+            .get(self.pos..self.pos + 4)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| u32::from_str_radix(d, 16).ok())
+            .ok_or_else(|| self.error("expected 4 hex digits in \\u escape"))?;
+        self.pos += 4;
+        Ok(digits)
+    }
+
+    /// The text of a number, validated as JSON number syntax.
+    pub fn number_text(&mut self) -> Result<&'a str, JsonError> {
+        self.expect_kind(JsonKind::Number)?;
+        let start = self.pos;
+        let src = self.src;
+        let mut i = start;
+        if src.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let digits = |mut i: usize| {
+            while src.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            i
+        };
+        let int_end = digits(i);
+        if int_end == i {
+            return Err(self.error("malformed number"));
+        }
+        i = int_end;
+        if src.get(i) == Some(&b'.') {
+            let frac_end = digits(i + 1);
+            if frac_end == i + 1 {
+                return Err(self.error_at(i, "malformed number"));
+            }
+            i = frac_end;
+        }
+        if matches!(src.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(src.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let exp_end = digits(i);
+            if exp_end == i {
+                return Err(self.error_at(i, "malformed number"));
+            }
+            i = exp_end;
+        }
+        self.pos = i;
+        // Only ASCII bytes were accepted above.
+        std::str::from_utf8(&src[start..i]).map_err(|_| self.error_at(start, "malformed number"))
+    }
+
+    /// A non-negative integer that fits in 64 bits.
+    pub fn u64(&mut self) -> Result<u64, JsonError> {
+        let at = self.position();
+        let text = self.number_text()?;
+        text.parse::<u64>().map_err(|_| {
+            self.error_at(
+                at,
+                format!("expected an unsigned 64-bit integer, found {text}"),
+            )
+        })
+    }
+
+    /// `true` or `false`.
+    pub fn bool(&mut self) -> Result<bool, JsonError> {
+        self.expect_kind(JsonKind::Bool)?;
+        if self.src[self.pos..].starts_with(b"true") {
+            self.pos += 4;
+            Ok(true)
+        } else if self.src[self.pos..].starts_with(b"false") {
+            self.pos += 5;
+            Ok(false)
+        } else {
+            Err(self.error("malformed literal"))
+        }
+    }
+
+    /// `null`.
+    pub fn null(&mut self) -> Result<(), JsonError> {
+        self.expect_kind(JsonKind::Null)?;
+        if self.src[self.pos..].starts_with(b"null") {
+            self.pos += 4;
+            Ok(())
+        } else {
+            Err(self.error("malformed literal"))
+        }
+    }
+
+    /// Reads and discards one value of any shape, without recursion.
+    pub fn skip_value(&mut self) -> Result<(), JsonError> {
+        let base = self.open.len();
+        loop {
+            match self.peek()? {
+                JsonKind::Object => self.begin_object()?,
+                JsonKind::Array => self.begin_array()?,
+                JsonKind::String => {
+                    self.string()?;
+                }
+                JsonKind::Number => {
+                    self.number_text()?;
+                }
+                JsonKind::Bool => {
+                    self.bool()?;
+                }
+                JsonKind::Null => self.null()?,
+            }
+            // Close finished containers until one has another element to read.
+            loop {
+                if self.open.len() == base {
+                    return Ok(());
+                }
+                let in_object = self.open.last().is_some_and(|c| c.object);
+                let more = if in_object {
+                    self.next_key()?.is_some()
+                } else {
+                    self.next_item()?
+                };
+                if more {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Requires that only white space remains.
+    pub fn finish(&mut self) -> Result<(), JsonError> {
+        match self.peek_byte() {
+            None => Ok(()),
+            Some(b) => Err(self.error(format!(
+                "unexpected '{}' after the end of the document",
+                printable(b)
+            ))),
+        }
+    }
+}
+
+fn printable(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        (b as char).to_string()
+    } else {
+        format!("\\x{b:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_objects_arrays_and_scalars() {
+        let text = br#" {"a": [1, 2.5e3, "x\"y\u00e9"], "b": {"c": null, "d": true}, "e": 18446744073709551615} "#;
+        let mut r = JsonReader::new(text, 64);
+        r.begin_object().unwrap();
+        assert_eq!(r.next_key().unwrap().unwrap(), "a");
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.u64().unwrap(), 1);
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.number_text().unwrap(), "2.5e3");
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.string().unwrap(), "x\"y\u{e9}");
+        assert!(!r.next_item().unwrap());
+        assert_eq!(r.next_key().unwrap().unwrap(), "b");
+        r.skip_value().unwrap();
+        assert_eq!(r.next_key().unwrap().unwrap(), "e");
+        assert_eq!(r.u64().unwrap(), u64::MAX);
+        assert!(r.next_key().unwrap().is_none());
+        r.finish().unwrap();
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let mut r = JsonReader::new(b"[1,\n  2,\n  ]", 8);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        r.u64().unwrap();
+        assert!(r.next_item().unwrap());
+        r.u64().unwrap();
+        assert!(r.next_item().unwrap());
+        let err = r.u64().unwrap_err();
+        assert_eq!((err.line, err.column), (3, 3));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let text: Vec<u8> = std::iter::repeat_n(b'[', 1_000_000).collect();
+        let mut r = JsonReader::new(&text, 1000);
+        let err = r.skip_value().unwrap_err();
+        assert!(err.message.contains("deeper than the limit"), "{err}");
+    }
+
+    #[test]
+    fn skip_handles_strings_with_brackets() {
+        let text = br#"{"k": ["]", {"x": "}\\"}], "n": 5}"#;
+        let mut r = JsonReader::new(text, 8);
+        r.begin_object().unwrap();
+        r.next_key().unwrap();
+        r.skip_value().unwrap();
+        assert_eq!(r.next_key().unwrap().unwrap(), "n");
+        assert_eq!(r.u64().unwrap(), 5);
+    }
+}
