@@ -68,6 +68,27 @@ impl Program {
         CodePointRef::new(0, self.code.program_len())
     }
 
+    /// A program made of `instructions` (in execution order) and a static value, as
+    /// an assembler or a test builds one. A `CodePoint` immediate must name a later
+    /// instruction, by [`Program::code_point_of`].
+    pub fn from_instructions(
+        instructions: Vec<Instruction>,
+        static_value: Value,
+    ) -> Result<Program, crate::CodeError> {
+        Ok(Program {
+            code: build_code(instructions)?,
+            static_value,
+            debug: DebugInfo::default(),
+            arbos_version: None,
+        })
+    }
+
+    /// The code point of instruction `index` in a program of `len` instructions
+    /// (`index == len` is the error code point behind the last one).
+    pub fn code_point_of(len: usize, index: usize) -> CodePointRef {
+        CodePointRef::new(0, len.saturating_sub(index) as u32)
+    }
+
     /// The source location of instruction `index`, if known.
     pub fn location(&self, index: u64) -> Option<SourceLocation> {
         self.debug

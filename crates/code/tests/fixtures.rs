@@ -1,6 +1,8 @@
 //! The code store and loader against the Arbitrum Classic fixtures: value hash vectors
 //! computed by the production C++ AVM, and every executable it ships.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use avm_code::{load_mexe, LoadOptions};

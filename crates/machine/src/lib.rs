@@ -1,1 +1,29 @@
-//! placeholder
+//! The Arbitrum Virtual Machine: its state, the engine that steps it, and the
+//! Runtime Environment it talks to.
+//!
+//! - [`Machine`]: every register, both stacks, the code, and the counters a validator
+//!   needs (steps, gas used, inbox position, output accumulators).
+//! - [`Machine::step`] / [`Machine::run`]: execution by index over code segments, with
+//!   the deployed AVM's gas and error rules; nothing is hashed unless an instruction
+//!   needs it.
+//! - [`Machine::hash`]: the machine hash, derived on demand from cached digests.
+//! - [`Environment`]: inbox in, sends / logs / debug prints out, sideloads.
+//!
+//! Guest errors (a program dividing by zero) are state transitions of the machine;
+//! nothing here returns an error or panics because of what a program does.
+
+mod env;
+mod hash;
+pub mod ops;
+mod run;
+mod stack;
+mod state;
+mod step;
+
+pub use env::{Emitted, Environment, Output, RuntimeEnv};
+pub use hash::{stopped_hash, MachineHashParts};
+pub use ops::Fault;
+pub use run::{RunLimits, RunReport, StopReason};
+pub use stack::{Stack, StackDigest};
+pub use state::{InboxPosition, Machine, MachineParts, OutputAccumulators, Status};
+pub use step::{StepOutcome, ERROR_GAS};

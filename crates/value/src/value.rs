@@ -44,9 +44,9 @@ impl Value {
         Value::Tuple(Tuple::empty())
     }
 
-    /// An integer value from anything convertible to a 256-bit integer.
-    pub fn int(n: impl Into<Int>) -> Value {
-        Value::Int(n.into())
+    /// A small integer value.
+    pub fn int(n: u64) -> Value {
+        Value::Int(Int::from(n))
     }
 
     /// The type of this value.

@@ -1,0 +1,61 @@
+//! `avm info`: what an executable holds, and how long it takes to load.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use avm_code::{load_mexe, LoadOptions};
+use avm_value::{value_hash, CodeView};
+
+use crate::error::CliError;
+
+/// Arguments of `avm info`.
+#[derive(clap::Args, Debug)]
+pub struct InfoArgs {
+    /// The executable (.mexe).
+    pub program: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Loads the program and prints its facts.
+pub fn run(args: &InfoArgs) -> Result<(), CliError> {
+    let start = Instant::now();
+    let program = load_mexe(&args.program, &LoadOptions::default())?;
+    let load_time = start.elapsed();
+    let static_hash = value_hash(&program.static_value, &program.code);
+    let entry_hash = program.code.code_point_hash(program.entry());
+    let located = program.debug.locations.iter().flatten().count();
+    if args.json {
+        let out = serde_json::json!({
+            "program": args.program.display().to_string(),
+            "instructions": program.instruction_count(),
+            "static_hash": static_hash.to_string(),
+            "entry_code_point_hash": entry_hash.to_string(),
+            "load_seconds": load_time.as_secs_f64(),
+            "arbos_version": program.arbos_version,
+            "instructions_with_source_locations": located,
+            "source_files": program.debug.file_names.len(),
+        });
+        println!("{out}");
+    } else {
+        println!("program                 {}", args.program.display());
+        println!("instructions            {}", program.instruction_count());
+        println!("static hash             {static_hash}");
+        println!("entry code point hash   {entry_hash}");
+        println!(
+            "load time               {:.1} ms",
+            load_time.as_secs_f64() * 1e3
+        );
+        if let Some(v) = program.arbos_version {
+            println!("arbos version           {v}");
+        }
+        if located > 0 {
+            println!(
+                "debug info              {located} instructions located in {} source files",
+                program.debug.file_names.len()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! What the CLI reports when its input is unusable. Every such error is printed as one
+//! readable line (with the file and place where known) and exits with status 2.
+
+use avm_value::json::JsonError;
+
+/// A usage or input error.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// An executable could not be loaded.
+    #[error(transparent)]
+    Load(#[from] avm_code::LoadError),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A JSON input file is malformed.
+    #[error("{path}: {error}")]
+    Json {
+        /// The file (or "argument" for command-line values).
+        path: String,
+        /// What and where.
+        error: JsonError,
+    },
+    /// Any other unusable input, described.
+    #[error("{0}")]
+    Input(String),
+}
+
+/// Reads a whole file, naming it in the error.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}

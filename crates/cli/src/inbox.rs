@@ -1,0 +1,58 @@
+//! Inbox files: a JSON array of messages in value JSON.
+//!
+//! Every message must be a tuple of at least two items whose second item (the block
+//! number `inboxpeek` compares with) is an Integer; a file with any other message is
+//! rejected, naming the message, before the machine runs.
+
+use std::path::Path;
+
+use avm_value::json::JsonReader;
+use avm_value::{read_value, ResolveCodePoint, Value, ValueLimits};
+
+use crate::error::{read_file, CliError};
+
+/// Why a value cannot be an inbox message, if it cannot.
+pub fn message_problem(message: &Value) -> Option<&'static str> {
+    match message {
+        Value::Tuple(t) if t.len() >= 2 => match t.get(1) {
+            Some(Value::Int(_)) => None,
+            _ => Some("its second item (the block number) must be an Integer"),
+        },
+        Value::Tuple(_) => Some("it must be a tuple of at least two items"),
+        _ => Some("it must be a tuple of at least two items, not a single value"),
+    }
+}
+
+/// Reads and checks the messages of an inbox file. `Internal` code points name the
+/// program's instructions.
+pub fn read_inbox(
+    path: &Path,
+    code: &impl ResolveCodePoint,
+    limits: &ValueLimits,
+) -> Result<Vec<Value>, CliError> {
+    let bytes = read_file(path)?;
+    let name = path.display().to_string();
+    let json_error = |error| CliError::Json {
+        path: name.clone(),
+        error,
+    };
+    let mut r = JsonReader::new(&bytes, limits.max_depth.saturating_mul(2).saturating_add(2));
+    let mut messages = Vec::new();
+    r.begin_array().map_err(json_error)?;
+    while r.next_item().map_err(json_error)? {
+        let at = r.position();
+        let message = read_value(&mut r, code, limits).map_err(json_error)?;
+        if let Some(problem) = message_problem(&message) {
+            return Err(json_error(r.error_at(
+                at,
+                format!(
+                    "inbox message {} is not a valid message: {problem}",
+                    messages.len()
+                ),
+            )));
+        }
+        messages.push(message);
+    }
+    r.finish().map_err(json_error)?;
+    Ok(messages)
+}

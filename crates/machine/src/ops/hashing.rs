@@ -1,0 +1,72 @@
+//! 0x20-0x26: hashing instructions.
+
+use avm_value::{keccak256, value_hash, Buffer, CodeView, Int, Tuple, Value};
+
+use super::{crypto, replace_top, Fault, Flow, OpResult};
+
+/// `hash`: replaces A with its value hash.
+pub(crate) fn hash(stack: &mut [Value], code: &impl CodeView) -> OpResult {
+    let [.., a] = stack else {
+        return Err(Fault::StackUnderflow);
+    };
+    *a = Value::Int(value_hash(a, code).to_int());
+    Ok(Flow::Next)
+}
+
+/// `type`: 0 Integer, 1 CodePoint, 3 Tuple, 12 Buffer.
+pub(crate) fn type_of(stack: &mut [Value]) -> OpResult {
+    let [.., a] = stack else {
+        return Err(Fault::StackUnderflow);
+    };
+    *a = Value::Int(Int::from(a.value_type() as u8));
+    Ok(Flow::Next)
+}
+
+/// `ethhash2`: keccak of A and B as 32-byte big-endian words.
+pub(crate) fn ethhash2(stack: &mut Vec<Value>) -> OpResult {
+    super::binary(stack, |a, b| {
+        let mut data = [0u8; 64];
+        data[..32].copy_from_slice(&a.to_be_bytes::<32>());
+        data[32..].copy_from_slice(&b.to_be_bytes::<32>());
+        Ok(keccak256(&data).to_int())
+    })
+}
+
+/// `keccakf`: the Keccak-f[1600] permutation on a tuple of seven integers.
+pub(crate) fn keccakf(stack: &mut Vec<Value>) -> OpResult {
+    let Some(Value::Tuple(t)) = stack.last() else {
+        return Err(Fault::WrongType);
+    };
+    let items = t.items();
+    if items.len() != 7 {
+        return Err(Fault::WrongType);
+    }
+    let mut ints = [&Int::ZERO; 7];
+    for (slot, item) in ints.iter_mut().zip(items) {
+        *slot = item.as_int().ok_or(Fault::WrongType)?;
+    }
+    let out = crypto::keccakf(ints).map(Value::Int);
+    replace_top(stack, 1, Value::Tuple(Tuple::from_array(out)))
+}
+
+/// `sha256f`: one SHA-256 compression; A is the digest, B and C the block.
+pub(crate) fn sha256f(stack: &mut Vec<Value>) -> OpResult {
+    super::ternary(stack, |a, b, c| Ok(crypto::sha256f(a, b, c)))
+}
+
+/// `ripemd160f`: one RIPEMD-160 compression; A is the digest, B and C the block.
+pub(crate) fn ripemd160f(stack: &mut Vec<Value>) -> OpResult {
+    super::ternary(stack, |a, b, c| Ok(crypto::ripemd160f(a, b, c)))
+}
+
+/// `blake2f`: the BLAKE2b compression function on the EIP-152 input held in buffer A;
+/// pushes a buffer with the 64-byte result. More than 0xffff rounds raise an Error.
+pub(crate) fn blake2f(stack: &mut Vec<Value>) -> OpResult {
+    let Some(Value::Buffer(buffer)) = stack.last() else {
+        return Err(Fault::WrongType);
+    };
+    let mut input = [0u8; 213];
+    buffer.read(0, &mut input);
+    let out = crypto::blake2f(&input).ok_or(Fault::OutOfRange)?;
+    replace_top(stack, 1, Value::Buffer(Buffer::from_bytes(&out)))
+}
