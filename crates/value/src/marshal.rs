@@ -221,15 +221,15 @@ pub fn unmarshal_prefix(
             }
             BUFFER_TYPE => {
                 let len = Int::from_be_bytes(r.word()?);
-                let limit = limits.max_buffer_len.min((bytes.len() - r.pos) as u128);
-                if len > Int::from(limit) {
+                if len > Int::from(limits.max_buffer_len) {
                     r.pos = start;
                     return Err(r.fail(UnmarshalErrorKind::BufferTooLong {
                         len,
                         limit: limits.max_buffer_len,
                     }));
                 }
-                let data = r.take(len.as_limbs()[0] as usize)?;
+                let len = usize::try_from(len).unwrap_or(usize::MAX);
+                let data = r.take(len)?;
                 if data.last() == Some(&0) {
                     r.pos = start;
                     return Err(r.fail(UnmarshalErrorKind::BufferNotCanonical));

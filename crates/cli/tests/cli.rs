@@ -1,0 +1,188 @@
+//! The `avm` binary as a user drives it: outputs, exit codes, and error messages for
+//! bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn avm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_avm"))
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .expect("avm runs")
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("avm-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn run_json_prints_one_object_with_every_field() {
+    let out = avm(&[
+        "run",
+        "examples/echo.mexe",
+        "--inbox",
+        "examples/echo-inbox.json",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.trim().lines().count(), 1, "exactly one line: {text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["status"], "blocked");
+    assert_eq!(v["inbox_consumed"], 3);
+    assert_eq!(v["logs"].as_array().unwrap().len(), 3);
+    assert_eq!(v["logs"][0]["Tuple"][2]["Buffer"], "68656c6c6f");
+    for key in ["machine_hash", "send_acc", "log_acc"] {
+        let h = v[key].as_str().unwrap();
+        assert!(h.len() == 66 && h.starts_with("0x"), "{key}: {h}");
+        assert_eq!(h, h.to_lowercase());
+    }
+    assert!(v["steps"].as_u64().unwrap() > 0 && v["gas_used"].as_u64().unwrap() > 0);
+    assert_eq!(v["sends"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn run_reports_limits_and_halts() {
+    let out = avm(&["run", "examples/echo.mexe", "--max-steps", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["steps"].as_u64()),
+        (Some("limit"), Some(1))
+    );
+    let halt = temp_file(
+        "halt.mexe",
+        r#"{"code":[{"opcode":116,"immediate":null}],"static_val":{"Tuple":[]}}"#,
+    );
+    let out = avm(&["run", halt.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["status"], "halted");
+    assert_eq!(v["gas_used"], 10);
+    assert_eq!(v["machine_hash"], format!("0x{}", "0".repeat(64)));
+}
+
+#[test]
+fn hash_accepts_value_json_and_marshaled_hex() {
+    let a = avm(&["hash", r#"{"Tuple":[]}"#]);
+    let b = avm(&["hash", "--marshaled", "03"]);
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(
+        stdout(&a).trim(),
+        "0x5dfd744753c13a6de9cf0e9e3d0164cdf0b1bbdb5efb3660a684d46477176058"
+    );
+    assert_eq!(stdout(&a), stdout(&b));
+    let bad = avm(&["hash", "--marshaled", "0d"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("unknown value type byte 0x0d"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn info_reports_instruction_count_and_hashes() {
+    let out = avm(&["info", "examples/echo.mexe", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["instructions"], 6);
+    assert!(v["entry_code_point_hash"]
+        .as_str()
+        .unwrap()
+        .starts_with("0x"));
+}
+
+#[test]
+fn bad_inputs_give_one_clear_line_and_exit_2() {
+    let cases = [
+        ("notjson.mexe", "this is not json", "line 1, column 1"),
+        (
+            "noopcode.mexe",
+            r#"{"code":[{"immediate":null}],"static_val":{"Tuple":[]}}"#,
+            "no \"opcode\"",
+        ),
+        (
+            "bigop.mexe",
+            r#"{"code":[{"opcode":300,"immediate":null}],"static_val":{"Tuple":[]}}"#,
+            "out of range",
+        ),
+        (
+            "form.mexe",
+            r#"{"code":[{"opcode":{"Virtual":1},"immediate":null}],"static_val":{"Tuple":[]}}"#,
+            "unknown opcode form",
+        ),
+        (
+            "dangling.mexe",
+            r#"{"code":[{"opcode":52,"immediate":{"CodePoint":{"Internal":9}}}],"static_val":{"Tuple":[]}}"#,
+            "past the end",
+        ),
+        (
+            "backward.mexe",
+            r#"{"code":[{"opcode":59,"immediate":null},{"opcode":52,"immediate":{"CodePoint":{"Internal":0}}}],"static_val":{"Tuple":[]}}"#,
+            "does not come after it",
+        ),
+        (
+            "tuple9.mexe",
+            r#"{"code":[],"static_val":{"Tuple":[{"Int":"0"},{"Int":"0"},{"Int":"0"},{"Int":"0"},{"Int":"0"},{"Int":"0"},{"Int":"0"},{"Int":"0"},{"Int":"0"}]}}"#,
+            "at most 8",
+        ),
+        ("truncated.mexe", r#"{"code":[{"opcode":1"#, "line 1"),
+    ];
+    for (name, contents, needle) in cases {
+        let path = temp_file(name, contents);
+        let out = avm(&["run", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = stderr(&out);
+        assert!(err.contains(name) && err.contains(needle), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
+    }
+    let missing = avm(&["run", "no/such/file.mexe"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("no/such/file.mexe"));
+}
+
+#[test]
+fn bad_inbox_messages_are_rejected_before_running() {
+    let inbox = temp_file(
+        "inbox.json",
+        r#"[{"Tuple":[{"Int":"0"},{"Int":"1"}]}, {"Int":"5"}]"#,
+    );
+    let out = avm(&[
+        "run",
+        "examples/echo.mexe",
+        "--inbox",
+        inbox.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("inbox message 1 is not a valid message"),
+        "{}",
+        stderr(&out)
+    );
+    let inbox = temp_file("inbox2.json", r#"[{"Tuple":[{"Int":"0"},{"Tuple":[]}]}]"#);
+    let out = avm(&[
+        "run",
+        "examples/echo.mexe",
+        "--inbox",
+        inbox.to_str().unwrap(),
+    ]);
+    assert!(stderr(&out).contains("second item"), "{}", stderr(&out));
+}
