@@ -1,54 +1,16 @@
-//! 0x80-0x83: the precompiles: ecrecover on secp256k1, and ecadd, ecmul and ecpairing
-//! on alt_bn128 (BN254), with the deployed AVM's operand orders and point encodings.
-//!
-//! Curve points are validated as the C++ AVM validates them with libff: coordinates
-//! must be below the field modulus and the point on the curve; (0, 0) (and all-zero
-//! for G2) is the point at infinity. A G2 point's coordinates are given as
-//! (x.c0, x.c1, y.c0, y.c1).
+//! 0x80-0x83: the precompiles. The curve arithmetic is in `avm_primitives::ec`; this
+//! module reads operands and writes results in the deployed AVM's orders: ecadd and
+//! ecmul leave x on top and y below it.
 
-use std::sync::LazyLock;
-
-use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G1Projective, G2Affine};
-use ark_ec::pairing::Pairing;
-use ark_ec::{CurveGroup, PrimeGroup};
-use ark_ff::{BigInt, Field, PrimeField};
 use avm_code::opcode::{ECPAIRING_GAS_PER_PAIR, ECPAIRING_MAX_PAIRS};
-use avm_value::{keccak256, Int, Value};
-use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
-use secp256k1::{Message, Secp256k1, VerifyOnly};
+use avm_primitives::ec::{self, G1, G2};
+use avm_value::{Int, Value};
 
 use super::{int_at, replace_top, Fault, Flow, OpResult};
 
-static SECP256K1: LazyLock<Secp256k1<VerifyOnly>> = LazyLock::new(Secp256k1::verification_only);
-
-/// The Ethereum address that signed `message` with (r, s, recovery id 0 or 1), or 0 if
-/// the signature does not recover.
-pub(crate) fn recover(r: &Int, s: &Int, recovery_id: &Int, message: &Int) -> Int {
-    let id = match u8::try_from(*recovery_id) {
-        Ok(id @ (0 | 1)) => id,
-        _ => return Int::ZERO,
-    };
-    let mut compact = [0u8; 64];
-    compact[..32].copy_from_slice(&r.to_be_bytes::<32>());
-    compact[32..].copy_from_slice(&s.to_be_bytes::<32>());
-    let Ok(recovery_id) = RecoveryId::try_from(i32::from(id)) else {
-        return Int::ZERO;
-    };
-    let Ok(signature) = RecoverableSignature::from_compact(&compact, recovery_id) else {
-        return Int::ZERO;
-    };
-    let digest = Message::from_digest(message.to_be_bytes::<32>());
-    let Ok(key) = SECP256K1.recover_ecdsa(&digest, &signature) else {
-        return Int::ZERO;
-    };
-    let mut address = keccak256(&key.serialize_uncompressed()[1..]).0;
-    address[..12].fill(0);
-    Int::from_be_bytes(address)
-}
-
 /// `ecrecover`: A = r, B = s, C = recovery id, D = message hash; pushes the address.
 pub(crate) fn ecrecover(stack: &mut Vec<Value>) -> OpResult {
-    let address = recover(
+    let address = ec::ecrecover(
         int_at(stack, 0)?,
         int_at(stack, 1)?,
         int_at(stack, 2)?,
@@ -57,68 +19,26 @@ pub(crate) fn ecrecover(stack: &mut Vec<Value>) -> OpResult {
     replace_top(stack, 4, Value::Int(address))
 }
 
-fn field(n: &Int) -> Result<Fq, Fault> {
-    Fq::from_bigint(BigInt::new(*n.as_limbs())).ok_or(Fault::BadInput)
-}
-
-fn to_int(f: &Fq) -> Int {
-    Int::from_limbs(f.into_bigint().0)
-}
-
-fn g1(x: &Int, y: &Int) -> Result<G1Affine, Fault> {
-    if x.is_zero() && y.is_zero() {
-        return Ok(G1Affine::identity());
-    }
-    let point = G1Affine::new_unchecked(field(x)?, field(y)?);
-    if point.is_on_curve() {
-        Ok(point)
-    } else {
-        Err(Fault::BadInput)
-    }
-}
-
-fn g2(x0: &Int, x1: &Int, y0: &Int, y1: &Int) -> Result<G2Affine, Fault> {
-    if [x0, x1, y0, y1].iter().all(|n| n.is_zero()) {
-        return Ok(G2Affine::identity());
-    }
-    let x = Fq2::new(field(x0)?, field(x1)?);
-    let y = Fq2::new(field(y0)?, field(y1)?);
-    let point = G2Affine::new_unchecked(x, y);
-    if point.is_on_curve() {
-        Ok(point)
-    } else {
-        Err(Fault::BadInput)
-    }
-}
-
 /// Writes a G1 point as (x on top, y below) over the top `pops` items.
-fn push_point(stack: &mut Vec<Value>, pops: usize, point: G1Affine) -> OpResult {
-    let (x, y) = if point.infinity {
-        (Int::ZERO, Int::ZERO)
-    } else {
-        (to_int(&point.x), to_int(&point.y))
-    };
+fn push_point(stack: &mut Vec<Value>, pops: usize, (x, y): G1) -> OpResult {
     stack.truncate(stack.len().saturating_sub(pops));
     stack.push(Value::Int(y));
     stack.push(Value::Int(x));
     Ok(Flow::Next)
 }
 
-/// `ecadd`: (A, B) + (C, D); pushes y, then x.
+/// `ecadd`: (A, B) + (C, D).
 pub(crate) fn ecadd(stack: &mut Vec<Value>) -> OpResult {
-    let p = g1(int_at(stack, 0)?, int_at(stack, 1)?)?;
-    let q = g1(int_at(stack, 2)?, int_at(stack, 3)?)?;
-    let sum = (G1Projective::from(p) + q).into_affine();
+    let p = (*int_at(stack, 0)?, *int_at(stack, 1)?);
+    let q = (*int_at(stack, 2)?, *int_at(stack, 3)?);
+    let sum = ec::bn_add(&p, &q).ok_or(Fault::BadInput)?;
     push_point(stack, 4, sum)
 }
 
-/// `ecmul`: C * (A, B); pushes y, then x.
+/// `ecmul`: C * (A, B).
 pub(crate) fn ecmul(stack: &mut Vec<Value>) -> OpResult {
-    let p = g1(int_at(stack, 0)?, int_at(stack, 1)?)?;
-    let scalar = int_at(stack, 2)?;
-    let product = G1Projective::from(p)
-        .mul_bigint(scalar.as_limbs())
-        .into_affine();
+    let p = (*int_at(stack, 0)?, *int_at(stack, 1)?);
+    let product = ec::bn_mul(&p, int_at(stack, 2)?).ok_or(Fault::BadInput)?;
     push_point(stack, 3, product)
 }
 
@@ -140,12 +60,27 @@ pub(crate) fn ecpairing_extra_gas(stack: &[Value]) -> u64 {
     gas
 }
 
+/// A pair of the `ecpairing` list: a 6-tuple of integers.
+fn pair_of(value: &Value) -> Result<(G1, G2), Fault> {
+    let Value::Tuple(t) = value else {
+        return Err(Fault::WrongType);
+    };
+    let mut ints = [Int::ZERO; 6];
+    if t.len() != 6 {
+        return Err(Fault::WrongType);
+    }
+    for (slot, item) in ints.iter_mut().zip(t.items()) {
+        *slot = *item.as_int().ok_or(Fault::WrongType)?;
+    }
+    let [x, y, x0, x1, y0, y1] = ints;
+    Ok(((x, y), [x0, x1, y0, y1]))
+}
+
 /// `ecpairing`: A is a list of pairs as nested 2-tuples `(pair, rest)` ending in the
 /// empty tuple, each pair a 6-tuple (G1 x, G1 y, G2 x.c0, x.c1, y.c0, y.c1); at most 30
 /// pairs. Pushes 1 if the product of the pairings is one, else 0.
 pub(crate) fn ecpairing(stack: &mut Vec<Value>) -> OpResult {
-    let mut g1s = Vec::new();
-    let mut g2s = Vec::new();
+    let mut pairs = Vec::new();
     let mut node = stack.last().ok_or(Fault::StackUnderflow)?;
     for _ in 0..ECPAIRING_MAX_PAIRS {
         let Value::Tuple(list) = node else {
@@ -153,17 +88,8 @@ pub(crate) fn ecpairing(stack: &mut Vec<Value>) -> OpResult {
         };
         match list.items() {
             [] => break,
-            [Value::Tuple(pair), rest] if pair.len() == 6 => {
-                let ints: Vec<&Int> = pair.items().iter().filter_map(Value::as_int).collect();
-                let [x, y, x0, x1, y0, y1] = ints.as_slice() else {
-                    return Err(Fault::WrongType);
-                };
-                let p = g1(x, y)?;
-                let q = g2(x0, x1, y0, y1)?;
-                if !p.infinity && !q.infinity {
-                    g1s.push(p);
-                    g2s.push(q);
-                }
+            [pair, rest] => {
+                pairs.push(pair_of(pair)?);
                 node = rest;
             }
             _ => return Err(Fault::WrongType),
@@ -172,7 +98,6 @@ pub(crate) fn ecpairing(stack: &mut Vec<Value>) -> OpResult {
     if !matches!(node, Value::Tuple(t) if t.is_empty()) {
         return Err(Fault::WrongType);
     }
-    let product = Bn254::multi_pairing(g1s, g2s);
-    let one = product.0 == <Bn254 as Pairing>::TargetField::ONE;
+    let one = ec::bn_pairing(&pairs).ok_or(Fault::BadInput)?;
     replace_top(stack, 1, Value::Int(Int::from(one as u8)))
 }

@@ -1,8 +1,10 @@
 //! 0x20-0x26: hashing instructions.
 
-use avm_value::{keccak256, value_hash, Buffer, CodeView, Int, Tuple, Value};
+use avm_primitives::hash_functions as crypto;
+use avm_value::{value_hash, Buffer, CodeView, Int, Tuple, Value};
 
-use super::{crypto, replace_top, Fault, Flow, OpResult};
+use super::arith::ternary;
+use super::{replace_top, Fault, Flow, OpResult};
 
 /// `hash`: replaces A with its value hash.
 pub(crate) fn hash(stack: &mut [Value], code: &impl CodeView) -> OpResult {
@@ -20,16 +22,6 @@ pub(crate) fn type_of(stack: &mut [Value]) -> OpResult {
     };
     *a = Value::Int(Int::from(a.value_type() as u8));
     Ok(Flow::Next)
-}
-
-/// `ethhash2`: keccak of A and B as 32-byte big-endian words.
-pub(crate) fn ethhash2(stack: &mut Vec<Value>) -> OpResult {
-    super::binary(stack, |a, b| {
-        let mut data = [0u8; 64];
-        data[..32].copy_from_slice(&a.to_be_bytes::<32>());
-        data[32..].copy_from_slice(&b.to_be_bytes::<32>());
-        Ok(keccak256(&data).to_int())
-    })
 }
 
 /// `keccakf`: the Keccak-f[1600] permutation on a tuple of seven integers.
@@ -51,12 +43,12 @@ pub(crate) fn keccakf(stack: &mut Vec<Value>) -> OpResult {
 
 /// `sha256f`: one SHA-256 compression; A is the digest, B and C the block.
 pub(crate) fn sha256f(stack: &mut Vec<Value>) -> OpResult {
-    super::ternary(stack, |a, b, c| Ok(crypto::sha256f(a, b, c)))
+    ternary(stack, |a, b, c| Some(crypto::sha256f(a, b, c)))
 }
 
 /// `ripemd160f`: one RIPEMD-160 compression; A is the digest, B and C the block.
 pub(crate) fn ripemd160f(stack: &mut Vec<Value>) -> OpResult {
-    super::ternary(stack, |a, b, c| Ok(crypto::ripemd160f(a, b, c)))
+    ternary(stack, |a, b, c| Some(crypto::ripemd160f(a, b, c)))
 }
 
 /// `blake2f`: the BLAKE2b compression function on the EIP-152 input held in buffer A;

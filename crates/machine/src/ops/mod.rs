@@ -8,11 +8,9 @@
 
 pub(crate) mod arith;
 pub(crate) mod buffer;
-pub(crate) mod crypto;
 pub(crate) mod ec;
 pub(crate) mod flow;
 pub(crate) mod hashing;
-pub(crate) mod logic;
 pub(crate) mod system;
 pub(crate) mod tuple;
 
@@ -97,44 +95,6 @@ pub(crate) fn u64_at(stack: &[Value], depth: usize) -> Result<u64, Fault> {
 #[inline]
 pub(crate) fn to_u64(n: &Int) -> Result<u64, Fault> {
     u64::try_from(*n).map_err(|_| Fault::OutOfRange)
-}
-
-/// Pops two integers A (top) and B and pushes `f(A, B)` in B's slot.
-#[inline(always)]
-pub(crate) fn binary(
-    stack: &mut Vec<Value>,
-    f: impl FnOnce(&Int, &Int) -> Result<Int, Fault>,
-) -> OpResult {
-    let [.., Value::Int(b), Value::Int(a)] = stack.as_mut_slice() else {
-        return Err(Fault::WrongType);
-    };
-    *b = f(a, b)?;
-    stack.pop();
-    Ok(Flow::Next)
-}
-
-/// Replaces the integer A on top with `f(A)`.
-#[inline(always)]
-pub(crate) fn unary(stack: &mut [Value], f: impl FnOnce(&Int) -> Int) -> OpResult {
-    let [.., Value::Int(a)] = stack else {
-        return Err(Fault::WrongType);
-    };
-    *a = f(a);
-    Ok(Flow::Next)
-}
-
-/// Pops three integers A (top), B, C and pushes `f(A, B, C)` in C's slot.
-#[inline(always)]
-pub(crate) fn ternary(
-    stack: &mut Vec<Value>,
-    f: impl FnOnce(&Int, &Int, &Int) -> Result<Int, Fault>,
-) -> OpResult {
-    let [.., Value::Int(c), Value::Int(b), Value::Int(a)] = stack.as_mut_slice() else {
-        return Err(Fault::WrongType);
-    };
-    *c = f(a, b, c)?;
-    stack.truncate(stack.len() - 2);
-    Ok(Flow::Next)
 }
 
 /// Pops `n` items and pushes `value`.

@@ -16,7 +16,7 @@
 use avm_value::Int;
 
 /// keccakf on seven integers.
-pub(crate) fn keccakf(input: [&Int; 7]) -> [Int; 7] {
+pub fn keccakf(input: [&Int; 7]) -> [Int; 7] {
     let mut lanes = [0u64; 25];
     for (i, n) in input.iter().take(6).enumerate() {
         lanes[4 * i..4 * i + 4].copy_from_slice(n.as_limbs());
@@ -42,7 +42,7 @@ fn block_of(first: &Int, second: &Int) -> [u8; 64] {
 }
 
 /// One SHA-256 compression of the block (first, second) into `digest`.
-pub(crate) fn sha256f(digest: &Int, first: &Int, second: &Int) -> Int {
+pub fn sha256f(digest: &Int, first: &Int, second: &Int) -> Int {
     let bytes = digest.to_be_bytes::<32>();
     let mut state = [0u32; 8];
     for (i, word) in state.iter_mut().enumerate() {
@@ -63,7 +63,7 @@ pub(crate) fn sha256f(digest: &Int, first: &Int, second: &Int) -> Int {
 }
 
 /// One RIPEMD-160 compression of the block (first, second) into `digest`.
-pub(crate) fn ripemd160f(digest: &Int, first: &Int, second: &Int) -> Int {
+pub fn ripemd160f(digest: &Int, first: &Int, second: &Int) -> Int {
     let bytes = digest.to_be_bytes::<32>();
     let mut state = [0u32; 5];
     for (i, word) in state.iter_mut().enumerate() {
@@ -120,7 +120,7 @@ fn ripemd_f(round: usize, x: u32, y: u32, z: u32) -> u32 {
 }
 
 /// The RIPEMD-160 compression function on one 64-byte block.
-pub(crate) fn ripemd160_compress(h: &mut [u32; 5], block: &[u8; 64]) {
+pub fn ripemd160_compress(h: &mut [u32; 5], block: &[u8; 64]) {
     let mut x = [0u32; 16];
     for (i, word) in x.iter_mut().enumerate() {
         *word = u32::from_le_bytes([
@@ -194,13 +194,7 @@ fn blake2b_g(v: &mut [u64; 16], [a, b, c, d]: [usize; 4], x: u64, y: u64) {
 }
 
 /// The BLAKE2b compression function F with a chosen number of rounds (EIP-152).
-pub(crate) fn blake2b_compress(
-    h: &mut [u64; 8],
-    m: &[u64; 16],
-    t: [u64; 2],
-    last: bool,
-    rounds: u32,
-) {
+pub fn blake2b_compress(h: &mut [u64; 8], m: &[u64; 16], t: [u64; 2], last: bool, rounds: u32) {
     let mut v = [0u64; 16];
     v[..8].copy_from_slice(h);
     v[8..].copy_from_slice(&BLAKE2B_IV);
@@ -230,7 +224,7 @@ pub(crate) fn blake2b_compress(
 /// t (2 words), all words little-endian, and the final-block flag (only its low bit
 /// counts, as in the arb-os emulator). Returns the 64 output bytes, or None when
 /// rounds exceed 0xffff (which raises an Error).
-pub(crate) fn blake2f(input: &[u8; 213]) -> Option<[u8; 64]> {
+pub fn blake2f(input: &[u8; 213]) -> Option<[u8; 64]> {
     let rounds = u32::from_be_bytes([input[0], input[1], input[2], input[3]]);
     if rounds > 0xffff {
         return None;
