@@ -33,6 +33,14 @@ pub enum CodeError {
     /// A segment longer than handles can index.
     #[error("code segment too long (the limit is 2^32 code points)")]
     SegmentTooLong,
+    /// An instruction's immediate names code that is not after it.
+    #[error("instruction {instruction} names instruction {target}, which does not come after it (a code point's hash covers the code after it, so references only point forward)")]
+    NotForward {
+        /// The instruction holding the immediate.
+        instruction: usize,
+        /// The instruction it names.
+        target: u64,
+    },
 }
 
 /// All code of a machine, addressed by [`CodePointRef`].

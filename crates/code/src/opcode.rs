@@ -1,7 +1,8 @@
 //! The opcode table: the one place where each AVM instruction is defined.
 //!
-//! Every fact about an opcode lives in one row below: its byte, its mnemonic, how many
-//! values it pops from the data stack and the aux stack, and its base AVMGas cost. The
+//! Every fact about an opcode lives in one row below: its byte, its mnemonic, the values
+//! it pops from the data stack and the aux stack (one entry each, telling how much of
+//! the value a one-step proof shows), and its base AVMGas cost. The
 //! executor, the prover, the verifier, the assembler and the disassembler all read this
 //! table; none of them repeats these facts.
 //!
@@ -30,10 +31,19 @@ pub struct OpInfo {
     pub aux_pops: u8,
     /// Base AVMGas cost.
     pub gas: u64,
+    /// For each popped value (A first), how many tuple levels a one-step proof must
+    /// show of it: 0 shows a value's type and hash, 1 also a tuple's items, and
+    /// [`PAIRING_LIST`] the list `ecpairing` walks.
+    pub pop_expansion: &'static [u8],
+    /// The same for values popped from the aux stack.
+    pub aux_expansion: &'static [u8],
 }
 
+/// Expansion of `ecpairing`'s operand: up to 30 list nodes, each pair a 6-tuple.
+pub const PAIRING_LIST: u8 = u8::MAX;
+
 macro_rules! opcode_table {
-    ($( $byte:literal $name:ident $mnemonic:literal pops $pops:literal aux $aux:literal gas $gas:literal; )*) => {
+    ($( $byte:literal $name:ident $mnemonic:literal pops [$($pop:expr),*] aux [$($aux:expr),*] gas $gas:literal; )*) => {
         /// Every opcode of the instruction set.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u8)]
@@ -53,9 +63,11 @@ macro_rules! opcode_table {
                     opcode: Opcode::$name,
                     byte: $byte,
                     mnemonic: $mnemonic,
-                    pops: $pops,
-                    aux_pops: $aux,
+                    pops: <[u8]>::len(&[$($pop),*]) as u8,
+                    aux_pops: <[u8]>::len(&[$($aux),*]) as u8,
                     gas: $gas,
+                    pop_expansion: &[$($pop),*],
+                    aux_expansion: &[$($aux),*],
                 });
             )*
             table
@@ -64,98 +76,102 @@ macro_rules! opcode_table {
 }
 
 opcode_table! {
-    0x01 Add "add" pops 2 aux 0 gas 3;
-    0x02 Mul "mul" pops 2 aux 0 gas 3;
-    0x03 Sub "sub" pops 2 aux 0 gas 3;
-    0x04 Div "div" pops 2 aux 0 gas 4;
-    0x05 Sdiv "sdiv" pops 2 aux 0 gas 7;
-    0x06 Mod "mod" pops 2 aux 0 gas 4;
-    0x07 Smod "smod" pops 2 aux 0 gas 7;
-    0x08 AddMod "addmod" pops 3 aux 0 gas 4;
-    0x09 MulMod "mulmod" pops 3 aux 0 gas 4;
-    0x0a Exp "exp" pops 2 aux 0 gas 25;
-    0x0b SignExtend "signextend" pops 2 aux 0 gas 7;
+    0x01 Add "add" pops [0, 0] aux [] gas 3;
+    0x02 Mul "mul" pops [0, 0] aux [] gas 3;
+    0x03 Sub "sub" pops [0, 0] aux [] gas 3;
+    0x04 Div "div" pops [0, 0] aux [] gas 4;
+    0x05 Sdiv "sdiv" pops [0, 0] aux [] gas 7;
+    0x06 Mod "mod" pops [0, 0] aux [] gas 4;
+    0x07 Smod "smod" pops [0, 0] aux [] gas 7;
+    0x08 AddMod "addmod" pops [0, 0, 0] aux [] gas 4;
+    0x09 MulMod "mulmod" pops [0, 0, 0] aux [] gas 4;
+    0x0a Exp "exp" pops [0, 0] aux [] gas 25;
+    0x0b SignExtend "signextend" pops [0, 0] aux [] gas 7;
 
-    0x10 Lt "lt" pops 2 aux 0 gas 2;
-    0x11 Gt "gt" pops 2 aux 0 gas 2;
-    0x12 Slt "slt" pops 2 aux 0 gas 2;
-    0x13 Sgt "sgt" pops 2 aux 0 gas 2;
-    0x14 Eq "eq" pops 2 aux 0 gas 2;
-    0x15 IsZero "iszero" pops 1 aux 0 gas 1;
-    0x16 And "and" pops 2 aux 0 gas 2;
-    0x17 Or "or" pops 2 aux 0 gas 2;
-    0x18 Xor "xor" pops 2 aux 0 gas 2;
-    0x19 Not "not" pops 1 aux 0 gas 1;
-    0x1a Byte "byte" pops 2 aux 0 gas 4;
-    0x1b Shl "shl" pops 2 aux 0 gas 4;
-    0x1c Shr "shr" pops 2 aux 0 gas 4;
-    0x1d Sar "sar" pops 2 aux 0 gas 4;
+    0x10 Lt "lt" pops [0, 0] aux [] gas 2;
+    0x11 Gt "gt" pops [0, 0] aux [] gas 2;
+    0x12 Slt "slt" pops [0, 0] aux [] gas 2;
+    0x13 Sgt "sgt" pops [0, 0] aux [] gas 2;
+    0x14 Eq "eq" pops [0, 0] aux [] gas 2;
+    0x15 IsZero "iszero" pops [0] aux [] gas 1;
+    0x16 And "and" pops [0, 0] aux [] gas 2;
+    0x17 Or "or" pops [0, 0] aux [] gas 2;
+    0x18 Xor "xor" pops [0, 0] aux [] gas 2;
+    0x19 Not "not" pops [0] aux [] gas 1;
+    0x1a Byte "byte" pops [0, 0] aux [] gas 4;
+    0x1b Shl "shl" pops [0, 0] aux [] gas 4;
+    0x1c Shr "shr" pops [0, 0] aux [] gas 4;
+    0x1d Sar "sar" pops [0, 0] aux [] gas 4;
 
-    0x20 Hash "hash" pops 1 aux 0 gas 7;
-    0x21 Type "type" pops 1 aux 0 gas 3;
-    0x22 EthHash2 "ethhash2" pops 2 aux 0 gas 8;
-    0x23 KeccakF "keccakf" pops 1 aux 0 gas 600;
-    0x24 Sha256F "sha256f" pops 3 aux 0 gas 250;
-    0x25 Ripemd160F "ripemd160f" pops 3 aux 0 gas 250;
-    0x26 Blake2F "blake2f" pops 1 aux 0 gas 600;
+    0x20 Hash "hash" pops [0] aux [] gas 7;
+    0x21 Type "type" pops [0] aux [] gas 3;
+    0x22 EthHash2 "ethhash2" pops [0, 0] aux [] gas 8;
+    0x23 KeccakF "keccakf" pops [1] aux [] gas 600;
+    0x24 Sha256F "sha256f" pops [0, 0, 0] aux [] gas 250;
+    0x25 Ripemd160F "ripemd160f" pops [0, 0, 0] aux [] gas 250;
+    0x26 Blake2F "blake2f" pops [0] aux [] gas 600;
 
-    0x30 Pop "pop" pops 1 aux 0 gas 1;
-    0x31 Spush "spush" pops 0 aux 0 gas 1;
-    0x32 Rpush "rpush" pops 0 aux 0 gas 1;
-    0x33 Rset "rset" pops 1 aux 0 gas 2;
-    0x34 Jump "jump" pops 1 aux 0 gas 4;
-    0x35 Cjump "cjump" pops 2 aux 0 gas 4;
-    0x36 StackEmpty "stackempty" pops 0 aux 0 gas 2;
-    0x37 PcPush "pcpush" pops 0 aux 0 gas 1;
-    0x38 AuxPush "auxpush" pops 1 aux 0 gas 1;
-    0x39 AuxPop "auxpop" pops 0 aux 1 gas 1;
-    0x3a AuxStackEmpty "auxstackempty" pops 0 aux 0 gas 2;
-    0x3b Nop "nop" pops 0 aux 0 gas 1;
-    0x3c ErrPush "errpush" pops 0 aux 0 gas 1;
-    0x3d ErrSet "errset" pops 1 aux 0 gas 1;
+    0x30 Pop "pop" pops [0] aux [] gas 1;
+    0x31 Spush "spush" pops [] aux [] gas 1;
+    0x32 Rpush "rpush" pops [] aux [] gas 1;
+    0x33 Rset "rset" pops [0] aux [] gas 2;
+    0x34 Jump "jump" pops [0] aux [] gas 4;
+    0x35 Cjump "cjump" pops [0, 0] aux [] gas 4;
+    0x36 StackEmpty "stackempty" pops [] aux [] gas 2;
+    0x37 PcPush "pcpush" pops [] aux [] gas 1;
+    0x38 AuxPush "auxpush" pops [0] aux [] gas 1;
+    0x39 AuxPop "auxpop" pops [] aux [0] gas 1;
+    0x3a AuxStackEmpty "auxstackempty" pops [] aux [] gas 2;
+    0x3b Nop "nop" pops [] aux [] gas 1;
+    0x3c ErrPush "errpush" pops [] aux [] gas 1;
+    0x3d ErrSet "errset" pops [0] aux [] gas 1;
 
-    0x40 Dup0 "dup0" pops 1 aux 0 gas 1;
-    0x41 Dup1 "dup1" pops 2 aux 0 gas 1;
-    0x42 Dup2 "dup2" pops 3 aux 0 gas 1;
-    0x43 Swap1 "swap1" pops 2 aux 0 gas 1;
-    0x44 Swap2 "swap2" pops 3 aux 0 gas 1;
+    0x40 Dup0 "dup0" pops [0] aux [] gas 1;
+    0x41 Dup1 "dup1" pops [0, 0] aux [] gas 1;
+    0x42 Dup2 "dup2" pops [0, 0, 0] aux [] gas 1;
+    0x43 Swap1 "swap1" pops [0, 0] aux [] gas 1;
+    0x44 Swap2 "swap2" pops [0, 0, 0] aux [] gas 1;
 
-    0x50 Tget "tget" pops 2 aux 0 gas 2;
-    0x51 Tset "tset" pops 3 aux 0 gas 40;
-    0x52 Tlen "tlen" pops 1 aux 0 gas 2;
-    0x53 Xget "xget" pops 1 aux 1 gas 3;
-    0x54 Xset "xset" pops 2 aux 1 gas 41;
+    0x50 Tget "tget" pops [0, 1] aux [] gas 2;
+    0x51 Tset "tset" pops [0, 1, 0] aux [] gas 40;
+    0x52 Tlen "tlen" pops [1] aux [] gas 2;
+    0x53 Xget "xget" pops [0] aux [1] gas 3;
+    0x54 Xset "xset" pops [0, 0] aux [1] gas 41;
 
-    0x60 Breakpoint "breakpoint" pops 0 aux 0 gas 100;
-    0x61 Log "log" pops 1 aux 0 gas 100;
+    0x60 Breakpoint "breakpoint" pops [] aux [] gas 100;
+    0x61 Log "log" pops [0] aux [] gas 100;
 
-    0x70 Send "send" pops 2 aux 0 gas 100;
-    0x71 InboxPeek "inboxpeek" pops 1 aux 0 gas 40;
-    0x72 Inbox "inbox" pops 0 aux 0 gas 40;
-    0x73 Error "error" pops 0 aux 0 gas 5;
-    0x74 Halt "halt" pops 0 aux 0 gas 10;
-    0x75 SetGas "setgas" pops 1 aux 0 gas 1;
-    0x76 PushGas "pushgas" pops 0 aux 0 gas 1;
-    0x77 ErrCodePoint "errcodepoint" pops 0 aux 0 gas 25;
-    0x78 PushInsn "pushinsn" pops 2 aux 0 gas 25;
-    0x79 PushInsnImm "pushinsnimm" pops 3 aux 0 gas 25;
-    0x7b Sideload "sideload" pops 1 aux 0 gas 10;
+    0x70 Send "send" pops [0, 0] aux [] gas 100;
+    0x71 InboxPeek "inboxpeek" pops [0] aux [] gas 40;
+    0x72 Inbox "inbox" pops [] aux [] gas 40;
+    0x73 Error "error" pops [] aux [] gas 5;
+    0x74 Halt "halt" pops [] aux [] gas 10;
+    0x75 SetGas "setgas" pops [0] aux [] gas 1;
+    0x76 PushGas "pushgas" pops [] aux [] gas 1;
+    0x77 ErrCodePoint "errcodepoint" pops [] aux [] gas 25;
+    0x78 PushInsn "pushinsn" pops [0, 0] aux [] gas 25;
+    0x79 PushInsnImm "pushinsnimm" pops [0, 0, 0] aux [] gas 25;
+    0x7b Sideload "sideload" pops [0] aux [] gas 10;
 
-    0x80 EcRecover "ecrecover" pops 4 aux 0 gas 20000;
-    0x81 EcAdd "ecadd" pops 4 aux 0 gas 3500;
-    0x82 EcMul "ecmul" pops 3 aux 0 gas 82000;
-    0x83 EcPairing "ecpairing" pops 1 aux 0 gas 1000;
+    0x80 EcRecover "ecrecover" pops [0, 0, 0, 0] aux [] gas 20000;
+    0x81 EcAdd "ecadd" pops [0, 0, 0, 0] aux [] gas 3500;
+    0x82 EcMul "ecmul" pops [0, 0, 0] aux [] gas 82000;
+    0x83 EcPairing "ecpairing" pops [PAIRING_LIST] aux [] gas 1000;
 
-    0x90 DebugPrint "debugprint" pops 1 aux 0 gas 1;
+    0x90 DebugPrint "debugprint" pops [0] aux [] gas 1;
 
-    0xa0 NewBuffer "newbuffer" pops 0 aux 0 gas 1;
-    0xa1 GetBuffer8 "getbuffer8" pops 2 aux 0 gas 10;
-    0xa2 GetBuffer64 "getbuffer64" pops 2 aux 0 gas 10;
-    0xa3 GetBuffer256 "getbuffer256" pops 2 aux 0 gas 10;
-    0xa4 SetBuffer8 "setbuffer8" pops 3 aux 0 gas 100;
-    0xa5 SetBuffer64 "setbuffer64" pops 3 aux 0 gas 100;
-    0xa6 SetBuffer256 "setbuffer256" pops 3 aux 0 gas 100;
+    0xa0 NewBuffer "newbuffer" pops [] aux [] gas 1;
+    0xa1 GetBuffer8 "getbuffer8" pops [0, 0] aux [] gas 10;
+    0xa2 GetBuffer64 "getbuffer64" pops [0, 0] aux [] gas 10;
+    0xa3 GetBuffer256 "getbuffer256" pops [0, 0] aux [] gas 10;
+    0xa4 SetBuffer8 "setbuffer8" pops [0, 0, 0] aux [] gas 100;
+    0xa5 SetBuffer64 "setbuffer64" pops [0, 0, 0] aux [] gas 100;
+    0xa6 SetBuffer256 "setbuffer256" pops [0, 0, 0] aux [] gas 100;
 }
+
+/// The cost of `error`, also charged for bytes that are no opcode, stack underflows
+/// and running out of AVMGas.
+pub const ERROR_GAS: u64 = 5;
 
 /// AVMGas charged per pair by `ecpairing`, on top of its base cost.
 pub const ECPAIRING_GAS_PER_PAIR: u64 = 500_000;
@@ -205,6 +221,8 @@ static ERROR_INFO: OpInfo = OpInfo {
     pops: 0,
     aux_pops: 0,
     gas: 5,
+    pop_expansion: &[],
+    aux_expansion: &[],
 };
 
 /// Facts for any opcode byte: its row, or (for bytes that are no opcode) the row of
@@ -241,6 +259,11 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 81);
+    }
+
+    #[test]
+    fn error_gas_is_the_cost_of_error() {
+        assert_eq!(Opcode::Error.info().gas, ERROR_GAS);
     }
 
     #[test]

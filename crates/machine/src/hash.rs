@@ -14,7 +14,7 @@
 //! tuple digests and stack prefix digests, so asking after every step costs only what
 //! changed.
 
-use avm_value::{keccak256, value_hash, CodeView, Hash, Int};
+use avm_value::{keccak256, value_hash, CodeView, Hash, Int, StackDigest};
 
 use crate::{Machine, Status};
 
@@ -95,6 +95,19 @@ impl Machine {
             err_pc_hash: self.code.code_point_hash(self.err_pc),
             pending_hash: self.pending.as_ref().map(|p| value_hash(p, &self.code)),
         }
+    }
+
+    /// The digest of the data stack without its top `count` items (what a one-step
+    /// proof shows below the items an instruction pops).
+    pub fn stack_digest_below(&mut self, count: usize) -> StackDigest {
+        let keep = self.stack.len().saturating_sub(count);
+        self.stack.digest_of_bottom(keep, &self.code)
+    }
+
+    /// The digest of the aux stack without its top `count` items.
+    pub fn aux_digest_below(&mut self, count: usize) -> StackDigest {
+        let keep = self.aux.len().saturating_sub(count);
+        self.aux.digest_of_bottom(keep, &self.code)
     }
 
     /// The machine hash.

@@ -24,6 +24,6 @@ pub use env::{Emitted, Environment, Output, RuntimeEnv};
 pub use hash::{stopped_hash, MachineHashParts};
 pub use ops::Fault;
 pub use run::{RunLimits, RunReport, StopReason};
-pub use stack::{Stack, StackDigest};
+pub use stack::Stack;
 pub use state::{InboxPosition, Machine, MachineParts, OutputAccumulators, Status};
-pub use step::{StepOutcome, ERROR_GAS};
+pub use step::{Charge, StepOutcome, ERROR_GAS};

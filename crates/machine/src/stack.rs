@@ -8,48 +8,7 @@
 //! opcode may pop, from the opcode table). Hashing then redoes just the part of the stack
 //! that changed since the last time, not the whole stack.
 
-use avm_value::{
-    empty_tuple_digest, hash_preimage, keccak256, value_hash, value_size, CodeView, Hash, Int,
-    Value, TUPLE_TYPE,
-};
-
-/// The digest of a stack (a chain of 2-tuples): its hash and its tuple size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StackDigest {
-    /// Hash of the stack's tuple representation.
-    pub hash: Hash,
-    /// Size of that tuple (1 for the empty stack).
-    pub size: Int,
-}
-
-impl StackDigest {
-    /// The digest of the empty stack (the empty tuple).
-    pub fn empty() -> StackDigest {
-        let d = empty_tuple_digest();
-        StackDigest {
-            hash: d.hash,
-            size: d.size,
-        }
-    }
-
-    /// The digest of the stack `(top, self)`, given the top item's hash and size.
-    pub fn push(&self, top_hash: &Hash, top_size: &Int) -> StackDigest {
-        let mut data = [0u8; 65];
-        data[0] = 2;
-        data[1..33].copy_from_slice(&top_hash.0);
-        data[33..].copy_from_slice(&self.hash.0);
-        let inner = keccak256(&data);
-        let size = Int::from(1u8)
-            .wrapping_add(*top_size)
-            .wrapping_add(self.size);
-        StackDigest {
-            hash: hash_preimage(&inner, &size),
-            size,
-        }
-    }
-}
-
-const _: () = assert!(TUPLE_TYPE == 3);
+use avm_value::{value_hash, value_size, CodeView, StackDigest, Value};
 
 /// A stack of values with a cache of prefix digests.
 #[derive(Clone, Default, Debug)]

@@ -21,8 +21,7 @@ use avm_value::{error_code_point_hash, CodeView, Int};
 use crate::ops::{self, Fault, Flow, OpResult};
 use crate::{Environment, Machine, Status};
 
-/// The cost of `error`, charged for invalid opcodes, underflows and running out of gas.
-pub const ERROR_GAS: u64 = 5;
+pub use avm_code::opcode::ERROR_GAS;
 
 /// What one call to [`Machine::step`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,11 +39,33 @@ pub enum StepOutcome {
     Stopped,
 }
 
+/// What the next step will be charged, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Charge {
+    /// A stack holds too few items: an Error, charged as `error`.
+    Underflow,
+    /// AVMGas remaining is below the cost: an Error, counted as `error` in gas_used.
+    OutOfGas,
+    /// The instruction runs (or, for bytes that are no opcode, raises an Error) at this
+    /// cost.
+    Runs(u64),
+}
+
+impl Charge {
+    /// What gas_used grows by.
+    pub fn gas(self) -> u64 {
+        match self {
+            Charge::Underflow | Charge::OutOfGas => ERROR_GAS,
+            Charge::Runs(cost) => cost,
+        }
+    }
+}
+
 impl Machine {
-    /// The AVMGas the next step would add to gas_used (0 if it cannot run).
-    pub fn next_step_gas(&self) -> u64 {
+    /// How the next step will be charged, or None if the machine is not running.
+    pub fn next_charge(&self) -> Option<Charge> {
         if self.status != Status::Running {
-            return 0;
+            return None;
         }
         let (opcode, has_immediate) = match self.code.instruction(self.pc) {
             Some(insn) => (insn.opcode, insn.immediate.is_some()),
@@ -53,14 +74,19 @@ impl Machine {
         let info = info_for_byte(opcode);
         let len = self.stack.len() + usize::from(has_immediate);
         if len < usize::from(info.pops) || self.aux.len() < usize::from(info.aux_pops) {
-            return ERROR_GAS;
+            return Some(Charge::Underflow);
         }
         let cost = self.cost(opcode, has_immediate);
         if self.gas_remaining < Int::from(cost) {
-            ERROR_GAS
+            Some(Charge::OutOfGas)
         } else {
-            cost
+            Some(Charge::Runs(cost))
         }
+    }
+
+    /// The AVMGas the next step would add to gas_used (0 if it cannot run).
+    pub fn next_step_gas(&self) -> u64 {
+        self.next_charge().map_or(0, Charge::gas)
     }
 
     /// The cost of `opcode` with the current stack (the immediate, if any, counted as

@@ -40,6 +40,16 @@ struct Node {
     packed_len: OnceLock<u128>,
 }
 
+/// A Merkle path from one leaf to a buffer's root: the leaf's bytes and the hashes of
+/// the siblings met on the way up, nearest first. Its length is the tree's depth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeafPath {
+    /// The 32 bytes of the leaf.
+    pub leaf: [u8; 32],
+    /// Sibling hashes from the leaf's level up to just below the root.
+    pub siblings: Vec<Hash>,
+}
+
 /// A buffer value. Cloning shares the tree.
 #[derive(Clone)]
 pub struct Buffer(Arc<Node>);
@@ -291,6 +301,37 @@ impl Buffer {
         Some(out)
     }
 
+    /// The Merkle path to leaf `index` (bytes 32*index..32*index+32), or None if the
+    /// leaf lies beyond the tree.
+    pub fn leaf_path(&self, index: u64) -> Option<LeafPath> {
+        if u128::from(index) >= (1u128 << self.depth()) {
+            return None;
+        }
+        let mut siblings = Vec::with_capacity(self.depth() as usize);
+        let mut node = self;
+        loop {
+            match &node.0.kind {
+                Kind::Leaf(bytes) => {
+                    siblings.reverse();
+                    return Some(LeafPath {
+                        leaf: *bytes,
+                        siblings,
+                    });
+                }
+                Kind::Branch(left, right) => {
+                    let bit = (index >> (node.depth() - 1)) & 1;
+                    if bit == 1 {
+                        siblings.push(left.root_hash());
+                        node = right;
+                    } else {
+                        siblings.push(right.root_hash());
+                        node = left;
+                    }
+                }
+            }
+        }
+    }
+
     /// The two children of a branch, or None for a leaf (used by Merkle proofs).
     pub fn children(&self) -> Option<(&Buffer, &Buffer)> {
         match &self.0.kind {
@@ -381,6 +422,26 @@ mod tests {
         }
         assert_eq!(built.root_hash(), level[0]);
         assert_eq!(built.to_vec(1000).unwrap(), data);
+    }
+
+    #[test]
+    fn leaf_paths_fold_up_to_the_root() {
+        let data: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8 + 1).collect();
+        let buffer = Buffer::from_bytes(&data);
+        assert_eq!(buffer.depth(), 4);
+        for index in 0..16u64 {
+            let path = buffer.leaf_path(index).unwrap();
+            let mut acc = keccak256(&path.leaf);
+            for (level, sibling) in path.siblings.iter().enumerate() {
+                acc = if (index >> level) & 1 == 1 {
+                    keccak_pair(sibling, &acc)
+                } else {
+                    keccak_pair(&acc, sibling)
+                };
+            }
+            assert_eq!(acc, buffer.root_hash(), "leaf {index}");
+        }
+        assert!(buffer.leaf_path(16).is_none());
     }
 
     #[test]

@@ -15,11 +15,14 @@ mod hash;
 mod hashing;
 pub mod json;
 mod marshal;
+mod stack_digest;
 mod tuple;
 mod value;
 mod value_json;
 
-pub use buffer::{Buffer, BUFFER_HASH_TAG, BUFFER_TYPE, LEAF_SIZE, MAX_DEPTH as MAX_BUFFER_DEPTH};
+pub use buffer::{
+    Buffer, LeafPath, BUFFER_HASH_TAG, BUFFER_TYPE, LEAF_SIZE, MAX_DEPTH as MAX_BUFFER_DEPTH,
+};
 pub use codepoint::{
     code_point_hash, error_code_point_hash, CodeBuilder, CodePointParts, CodePointRef, CodeView,
     NoCode, CODE_POINT_TYPE,
@@ -30,6 +33,7 @@ pub use marshal::{
     marshal, marshal_into, unmarshal, unmarshal_prefix, MarshalError, UnmarshalError,
     UnmarshalErrorKind, INT_TYPE,
 };
+pub use stack_digest::StackDigest;
 pub use tuple::{empty_tuple_digest, Tuple, TupleDigest, TupleTooLong, MAX_TUPLE_LEN};
 pub use value::{Value, ValueType};
 pub use value_json::{

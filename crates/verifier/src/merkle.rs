@@ -1,0 +1,235 @@
+//! Buffer Merkle trees as the verifier sees them: roots, paths and canonical forms.
+//!
+//! A buffer's tree is canonical: its depth is the smallest that holds its last non-zero
+//! byte. Leaves hash as keccak(32 bytes) and branches as keccak(left, right); since the
+//! preimages differ in length, a valid path fixes the tree's depth, so a path to any
+//! leaf tells the verifier how deep the tree is. Writes are checked by recomputing the
+//! root along the written leaf's path in the tree grown to hold the write, then against
+//! a claimed canonical form (see [`crate::Normalization`]).
+
+use std::sync::LazyLock;
+
+use avm_value::{keccak256, keccak_pair, Hash, LeafPath};
+
+use crate::{Normalization, Rejection};
+
+/// Depth of a tree spanning 2^64 bytes.
+pub const MAX_DEPTH: usize = 59;
+
+static ZERO_ROOTS: LazyLock<Vec<Hash>> = LazyLock::new(|| {
+    let mut roots = vec![keccak256(&[0u8; 32])];
+    for _ in 0..MAX_DEPTH {
+        let last = roots[roots.len() - 1];
+        roots.push(keccak_pair(&last, &last));
+    }
+    roots
+});
+
+/// The root of an all-zero tree of `height`.
+pub fn zero_root(height: usize) -> Hash {
+    ZERO_ROOTS[height.min(MAX_DEPTH)]
+}
+
+fn bad(reason: &'static str) -> Rejection {
+    Rejection::BufferProof(reason)
+}
+
+/// The root reached from `leaf` at `index` along `siblings` (nearest first).
+pub fn fold_path(leaf: &[u8; 32], index: u64, siblings: &[Hash]) -> Hash {
+    fold_hash(keccak256(leaf), index, siblings)
+}
+
+fn fold_hash(mut acc: Hash, index: u64, siblings: &[Hash]) -> Hash {
+    for (level, sibling) in siblings.iter().enumerate() {
+        acc = if (index >> level) & 1 == 1 {
+            keccak_pair(sibling, &acc)
+        } else {
+            keccak_pair(&acc, sibling)
+        };
+    }
+    acc
+}
+
+/// `root` of a tree of `from` levels, as the leftmost subtree of a zero-padded tree of
+/// `to` levels.
+fn pad(mut root: Hash, from: usize, to: usize) -> Hash {
+    for height in from..to {
+        root = keccak_pair(&root, &zero_root(height));
+    }
+    root
+}
+
+/// Whether `index` is a leaf of a tree of `depth`.
+fn within(index: u64, depth: usize) -> bool {
+    depth >= 64 || index < (1u64 << depth)
+}
+
+/// Checks `path` against `root` and returns the tree's depth and the bytes of leaf
+/// `index` (zeros when the leaf lies beyond the tree, in which case `path` must be the
+/// path to leaf 0).
+pub fn read_leaf(root: &Hash, index: u64, path: &LeafPath) -> Result<(usize, [u8; 32]), Rejection> {
+    let depth = path.siblings.len();
+    if depth > MAX_DEPTH {
+        return Err(bad("path longer than any buffer tree"));
+    }
+    let beyond = !within(index, depth);
+    let at = if beyond { 0 } else { index };
+    if fold_path(&path.leaf, at, &path.siblings) != *root {
+        return Err(bad("leaf path does not lead to the buffer's root"));
+    }
+    Ok((depth, if beyond { [0; 32] } else { path.leaf }))
+}
+
+/// Reads `out.len()` bytes at `offset` (at most 32, spanning at most two leaves) from
+/// the buffer with `root`, using one path per touched leaf.
+pub fn read_bytes(
+    root: &Hash,
+    offset: u64,
+    out: &mut [u8],
+    paths: &[LeafPath],
+) -> Result<(), Rejection> {
+    let first = offset / 32;
+    let last = (offset + out.len() as u64 - 1) / 32;
+    let leaves = (last - first + 1) as usize;
+    if paths.len() != leaves {
+        return Err(bad("wrong number of leaf paths for the bytes read"));
+    }
+    let mut bytes = [0u8; 64];
+    for (i, path) in paths.iter().enumerate() {
+        let (_, leaf) = read_leaf(root, first + i as u64, path)?;
+        bytes[32 * i..32 * i + 32].copy_from_slice(&leaf);
+    }
+    let start = (offset % 32) as usize;
+    out.copy_from_slice(&bytes[start..start + out.len()]);
+    Ok(())
+}
+
+/// The smallest depth whose tree spans `len` bytes.
+fn depth_for(len: u128) -> usize {
+    let mut depth = 0;
+    while (32u128 << depth) < len {
+        depth += 1;
+    }
+    depth
+}
+
+/// The path of leaf `index` in the tree of `root` (of `depth` levels) grown to `to`
+/// levels, when the leaf lies beyond the old tree: every sibling is an all-zero subtree
+/// except the one holding the old tree.
+fn path_beyond(root: &Hash, depth: usize, index: u64, to: usize) -> Vec<Hash> {
+    (0..to)
+        .map(|level| {
+            if level >= depth && (index >> level) ^ 1 == 0 {
+                pad(*root, depth, level)
+            } else {
+                zero_root(level)
+            }
+        })
+        .collect()
+}
+
+/// Writes `data` (at most 32 bytes, spanning at most two leaves) at `offset` into the
+/// buffer with `root` and returns the new root, checking every path and the claimed
+/// canonical form of the result.
+pub fn write_bytes(
+    root: &Hash,
+    offset: u64,
+    data: &[u8],
+    first: &LeafPath,
+    second: Option<&LeafPath>,
+    normal: &Normalization,
+) -> Result<Hash, Rejection> {
+    let end = offset as u128 + data.len() as u128;
+    let i1 = offset / 32;
+    let (depth, old_leaf) = read_leaf(root, i1, first)?;
+    let to = depth.max(depth_for(end));
+    let path1: Vec<Hash> = if within(i1, depth) {
+        let mut path = first.siblings.clone();
+        path.extend((depth..to).map(zero_root));
+        path
+    } else {
+        path_beyond(root, depth, i1, to)
+    };
+    let start = (offset % 32) as usize;
+    let in_first = data.len().min(32 - start);
+    let mut leaf = old_leaf;
+    leaf[start..start + in_first].copy_from_slice(&data[..in_first]);
+    let mut acc = fold_path(&leaf, i1, &path1);
+    let rest = &data[in_first..];
+    match (rest.is_empty(), second) {
+        (true, None) => {}
+        (false, Some(path2)) => {
+            let i2 = i1 + 1;
+            if path2.siblings.len() != to || fold_path(&path2.leaf, i2, &path2.siblings) != acc {
+                return Err(bad(
+                    "second leaf path does not lead to the intermediate root",
+                ));
+            }
+            let mut leaf2 = path2.leaf;
+            leaf2[..rest.len()].copy_from_slice(rest);
+            acc = fold_path(&leaf2, i2, &path2.siblings);
+        }
+        (true, Some(_)) => return Err(bad("a second leaf path for a write within one leaf")),
+        (false, None) => return Err(bad("a write across two leaves needs a second path")),
+    }
+    normalize(&acc, to, normal)
+}
+
+/// Checks that `normal` is the canonical form of the tree `acc` of `depth` levels and
+/// returns its root.
+fn normalize(acc: &Hash, depth: usize, normal: &Normalization) -> Result<Hash, Rejection> {
+    let height = normal.height as usize;
+    if height > depth {
+        return Err(bad("canonical form taller than the tree"));
+    }
+    let root = if height == 0 {
+        if normal.right != Hash::ZERO {
+            return Err(bad("a one-leaf canonical form has no right half"));
+        }
+        normal.left
+    } else {
+        if normal.right == zero_root(height - 1) {
+            return Err(bad("canonical form with an all-zero right half"));
+        }
+        keccak_pair(&normal.left, &normal.right)
+    };
+    if pad(root, height, depth) != *acc {
+        return Err(bad("canonical form does not match the written tree"));
+    }
+    Ok(root)
+}
+
+/// The canonical root of a buffer holding `data`.
+pub fn root_of_bytes(data: &[u8]) -> Hash {
+    let len = data.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    let depth = depth_for(len as u128);
+    let mut level: Vec<Hash> = (0..1usize << depth)
+        .map(|i| {
+            let mut leaf = [0u8; 32];
+            let start = (32 * i).min(len);
+            let end = (32 * i + 32).min(len);
+            leaf[..end - start].copy_from_slice(&data[start..end]);
+            keccak256(&leaf)
+        })
+        .collect();
+    while level.len() > 1 {
+        level = level.chunks(2).map(|p| keccak_pair(&p[0], &p[1])).collect();
+    }
+    level.first().copied().unwrap_or_else(|| zero_root(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use avm_value::Buffer;
+
+    #[test]
+    fn zero_roots_match_buffers() {
+        for h in [0, 1, 5, 20, MAX_DEPTH] {
+            assert_eq!(zero_root(h), Buffer::zero_root(h as u32));
+        }
+        let data: Vec<u8> = (1..=200u8).collect();
+        assert_eq!(root_of_bytes(&data), Buffer::from_bytes(&data).root_hash());
+        assert_eq!(root_of_bytes(&[0, 0]), Buffer::new().root_hash());
+    }
+}
