@@ -186,3 +186,66 @@ fn bad_inbox_messages_are_rejected_before_running() {
     ]);
     assert!(stderr(&out).contains("second item"), "{}", stderr(&out));
 }
+
+#[test]
+fn prove_then_verify_and_a_tampered_proof_is_invalid() {
+    let dir = std::env::temp_dir().join(format!("avm-cli-prove-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = dir.join("step.proof");
+    let json = dir.join("step.json");
+    for out in [&bin, &json] {
+        let o = avm(&[
+            "prove",
+            "examples/echo.mexe",
+            "--inbox",
+            "examples/echo-inbox.json",
+            "--step",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v = avm(&[
+            "verify",
+            out.to_str().unwrap(),
+            "--inbox",
+            "examples/echo-inbox.json",
+        ]);
+        assert_eq!(v.status.code(), Some(0), "{}{}", stdout(&v), stderr(&v));
+        assert!(stdout(&v).contains("valid"));
+    }
+    let text = std::fs::read_to_string(&json).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["proof"]["extra"]["message"]["tuple"][1]["int"] = serde_json::json!("0x9");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, doc.to_string()).unwrap();
+    let v = avm(&["verify", bad.to_str().unwrap(), "--json"]);
+    assert_eq!(v.status.code(), Some(1));
+    let out: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
+    assert_eq!(out["valid"], false);
+    assert!(out["reason"]
+        .as_str()
+        .unwrap()
+        .contains("not the inbox's next message"));
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["post"]["gas_used"] = serde_json::json!(1);
+    std::fs::write(&bad, doc.to_string()).unwrap();
+    let v = avm(&["verify", bad.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(1));
+    assert!(
+        stdout(&v).contains("different post-state"),
+        "{}",
+        stdout(&v)
+    );
+    std::fs::write(&bad, b"AVMP\x01garbage").unwrap();
+    let v = avm(&["verify", bad.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(1));
+    assert!(stdout(&v).contains("INVALID"), "{}", stdout(&v));
+}
+
+#[test]
+fn proving_a_blocked_step_is_an_input_error() {
+    let o = avm(&["prove", "examples/echo.mexe", "--step", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("inbox message 0"), "{}", stderr(&o));
+}

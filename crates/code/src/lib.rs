@@ -14,5 +14,5 @@ mod segment;
 
 pub use code::{Code, CodeError};
 pub use mexe::{load_mexe, parse_mexe, DebugInfo, LoadError, LoadOptions, Program, SourceLocation};
-pub use opcode::{info_for_byte, mnemonic_for_byte, OpInfo, Opcode, OPCODES};
+pub use opcode::{category_of, info_for_byte, mnemonic_for_byte, OpInfo, Opcode, OPCODES};
 pub use segment::{Instruction, Segment};

@@ -235,6 +235,27 @@ pub fn info_for_byte(byte: u8) -> &'static OpInfo {
     }
 }
 
+/// The section of the instruction table a byte belongs to, as the spec groups
+/// instructions (for reports and benchmarks).
+pub fn category_of(byte: u8) -> &'static str {
+    if OPCODES[byte as usize].is_none() {
+        return "invalid";
+    }
+    match byte >> 4 {
+        0x0 => "arithmetic",
+        0x1 => "comparison & bitwise",
+        0x2 => "hashing",
+        0x3 => "stack & flow",
+        0x4 => "duplication & exchange",
+        0x5 => "tuple",
+        0x6 => "logging",
+        0x7 => "system",
+        0x8 => "precompile",
+        0x9 => "debug",
+        _ => "buffer",
+    }
+}
+
 /// A mnemonic for any byte: the opcode's, or `unknown_0xNN`.
 pub fn mnemonic_for_byte(byte: u8) -> String {
     match OPCODES[byte as usize] {

@@ -21,6 +21,7 @@ pub mod json;
 pub mod merkle;
 mod ops;
 mod proof;
+mod proof_file;
 mod value;
 mod verify;
 
@@ -30,5 +31,6 @@ pub use encoding::{Reader, Writer, MAX_PROOF_BYTES, MAX_VALUE_DEPTH, PROOF_VERSI
 pub use error::Rejection;
 pub use inbox::{InboxAccumulators, InboxOracle, InboxWindow};
 pub use proof::{Extra, Normalization, Proof};
+pub use proof_file::{StepProofFile, FILE_VERSION};
 pub use value::{code_point, tuple_digest, Kind, ProofValue};
 pub use verify::{errorstop_hash, halted_hash, verify};

@@ -2,4 +2,6 @@
 
 pub mod hash;
 pub mod info;
+pub mod prove;
 pub mod run;
+pub mod verify;
