@@ -31,7 +31,7 @@ fn collect_proofs() -> (
     InboxAccumulators,
 ) {
     let messages = inbox();
-    let mut by_class: BTreeMap<&'static str, Vec<(StepProof, Claim)>> = BTreeMap::new();
+    let mut by_class = ProofsByClass::new();
     let mut accs = InboxAccumulators::default();
     let mut files: Vec<String> = Vec::new();
     for dir in ["machine-cases", "speedtest"] {
