@@ -26,10 +26,10 @@ fn inbox() -> Vec<Value> {
         .collect()
 }
 
-fn collect_proofs() -> (
-    BTreeMap<&'static str, Vec<(StepProof, Claim)>>,
-    InboxAccumulators,
-) {
+/// Proofs (with the post-state claims they must verify to) by opcode class.
+type ProofsByClass = BTreeMap<&'static str, Vec<(StepProof, Claim)>>;
+
+fn collect_proofs() -> (ProofsByClass, InboxAccumulators) {
     let messages = inbox();
     let mut by_class = ProofsByClass::new();
     let mut accs = InboxAccumulators::default();

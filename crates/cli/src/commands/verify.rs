@@ -28,7 +28,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let outcome = check(&bytes, args);
     let (valid, reason, file) = match outcome {
         Ok(file) => (true, None, Some(file)),
-        Err((reason, file)) => (false, Some(reason), file),
+        Err((reason, file)) => (false, Some(reason), file.map(|f| *f)),
     };
     if args.json {
         let out = serde_json::json!({
@@ -60,11 +60,11 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     })
 }
 
-type Failure = (String, Option<StepProofFile>);
+type Failure = (String, Option<Box<StepProofFile>>);
 
 fn check(bytes: &[u8], args: &VerifyArgs) -> Result<StepProofFile, Failure> {
     let file = StepProofFile::parse(bytes).map_err(|e| (e.to_string(), None))?;
-    let fail = |reason: String| (reason, Some(file.clone()));
+    let fail = |reason: String| (reason, Some(Box::new(file.clone())));
     if let Some(path) = &args.inbox {
         let accs = inbox_accumulators(path).map_err(|e| fail(e.to_string()))?;
         for (i, acc) in file.inbox.accs.iter().enumerate() {
