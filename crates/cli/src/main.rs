@@ -19,8 +19,12 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a program (optionally with an inbox) and report the outcome.
+    /// Run a program (optionally with an inbox and checkpoints) and report the outcome.
     Run(commands::run::RunArgs),
+    /// Continue the newest checkpoint of a store.
+    Resume(commands::resume::ResumeArgs),
+    /// List (and prune) the checkpoints of a store.
+    Checkpoints(commands::checkpoints::CheckpointsArgs),
     /// Print the hash of a value.
     Hash(commands::hash::HashArgs),
     /// Show what an executable holds and how long it takes to load.
@@ -35,6 +39,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => commands::run::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Resume(args) => commands::resume::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Checkpoints(args) => commands::checkpoints::run(args).map(|()| ExitCode::SUCCESS),
         Command::Hash(args) => commands::hash::run(args).map(|()| ExitCode::SUCCESS),
         Command::Info(args) => commands::info::run(args).map(|()| ExitCode::SUCCESS),
         Command::Prove(args) => commands::prove::run(args).map(|()| ExitCode::SUCCESS),

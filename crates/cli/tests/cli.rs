@@ -249,3 +249,181 @@ fn proving_a_blocked_step_is_an_input_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("inbox message 0"), "{}", stderr(&o));
 }
+
+fn json_of(o: &Output) -> serde_json::Value {
+    serde_json::from_str(stdout(o).trim()).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("avm-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+const LOOP: &str = "../shared/fixtures/classic/speedtest/dup2_dup2_dup2_tset_0_1.mexe";
+
+#[test]
+fn resuming_after_a_restart_ends_where_one_uninterrupted_run_ends() {
+    let dir = fresh_dir("resume");
+    let d = dir.to_str().unwrap();
+    let whole = json_of(&avm(&["run", LOOP, "--max-steps", "250000", "--json"]));
+    let first = avm(&[
+        "run",
+        LOOP,
+        "--store",
+        d,
+        "--checkpoint-every",
+        "40000",
+        "--max-steps",
+        "90000",
+        "--json",
+    ]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = json_of(&avm(&["resume", d, "--max-steps", "250000", "--json"]));
+    assert_eq!(second["machine_hash"], whole["machine_hash"]);
+    assert_eq!(second["gas_used"], whole["gas_used"]);
+    let list = json_of(&avm(&["checkpoints", d, "--json"]));
+    let steps: Vec<u64> = list["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["steps"].as_u64().unwrap())
+        .collect();
+    assert_eq!(steps, vec![0, 40000, 80000, 90000, 250000]);
+    // --max-gas counts from the start of the machine.
+    let gas = whole["gas_used"].as_u64().unwrap();
+    let capped = json_of(&avm(&[
+        "resume",
+        d,
+        "--max-gas",
+        &gas.to_string(),
+        "--json",
+    ]));
+    assert_eq!(capped["status"], "limit");
+    assert_eq!(capped["steps"], 250000);
+    let again = avm(&["run", LOOP, "--store", d]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "a used store is not overwritten"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn resume_takes_new_inbox_messages_and_checks_the_old_ones() {
+    let dir = fresh_dir("inbox");
+    let d = dir.to_str().unwrap();
+    let two = temp_file(
+        "two.json",
+        r#"[{"Tuple":[{"Int":"0"},{"Int":"1"}]},{"Tuple":[{"Int":"0"},{"Int":"2"}]}]"#,
+    );
+    let three = temp_file(
+        "three.json",
+        r#"[{"Tuple":[{"Int":"0"},{"Int":"1"}]},{"Tuple":[{"Int":"0"},{"Int":"2"}]},{"Tuple":[{"Int":"0"},{"Int":"3"}]}]"#,
+    );
+    let other = temp_file(
+        "other.json",
+        r#"[{"Tuple":[{"Int":"9"},{"Int":"9"}]},{"Tuple":[{"Int":"0"},{"Int":"2"}]}]"#,
+    );
+    let first = json_of(&avm(&[
+        "run",
+        "examples/echo.mexe",
+        "--inbox",
+        two.to_str().unwrap(),
+        "--store",
+        d,
+        "--json",
+    ]));
+    assert_eq!(
+        (first["status"].as_str(), first["inbox_consumed"].as_u64()),
+        (Some("blocked"), Some(2))
+    );
+    let bad = avm(&["resume", d, "--inbox", other.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("not the ones the machine consumed"),
+        "{}",
+        stderr(&bad)
+    );
+    let more = json_of(&avm(&[
+        "resume",
+        d,
+        "--inbox",
+        three.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(more["inbox_consumed"], 3);
+    assert_eq!(
+        more["logs"].as_array().unwrap().len(),
+        1,
+        "only the new message is logged now"
+    );
+    let whole = json_of(&avm(&[
+        "run",
+        "examples/echo.mexe",
+        "--inbox",
+        three.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(more["machine_hash"], whole["machine_hash"]);
+    assert_eq!(more["log_acc"], whole["log_acc"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A child process killed at random moments while saving checkpoints never leaves a
+/// store that fails to open or to restore its newest checkpoint.
+#[test]
+fn killing_the_process_during_saves_leaves_a_store_that_restores() {
+    let dir = fresh_dir("crash");
+    let d = dir.to_str().unwrap();
+    let mut seed = 0x2545_f491_4f6c_dd1du64 ^ u64::from(std::process::id());
+    let mut last_steps = 0;
+    for round in 0..12 {
+        let args: Vec<String> = if round == 0 {
+            vec!["run".into(), LOOP.into(), "--store".into(), d.into()]
+        } else {
+            vec!["resume".into(), d.into()]
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_avm"))
+            .args(&args)
+            .args([
+                "--checkpoint-every",
+                "3000",
+                "--max-steps",
+                "100000000",
+                "--json",
+            ])
+            .current_dir(repo_root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(std::time::Duration::from_millis(30 + seed % 400));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let store = avm_store::Store::open_existing(&dir).expect("the store opens after a kill");
+        let (info, mut machine) = store
+            .restore_latest()
+            .expect("the newest checkpoint restores")
+            .expect("there is a checkpoint");
+        assert_eq!(machine.hash(), info.machine_hash);
+        assert!(info.steps >= last_steps, "checkpoints only move forward");
+        last_steps = info.steps;
+    }
+    // The survivor equals a machine run straight to the same step.
+    let whole = json_of(&avm(&[
+        "run",
+        LOOP,
+        "--max-steps",
+        &last_steps.to_string(),
+        "--json",
+    ]));
+    let store = avm_store::Store::open_existing(&dir).unwrap();
+    let latest = store.latest().unwrap().unwrap();
+    assert_eq!(whole["machine_hash"], latest.machine_hash.to_string());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

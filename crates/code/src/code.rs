@@ -57,6 +57,23 @@ impl Code {
         Code::default()
     }
 
+    /// A code store from restored segments (numbered in order) and the length of the
+    /// loaded program in segment 0.
+    pub fn from_segments(segments: Vec<Segment>, program_len: u32) -> Result<Code, CodeError> {
+        if segments.len() > u32::MAX as usize {
+            return Err(CodeError::TooManySegments);
+        }
+        Ok(Code {
+            segments: segments.into_iter().map(Arc::new).collect(),
+            program_len,
+        })
+    }
+
+    /// All segments, in number order.
+    pub fn segments(&self) -> impl ExactSizeIterator<Item = &Segment> {
+        self.segments.iter().map(|s| &**s)
+    }
+
     /// Number of instructions of the loaded program (segment 0, without its tail).
     pub fn program_len(&self) -> u32 {
         self.program_len

@@ -69,6 +69,18 @@ impl Segment {
         }
     }
 
+    /// A segment from stored parts: instructions (tail first) and the hash of every
+    /// index. Returns None if the lengths differ or there is no tail. The caller vouches
+    /// for the hashes (a checkpoint store checks the restored machine's hash).
+    pub fn from_parts(insns: Vec<Instruction>, hashes: Vec<Hash>) -> Option<Segment> {
+        (insns.len() == hashes.len() && !insns.is_empty()).then_some(Segment { insns, hashes })
+    }
+
+    /// The CodePoint hash of every index, tail first.
+    pub fn hashes(&self) -> &[Hash] {
+        &self.hashes
+    }
+
     /// Number of code points including the tail.
     #[inline]
     pub fn len(&self) -> usize {

@@ -65,6 +65,20 @@ impl MachineHashParts {
     }
 }
 
+/// Both stacks of a machine with their prefix digests, and its code.
+pub struct StorageView<'a> {
+    /// Data stack items, bottom first.
+    pub stack: &'a [avm_value::Value],
+    /// `stack_digests[k]` is the digest of items `0..=k`.
+    pub stack_digests: &'a [StackDigest],
+    /// Aux stack items, bottom first.
+    pub aux: &'a [avm_value::Value],
+    /// Prefix digests of the aux stack.
+    pub aux_digests: &'a [StackDigest],
+    /// The code.
+    pub code: &'a avm_code::Code,
+}
+
 /// The hash of a machine that is not running: 0 for Halted, 1 for ErrorStop.
 pub fn stopped_hash(status: Status) -> Option<Hash> {
     match status {
@@ -108,6 +122,20 @@ impl Machine {
     pub fn aux_digest_below(&mut self, count: usize) -> StackDigest {
         let keep = self.aux.len().saturating_sub(count);
         self.aux.digest_of_bottom(keep, &self.code)
+    }
+
+    /// Both stacks with the digest of every prefix, and the code: what a checkpoint
+    /// store needs to store stacks as shared chains of pairs.
+    pub fn storage_view(&mut self) -> StorageView<'_> {
+        self.stack.digest(&self.code);
+        self.aux.digest(&self.code);
+        StorageView {
+            stack: self.stack.values(),
+            stack_digests: self.stack.prefix_digests().unwrap_or_default(),
+            aux: self.aux.values(),
+            aux_digests: self.aux.prefix_digests().unwrap_or_default(),
+            code: &self.code,
+        }
     }
 
     /// The machine hash.

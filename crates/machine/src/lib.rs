@@ -21,7 +21,7 @@ mod state;
 mod step;
 
 pub use env::{Emitted, Environment, Output, RuntimeEnv};
-pub use hash::{stopped_hash, MachineHashParts};
+pub use hash::{stopped_hash, MachineHashParts, StorageView};
 pub use ops::Fault;
 pub use run::{RunLimits, RunReport, StopReason};
 pub use stack::Stack;

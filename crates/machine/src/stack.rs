@@ -118,6 +118,13 @@ impl Stack {
         }
     }
 
+    /// The digest of every prefix (`digests[k]` covers items `0..=k`), if all are
+    /// cached (they are right after [`Stack::digest`]).
+    pub fn prefix_digests(&self) -> Option<&[StackDigest]> {
+        let n = self.values.len();
+        (self.valid >= n && self.prefix.len() >= n).then(|| &self.prefix[..n])
+    }
+
     /// The digest of the whole stack.
     pub fn digest(&mut self, code: &impl CodeView) -> StackDigest {
         self.digest_of_bottom(self.values.len(), code)

@@ -332,6 +332,18 @@ impl Buffer {
         }
     }
 
+    /// A one-leaf buffer tree holding these bytes (for restoring stored trees).
+    pub fn from_leaf(bytes: [u8; 32]) -> Buffer {
+        Buffer::leaf(bytes)
+    }
+
+    /// A branch over two trees of equal depth (for restoring stored trees), or None if
+    /// the depths differ or the result would be deeper than any buffer.
+    pub fn from_children(left: Buffer, right: Buffer) -> Option<Buffer> {
+        (left.depth() == right.depth() && left.depth() < MAX_DEPTH)
+            .then(|| Buffer::branch(left, right))
+    }
+
     /// The two children of a branch, or None for a leaf (used by Merkle proofs).
     pub fn children(&self) -> Option<(&Buffer, &Buffer)> {
         match &self.0.kind {

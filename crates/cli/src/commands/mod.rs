@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod checkpoints;
 pub mod hash;
 pub mod info;
 pub mod prove;
+pub mod resume;
 pub mod run;
 pub mod verify;

@@ -1,0 +1,255 @@
+//! The small interface a checkpoint store needs from a key-value database: typed
+//! tables, point reads, key listing, and atomic batches. [`RedbBackend`] is the
+//! embedded default; [`MemoryBackend`] serves tests and short-lived stores.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use redb::{Database, ReadableTable, TableDefinition};
+
+use crate::StoreError;
+
+/// The tables of a checkpoint store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    /// Tuples by value hash (stacks are stored as chains of 2-tuples).
+    Values,
+    /// Buffer tree nodes by Merkle root.
+    Buffers,
+    /// Chunks of code segments by the CodePoint hash of their top instruction.
+    Code,
+    /// Chunks of segment tables by content hash.
+    Segments,
+    /// Checkpoint records by sequence number.
+    Checkpoints,
+}
+
+impl Table {
+    /// Every table.
+    pub const ALL: [Table; 5] = [
+        Table::Values,
+        Table::Buffers,
+        Table::Code,
+        Table::Segments,
+        Table::Checkpoints,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Table::Values => "values",
+            Table::Buffers => "buffers",
+            Table::Code => "code",
+            Table::Segments => "segments",
+            Table::Checkpoints => "checkpoints",
+        }
+    }
+}
+
+/// Writes applied together or not at all.
+#[derive(Default, Debug)]
+pub struct Batch {
+    /// Records to insert (or replace).
+    pub puts: Vec<(Table, Vec<u8>, Vec<u8>)>,
+    /// Records to remove.
+    pub deletes: Vec<(Table, Vec<u8>)>,
+}
+
+impl Batch {
+    /// Bytes of keys and values to be written.
+    pub fn bytes(&self) -> u64 {
+        self.puts
+            .iter()
+            .map(|(_, k, v)| (k.len() + v.len()) as u64)
+            .sum()
+    }
+}
+
+/// A key-value database with atomic batches.
+pub trait Backend {
+    /// The record under `key`.
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Whether `key` has a record.
+    fn contains(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.get(table, key)?.is_some())
+    }
+    /// Every key of a table, in order.
+    fn keys(&self, table: Table) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Applies a batch atomically: after a crash, either all of it or none is there.
+    fn apply(&self, batch: Batch) -> Result<(), StoreError>;
+}
+
+/// The records of every table, in memory.
+type Tables = HashMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>;
+
+/// An in-memory backend (nothing survives the process).
+#[derive(Default, Debug)]
+pub struct MemoryBackend {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryBackend {
+    fn with<T>(&self, f: impl FnOnce(&mut Tables) -> T) -> T {
+        let mut guard = match self.tables.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+}
+
+impl Backend for MemoryBackend {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.with(|t| t.get(&table).and_then(|m| m.get(key).cloned())))
+    }
+
+    fn keys(&self, table: Table) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(self.with(|t| {
+            t.get(&table)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        }))
+    }
+
+    fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+        self.with(|t| {
+            for (table, key, value) in batch.puts {
+                t.entry(table).or_default().insert(key, value);
+            }
+            for (table, key) in batch.deletes {
+                t.entry(table).or_default().remove(&key);
+            }
+        });
+        Ok(())
+    }
+}
+
+thread_local! {
+    static QUIET_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a database call, turning a panic inside the database library (it asserts on
+/// some damaged files instead of returning an error) into an error message. Panics
+/// caught here are not printed; any other panic still is.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET_PANICS.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET_PANICS.with(|q| q.set(false));
+    result.map_err(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("the database file is damaged ({detail})")
+    })
+}
+
+/// The embedded default: a redb database file (crash-safe, transactional, pure Rust).
+pub struct RedbBackend {
+    db: Database,
+    path: PathBuf,
+}
+
+fn definition(table: Table) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
+    TableDefinition::new(table.name())
+}
+
+impl RedbBackend {
+    /// Opens the database at `path`, creating it if it does not exist.
+    pub fn open(path: &Path) -> Result<RedbBackend, StoreError> {
+        let error = |message: String| StoreError::Database {
+            path: path.display().to_string(),
+            message,
+        };
+        let db = guarded(|| Database::create(path))
+            .map_err(error)?
+            .map_err(|e| error(e.to_string()))?;
+        let backend = RedbBackend {
+            db,
+            path: path.to_owned(),
+        };
+        // Create every table, so that reads never meet a missing one.
+        backend.apply(Batch::default())?;
+        Ok(backend)
+    }
+
+    fn error(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Database {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl RedbBackend {
+    fn read(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let t = txn
+            .open_table(definition(table))
+            .map_err(|e| self.error(e))?;
+        let value = t.get(key).map_err(|e| self.error(e))?;
+        Ok(value.map(|v| v.value().to_vec()))
+    }
+
+    fn list(&self, table: Table) -> Result<Vec<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let t = txn
+            .open_table(definition(table))
+            .map_err(|e| self.error(e))?;
+        let mut keys = Vec::new();
+        for entry in t.iter().map_err(|e| self.error(e))? {
+            let (k, _) = entry.map_err(|e| self.error(e))?;
+            keys.push(k.value().to_vec());
+        }
+        Ok(keys)
+    }
+
+    fn write(&self, batch: Batch) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+        {
+            let mut tables = Vec::new();
+            for table in Table::ALL {
+                tables.push(
+                    txn.open_table(definition(table))
+                        .map_err(|e| self.error(e))?,
+                );
+            }
+            let index = |t: Table| Table::ALL.iter().position(|x| *x == t).unwrap_or(0);
+            for (table, key, value) in &batch.puts {
+                tables[index(*table)]
+                    .insert(key.as_slice(), value.as_slice())
+                    .map_err(|e| self.error(e))?;
+            }
+            for (table, key) in &batch.deletes {
+                tables[index(*table)]
+                    .remove(key.as_slice())
+                    .map_err(|e| self.error(e))?;
+            }
+        }
+        txn.commit().map_err(|e| self.error(e))
+    }
+}
+
+impl Backend for RedbBackend {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        guarded(|| self.read(table, key)).map_err(|m| self.error(m))?
+    }
+
+    fn keys(&self, table: Table) -> Result<Vec<Vec<u8>>, StoreError> {
+        guarded(|| self.list(table)).map_err(|m| self.error(m))?
+    }
+
+    fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+        guarded(|| self.write(batch)).map_err(|m| self.error(m))?
+    }
+}

@@ -1,0 +1,27 @@
+//! Durable checkpoints of AVM machines.
+//!
+//! A validator runs one machine for days and must survive restarts; a challenge party
+//! re-runs segments from saved states instead of from the start. A [`Store`] saves
+//! whole machines (every register, both stacks, the pending message, the code created
+//! at run time, the inbox position, the output accumulators, steps and gas) and
+//! restores them bit for bit, checked against the recorded machine hash.
+//!
+//! Values are stored content-addressed (tuples by value hash, buffer nodes by Merkle
+//! root, code in chunks by CodePoint hash, stacks as chains of pairs by their hash), so
+//! whatever two checkpoints share is stored once and a new checkpoint writes only what
+//! changed. Each save is one transaction of the embedded database: a process killed
+//! mid-save leaves the last committed checkpoint intact.
+
+mod backend;
+mod codec;
+mod error;
+mod gc;
+mod load;
+mod records;
+mod save;
+mod store;
+
+pub use backend::{Backend, Batch, MemoryBackend, RedbBackend, Table};
+pub use error::StoreError;
+pub use gc::GcReport;
+pub use store::{CheckpointInfo, Store, DATABASE_FILE};
