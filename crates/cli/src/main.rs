@@ -33,6 +33,8 @@ enum Command {
     Prove(commands::prove::ProveArgs),
     /// Check a one-step proof file on its own.
     Verify(commands::verify::VerifyArgs),
+    /// Play the bisection challenge between an honest party and a liar.
+    Challenge(commands::challenge::ChallengeArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Command::Info(args) => commands::info::run(args).map(|()| ExitCode::SUCCESS),
         Command::Prove(args) => commands::prove::run(args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => commands::verify::run(args),
+        Command::Challenge(args) => commands::challenge::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -427,3 +427,50 @@ fn killing_the_process_during_saves_leaves_a_store_that_restores() {
     assert_eq!(whole["machine_hash"], latest.machine_hash.to_string());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn challenge_reports_the_honest_winner_rounds_and_totals() {
+    for (liar, winner) in [("asserter", "challenger"), ("challenger", "asserter")] {
+        let out = json_of(&avm(&[
+            "challenge",
+            LOOP,
+            "--steps",
+            "5000",
+            "--degree",
+            "8",
+            "--liar",
+            liar,
+            "--lie-at",
+            "1234",
+            "--json",
+        ]));
+        assert_eq!(out["winner"], winner, "{out}");
+        assert!(out["totals"]["rounds"].as_u64().unwrap() <= 5);
+        assert!(out["totals"]["bytes_exchanged"].as_u64().unwrap() > 0);
+    }
+    let honest = json_of(&avm(&["challenge", LOOP, "--steps", "5000", "--json"]));
+    assert_eq!(honest["disputed"], false);
+    let text = stdout(&avm(&[
+        "challenge",
+        LOOP,
+        "--steps",
+        "64",
+        "--degree",
+        "2",
+        "--liar",
+        "asserter",
+        "--strategy",
+        "wrong-final",
+    ]));
+    assert!(
+        text.contains("round  6:") && text.contains("winner: challenger"),
+        "{text}"
+    );
+    let blocked = avm(&["challenge", "examples/echo.mexe", "--steps", "100"]);
+    assert_eq!(blocked.status.code(), Some(2));
+    assert!(
+        stderr(&blocked).contains("blocks on its inbox"),
+        "{}",
+        stderr(&blocked)
+    );
+}

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod challenge;
 pub mod checkpoints;
 pub mod hash;
 pub mod info;

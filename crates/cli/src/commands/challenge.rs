@@ -1,0 +1,232 @@
+//! `avm challenge`: play the bisection game between an honest party and a liar (or
+//! two honest parties) and report each round, the winner and the costs.
+
+use std::path::PathBuf;
+
+use avm_challenge::{play_with, Dispute, GameReport, HonestParty, Liar, Lie, Party, Role};
+use avm_code::{load_mexe, LoadOptions};
+use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
+use avm_value::value_hash;
+use avm_verifier::InboxAccumulators;
+
+use crate::error::CliError;
+use crate::inbox::read_inbox;
+
+/// Which side lies.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiarRole {
+    /// The asserter lies.
+    Asserter,
+    /// The challenger lies.
+    Challenger,
+}
+
+/// How the liar lies.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Claims wrong states from --lie-at on.
+    LieAt,
+    /// Claims a wrong final state (as challenger: disputes a correct one).
+    WrongFinal,
+    /// Claims the right final state but wrong intermediate ones (the challenger audits).
+    WrongIntermediate,
+    /// As challenger: disputes a part it agrees with.
+    PicksAgreed,
+    /// As challenger: submits an altered one-step proof.
+    ForgedProof,
+}
+
+/// Arguments of `avm challenge`.
+#[derive(clap::Args, Debug)]
+pub struct ChallengeArgs {
+    /// The executable (.mexe).
+    pub program: PathBuf,
+    /// A JSON array of inbox messages in value JSON.
+    #[arg(long, value_name = "MESSAGES.json")]
+    pub inbox: Option<PathBuf>,
+    /// Steps the assertion covers.
+    #[arg(long, value_name = "N")]
+    pub steps: u64,
+    /// Parts each dissection splits a segment into.
+    #[arg(long, value_name = "K", default_value_t = 2)]
+    pub degree: u64,
+    /// Which side lies (both are honest if not given).
+    #[arg(long)]
+    pub liar: Option<LiarRole>,
+    /// How the liar lies.
+    #[arg(long, value_enum, default_value_t = Strategy::LieAt)]
+    pub strategy: Strategy,
+    /// For --strategy lie-at: the first step whose claim is a lie.
+    #[arg(long, value_name = "STEP")]
+    pub lie_at: Option<u64>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Plays the game and prints the report.
+pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
+    if args.degree < 2 {
+        return Err(CliError::Input("--degree must be at least 2".into()));
+    }
+    let options = LoadOptions::default();
+    let program = load_mexe(&args.program, &options)?;
+    let inbox = match &args.inbox {
+        Some(path) => read_inbox(path, &program.code, &options.limits)?,
+        None => Vec::new(),
+    };
+    let machine = Machine::new(program);
+    check_runnable(&machine, &inbox, args.steps)?;
+    let lie = match args.strategy {
+        Strategy::LieAt => Lie::At(
+            args.lie_at
+                .unwrap_or(args.steps / 2 + 1)
+                .min(args.steps)
+                .max(1),
+        ),
+        Strategy::WrongFinal => Lie::WrongFinal,
+        Strategy::WrongIntermediate => Lie::WrongIntermediate,
+        Strategy::PicksAgreed => Lie::PicksAgreed,
+        Strategy::ForgedProof => Lie::ForgedProof,
+    };
+    let accs =
+        InboxAccumulators::from_message_hashes(inbox.iter().map(|m| value_hash(m, machine.code())));
+    let honest = || HonestParty::new(machine.clone(), inbox.clone(), args.degree);
+    let mut asserter: Box<dyn Party> = match args.liar {
+        Some(LiarRole::Asserter) => Box::new(Liar::new(honest(), lie, args.steps)),
+        _ => Box::new(honest()),
+    };
+    let mut challenger: Box<dyn Party> = match args.liar {
+        Some(LiarRole::Challenger) => Box::new(Liar::new(honest(), lie, args.steps)),
+        _ => Box::new(honest()),
+    };
+    let dispute = if args.liar == Some(LiarRole::Asserter) && lie == Lie::WrongIntermediate {
+        Dispute::Always
+    } else {
+        Dispute::IfItDisagrees
+    };
+    let report = play_with(
+        args.steps,
+        args.degree,
+        accs,
+        asserter.as_mut(),
+        challenger.as_mut(),
+        dispute,
+    );
+    if args.json {
+        println!("{}", to_json(&report, args, lie));
+    } else {
+        print_text(&report, args, lie);
+    }
+    Ok(())
+}
+
+fn check_runnable(
+    machine: &Machine,
+    inbox: &[avm_value::Value],
+    steps: u64,
+) -> Result<(), CliError> {
+    let mut m = machine.clone();
+    let mut env = RuntimeEnv::with_inbox(inbox.to_vec());
+    let limits = RunLimits {
+        max_steps: Some(steps),
+        max_gas: None,
+    };
+    loop {
+        match m.run(&mut env, &limits).reason {
+            StopReason::Breakpoint => continue,
+            StopReason::Blocked => {
+                return Err(CliError::Input(format!(
+                    "the machine blocks on its inbox after {} steps, before {steps}: give it more messages or fewer steps",
+                    m.steps()
+                )))
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+fn describe(args: &ChallengeArgs, lie: Lie) -> String {
+    match args.liar {
+        None => "two honest parties".into(),
+        Some(role) => format!(
+            "the {} lies ({})",
+            if role == LiarRole::Asserter {
+                "asserter"
+            } else {
+                "challenger"
+            },
+            lie.name()
+        ),
+    }
+}
+
+fn print_text(report: &GameReport, args: &ChallengeArgs, lie: Lie) {
+    println!(
+        "challenge over {} steps at degree {}: {}",
+        args.steps,
+        args.degree,
+        describe(args, lie)
+    );
+    println!(
+        "assertion: {} -> {}",
+        report.assertion.start.machine_hash, report.assertion.end.machine_hash
+    );
+    if !report.disputed {
+        println!("no dispute: the challenger agrees with the assertion");
+    }
+    for (i, round) in report.rounds.iter().enumerate() {
+        println!(
+            "round {:>2}: segment [{}, {}] ({} steps) -> part {} [{}, {}]",
+            i + 1,
+            round.segment.from,
+            round.segment.to,
+            round.segment.len(),
+            round.chosen,
+            round.chosen_range.0,
+            round.chosen_range.1
+        );
+    }
+    println!("winner: {} ({})", report.winner.name(), report.reason);
+    println!(
+        "rounds {}, bytes exchanged {}, steps executed: asserter {}, challenger {}, wall time {:.3} s",
+        report.rounds.len(),
+        report.bytes,
+        report.asserter_steps,
+        report.challenger_steps,
+        report.seconds
+    );
+}
+
+fn to_json(report: &GameReport, args: &ChallengeArgs, lie: Lie) -> serde_json::Value {
+    let rounds: Vec<serde_json::Value> = report
+        .rounds
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "segment": [r.segment.from, r.segment.to],
+                "chosen": r.chosen,
+                "chosen_segment": [r.chosen_range.0, r.chosen_range.1],
+                "start_claim": r.segment.start.machine_hash.to_string(),
+                "end_claim": r.segment.end.machine_hash.to_string(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "winner": report.winner.name(),
+        "reason": report.reason,
+        "disputed": report.disputed,
+        "liar": args.liar.map(|r| if r == LiarRole::Asserter { Role::Asserter.name() } else { Role::Challenger.name() }),
+        "strategy": args.liar.map(|_| lie.name()),
+        "steps": args.steps,
+        "degree": args.degree,
+        "rounds": rounds,
+        "totals": {
+            "rounds": report.rounds.len(),
+            "bytes_exchanged": report.bytes,
+            "asserter_steps": report.asserter_steps,
+            "challenger_steps": report.challenger_steps,
+            "seconds": report.seconds,
+        },
+    })
+}
