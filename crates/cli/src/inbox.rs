@@ -56,3 +56,26 @@ pub fn read_inbox(
     r.finish().map_err(json_error)?;
     Ok(messages)
 }
+
+/// The program and inbox most commands start from (`PROGRAM.mexe [--inbox F]`).
+#[derive(clap::Args, Debug)]
+pub struct ProgramInput {
+    /// The executable (.mexe).
+    pub program: std::path::PathBuf,
+    /// A JSON array of inbox messages in value JSON.
+    #[arg(long, value_name = "MESSAGES.json")]
+    pub inbox: Option<std::path::PathBuf>,
+}
+
+impl ProgramInput {
+    /// Loads the program and reads its inbox (empty without `--inbox`).
+    pub fn load(&self) -> Result<(avm_code::Program, Vec<Value>), CliError> {
+        let options = avm_code::LoadOptions::default();
+        let program = avm_code::load_mexe(&self.program, &options)?;
+        let messages = match &self.inbox {
+            Some(path) => read_inbox(path, &program.code, &options.limits)?,
+            None => Vec::new(),
+        };
+        Ok((program, messages))
+    }
+}

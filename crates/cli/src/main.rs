@@ -3,6 +3,7 @@
 mod commands;
 mod error;
 mod inbox;
+mod progress;
 mod report;
 
 use std::process::ExitCode;
@@ -35,6 +36,14 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Play the bisection challenge between an honest party and a liar.
     Challenge(commands::challenge::ChallengeArgs),
+    /// Assemble AVM assembly (.avm) into an executable (.mexe).
+    Asm(commands::asm::AsmArgs),
+    /// Print an executable as AVM assembly.
+    Disasm(commands::disasm::DisasmArgs),
+    /// Debug a program interactively (commands on stdin; works from a pipe).
+    Debug(commands::debug::DebugArgs),
+    /// Show where a run spends its AVMGas: a table and a flamegraph.
+    Profile(commands::profile::ProfileArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +57,10 @@ fn main() -> ExitCode {
         Command::Prove(args) => commands::prove::run(args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => commands::verify::run(args),
         Command::Challenge(args) => commands::challenge::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Asm(args) => commands::asm::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Disasm(args) => commands::disasm::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Debug(args) => commands::debug::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Profile(args) => commands::profile::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

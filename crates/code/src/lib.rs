@@ -5,14 +5,17 @@
 //! - [`Segment`]: an instruction array executed by index, with the CodePoint hash of
 //!   every index computed once as code is added.
 //! - [`Code`]: all segments of a machine; loaded code and code created at run time.
-//! - [`mexe`]: the .mexe loader for every dialect found in real programs.
+//! - [`mexe`]: the .mexe loader for every dialect found in real programs, and
+//!   [`write_mexe`], its inverse.
 
 mod code;
 pub mod mexe;
+mod mexe_writer;
 pub mod opcode;
 mod segment;
 
 pub use code::{Code, CodeError};
 pub use mexe::{load_mexe, parse_mexe, DebugInfo, LoadError, LoadOptions, Program, SourceLocation};
+pub use mexe_writer::write_mexe;
 pub use opcode::{category_of, info_for_byte, mnemonic_for_byte, OpInfo, Opcode, OPCODES};
 pub use segment::{Instruction, Segment};

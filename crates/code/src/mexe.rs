@@ -42,6 +42,30 @@ pub struct DebugInfo {
     pub locations: Vec<Option<SourceLocation>>,
     /// File names by file id.
     pub file_names: BTreeMap<u64, String>,
+    /// Names of instructions, by name: what `avm asm` keeps of the source's labels (the
+    /// `labels` object of the file, which other loaders ignore).
+    pub labels: BTreeMap<String, u64>,
+}
+
+impl DebugInfo {
+    /// The label names of each labelled instruction, by instruction index.
+    pub fn labels_by_index(&self) -> BTreeMap<u64, Vec<&str>> {
+        let mut by_index: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
+        for (name, index) in &self.labels {
+            by_index.entry(*index).or_default().push(name);
+        }
+        by_index
+    }
+
+    /// `file:line` (1-based line) of a location, for people.
+    pub fn describe(&self, location: SourceLocation) -> String {
+        let file = self
+            .file_names
+            .get(&location.file_id)
+            .map(String::as_str)
+            .unwrap_or("?");
+        format!("{file}:{}", location.line + 1)
+    }
 }
 
 /// A loaded executable.
@@ -219,6 +243,7 @@ pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonEr
     let mut debug = DebugInfo::default();
     let mut static_value = None;
     let mut arbos_version = None;
+    let mut has_locations = false;
     let start = r.position();
     r.begin_object()?;
     while let Some(key) = r.next_key()? {
@@ -229,11 +254,12 @@ pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonEr
                 while r.next_item()? {
                     refs.referrer = Some(insns.len() as u64);
                     let (insn, location) = read_instruction(&mut r, &refs, limits)?;
-                    insns.push(insn);
-                    if location.is_some() && debug.locations.is_empty() {
-                        debug.locations.resize(insns.len() - 1, None);
+                    if location.is_some() && !has_locations {
+                        has_locations = true;
+                        debug.locations.resize(insns.len(), None);
                     }
-                    if !debug.locations.is_empty() {
+                    insns.push(insn);
+                    if has_locations {
                         debug.locations.push(location);
                     }
                 }
@@ -241,6 +267,7 @@ pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonEr
             }
             "static_val" => static_value = Some(read_value(&mut r, &refs, limits)?),
             "file_name_chart" => debug.file_names = read_file_names(&mut r)?,
+            "labels" => debug.labels = read_labels(&mut r)?,
             "arbos_version" => arbos_version = Some(r.u64()?),
             _ => r.skip_value()?,
         }
@@ -255,6 +282,7 @@ pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonEr
     if !debug.locations.is_empty() {
         debug.locations.resize(insns.len(), None);
     }
+    debug.labels.retain(|_, index| *index <= len);
     let code = build_code(insns).map_err(|e| r.error_at(start, e.to_string()))?;
     Ok(Program {
         code,
@@ -410,6 +438,20 @@ fn read_location(r: &mut JsonReader<'_>) -> Result<Option<SourceLocation>, JsonE
         *field = r.u64()?;
     }
     Ok(Some(loc))
+}
+
+fn read_labels(r: &mut JsonReader<'_>) -> Result<BTreeMap<String, u64>, JsonError> {
+    let mut labels = BTreeMap::new();
+    if r.peek()? != JsonKind::Object {
+        r.skip_value()?;
+        return Ok(labels);
+    }
+    r.begin_object()?;
+    while let Some(name) = r.next_key()? {
+        let name = name.into_owned();
+        labels.insert(name, r.u64()?);
+    }
+    Ok(labels)
 }
 
 fn read_file_names(r: &mut JsonReader<'_>) -> Result<BTreeMap<u64, String>, JsonError> {

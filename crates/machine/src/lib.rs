@@ -23,7 +23,7 @@ mod step;
 pub use env::{Emitted, Environment, Output, RuntimeEnv};
 pub use hash::{stopped_hash, MachineHashParts, StorageView};
 pub use ops::Fault;
-pub use run::{RunLimits, RunReport, StopReason};
+pub use run::{Control, Observer, RunLimits, RunReport, StopReason};
 pub use stack::Stack;
 pub use state::{InboxPosition, Machine, MachineParts, OutputAccumulators, Status};
 pub use step::{Charge, StepOutcome, ERROR_GAS};

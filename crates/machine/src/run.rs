@@ -29,6 +29,8 @@ pub enum StopReason {
     StepLimit,
     /// The next instruction would exceed the gas limit.
     GasLimit,
+    /// An [`Observer`] asked the run to pause before the next step.
+    Paused,
 }
 
 impl StopReason {
@@ -41,6 +43,7 @@ impl StopReason {
             StopReason::Blocked => "blocked",
             StopReason::Breakpoint => "breakpoint",
             StopReason::StepLimit | StopReason::GasLimit => "limit",
+            StopReason::Paused => "paused",
         }
     }
 }
@@ -56,9 +59,80 @@ pub struct RunReport {
     pub gas: u64,
 }
 
+/// What an [`Observer`] tells the run loop before a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Execute the step.
+    Continue,
+    /// Stop the run before the step ([`StopReason::Paused`]); running again resumes it.
+    Pause,
+}
+
+/// Watches a run step by step: tracers, profilers, debuggers and progress bars are
+/// observers. The plain [`Machine::run`] uses `()`, which observes nothing and costs
+/// nothing.
+pub trait Observer {
+    /// Called before each step with the machine about to execute it.
+    fn before_step(&mut self, machine: &Machine) -> Control;
+
+    /// Called after each step with what it did.
+    fn after_step(&mut self, machine: &Machine, outcome: StepOutcome) {
+        let _ = (machine, outcome);
+    }
+}
+
+impl Observer for () {
+    #[inline(always)]
+    fn before_step(&mut self, _machine: &Machine) -> Control {
+        Control::Continue
+    }
+}
+
+impl<O: Observer + ?Sized> Observer for &mut O {
+    #[inline]
+    fn before_step(&mut self, machine: &Machine) -> Control {
+        (**self).before_step(machine)
+    }
+
+    #[inline]
+    fn after_step(&mut self, machine: &Machine, outcome: StepOutcome) {
+        (**self).after_step(machine, outcome);
+    }
+}
+
+/// Two observers watch the same run (the first is asked first; either can pause it).
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    #[inline]
+    fn before_step(&mut self, machine: &Machine) -> Control {
+        let first = self.0.before_step(machine);
+        let second = self.1.before_step(machine);
+        if first == Control::Pause || second == Control::Pause {
+            Control::Pause
+        } else {
+            Control::Continue
+        }
+    }
+
+    #[inline]
+    fn after_step(&mut self, machine: &Machine, outcome: StepOutcome) {
+        self.0.after_step(machine, outcome);
+        self.1.after_step(machine, outcome);
+    }
+}
+
 impl Machine {
     /// Runs until the machine stops, blocks, hits a breakpoint, or reaches a limit.
     pub fn run(&mut self, env: &mut impl Environment, limits: &RunLimits) -> RunReport {
+        self.run_observed(env, limits, &mut ())
+    }
+
+    /// [`Machine::run`], calling `observer` around every step.
+    pub fn run_observed(
+        &mut self,
+        env: &mut impl Environment,
+        limits: &RunLimits,
+        observer: &mut impl Observer,
+    ) -> RunReport {
         let start_steps = self.steps;
         let start_gas = self.gas_used;
         let reason = loop {
@@ -75,7 +149,12 @@ impl Machine {
                     break StopReason::GasLimit;
                 }
             }
-            match self.step(env) {
+            if observer.before_step(self) == Control::Pause {
+                break StopReason::Paused;
+            }
+            let outcome = self.step(env);
+            observer.after_step(self, outcome);
+            match outcome {
                 StepOutcome::Executed | StepOutcome::Faulted(_) => {}
                 StepOutcome::Breakpoint => break StopReason::Breakpoint,
                 StepOutcome::Blocked => break StopReason::Blocked,

@@ -360,9 +360,44 @@ impl Buffer {
         }
     }
 
+    /// The leaves that hold a non-zero byte, in order, each with its leaf index (bytes
+    /// `32 * index ..`): how sparse buffers are listed without touching their zeros.
+    pub fn nonzero_leaves(&self) -> NonZeroLeaves<'_> {
+        NonZeroLeaves {
+            stack: vec![(self, 0)],
+        }
+    }
+
     /// The root hash of an all-zero tree of `depth`.
     pub fn zero_root(depth: u32) -> Hash {
         zero_tree(depth.min(MAX_DEPTH)).root_hash()
+    }
+}
+
+/// Iterator over the non-zero leaves of a buffer (see [`Buffer::nonzero_leaves`]).
+pub struct NonZeroLeaves<'a> {
+    /// Subtrees still to visit, next on top, with the index of their first leaf.
+    stack: Vec<(&'a Buffer, u64)>,
+}
+
+impl<'a> Iterator for NonZeroLeaves<'a> {
+    type Item = (u64, &'a [u8; 32]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while let Some((node, first)) = self.stack.pop() {
+            if node.packed_len() == 0 {
+                continue;
+            }
+            match &node.0.kind {
+                Kind::Leaf(bytes) => return Some((first, bytes)),
+                Kind::Branch(left, right) => {
+                    let half = 1u64 << (node.depth() - 1);
+                    self.stack.push((right, first + half));
+                    self.stack.push((left, first));
+                }
+            }
+        }
+        None
     }
 }
 
@@ -383,6 +418,37 @@ impl std::fmt::Debug for Buffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nonzero_leaves_lists_exactly_the_leaves_with_data_in_order() {
+        let offsets = [5u64, 40, 41, 1 << 20, (1 << 40) + 3, u64::MAX];
+        let mut buffer = Buffer::new();
+        for (i, offset) in offsets.iter().enumerate() {
+            buffer = buffer.set(*offset, i as u8 + 1);
+        }
+        let listed: Vec<(u64, Vec<(usize, u8)>)> = buffer
+            .nonzero_leaves()
+            .map(|(index, bytes)| {
+                let set = bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b != 0)
+                    .map(|(i, b)| (i, *b))
+                    .collect();
+                (index, set)
+            })
+            .collect();
+        let mut expected: Vec<(u64, Vec<(usize, u8)>)> = Vec::new();
+        for (i, offset) in offsets.iter().enumerate() {
+            let entry = (offset / 32, ((offset % 32) as usize, i as u8 + 1));
+            match expected.last_mut() {
+                Some((leaf, bytes)) if *leaf == entry.0 => bytes.push(entry.1),
+                _ => expected.push((entry.0, vec![entry.1])),
+            }
+        }
+        assert_eq!(listed, expected);
+        assert_eq!(Buffer::new().nonzero_leaves().count(), 0);
+    }
 
     #[test]
     fn empty_buffer_root_is_keccak_of_32_zero_bytes() {

@@ -21,7 +21,8 @@ mod value;
 mod value_json;
 
 pub use buffer::{
-    Buffer, LeafPath, BUFFER_HASH_TAG, BUFFER_TYPE, LEAF_SIZE, MAX_DEPTH as MAX_BUFFER_DEPTH,
+    Buffer, LeafPath, NonZeroLeaves, BUFFER_HASH_TAG, BUFFER_TYPE, LEAF_SIZE,
+    MAX_DEPTH as MAX_BUFFER_DEPTH,
 };
 pub use codepoint::{
     code_point_hash, error_code_point_hash, CodeBuilder, CodePointParts, CodePointRef, CodeView,

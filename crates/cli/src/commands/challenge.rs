@@ -1,16 +1,13 @@
 //! `avm challenge`: play the bisection game between an honest party and a liar (or
 //! two honest parties) and report each round, the winner and the costs.
 
-use std::path::PathBuf;
-
 use avm_challenge::{play_with, Dispute, GameReport, HonestParty, Liar, Lie, Party, Role};
-use avm_code::{load_mexe, LoadOptions};
 use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
 use avm_value::value_hash;
 use avm_verifier::InboxAccumulators;
 
 use crate::error::CliError;
-use crate::inbox::read_inbox;
+use crate::inbox::ProgramInput;
 
 /// Which side lies.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,11 +36,9 @@ pub enum Strategy {
 /// Arguments of `avm challenge`.
 #[derive(clap::Args, Debug)]
 pub struct ChallengeArgs {
-    /// The executable (.mexe).
-    pub program: PathBuf,
-    /// A JSON array of inbox messages in value JSON.
-    #[arg(long, value_name = "MESSAGES.json")]
-    pub inbox: Option<PathBuf>,
+    /// The program and its inbox.
+    #[command(flatten)]
+    pub input: ProgramInput,
     /// Steps the assertion covers.
     #[arg(long, value_name = "N")]
     pub steps: u64,
@@ -69,12 +64,7 @@ pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
     if args.degree < 2 {
         return Err(CliError::Input("--degree must be at least 2".into()));
     }
-    let options = LoadOptions::default();
-    let program = load_mexe(&args.program, &options)?;
-    let inbox = match &args.inbox {
-        Some(path) => read_inbox(path, &program.code, &options.limits)?,
-        None => Vec::new(),
-    };
+    let (program, inbox) = args.input.load()?;
     let machine = Machine::new(program);
     check_runnable(&machine, &inbox, args.steps)?;
     let lie = match args.strategy {

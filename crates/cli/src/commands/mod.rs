@@ -1,9 +1,13 @@
 //! One module per subcommand.
 
+pub mod asm;
 pub mod challenge;
 pub mod checkpoints;
+pub mod debug;
+pub mod disasm;
 pub mod hash;
 pub mod info;
+pub mod profile;
 pub mod prove;
 pub mod resume;
 pub mod run;

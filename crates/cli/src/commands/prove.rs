@@ -2,26 +2,23 @@
 
 use std::path::PathBuf;
 
-use avm_code::{load_mexe, LoadOptions};
 use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
 use avm_prover::{claim, prove_step};
 use avm_value::value_hash;
 use avm_verifier::{InboxAccumulators, InboxOracle, InboxWindow, StepProofFile};
 
 use crate::error::CliError;
-use crate::inbox::read_inbox;
+use crate::inbox::ProgramInput;
 
 /// Arguments of `avm prove`.
 #[derive(clap::Args, Debug)]
 pub struct ProveArgs {
-    /// The executable (.mexe).
-    pub program: PathBuf,
+    /// The program and its inbox.
+    #[command(flatten)]
+    pub input: ProgramInput,
     /// The step to prove, counting from 0.
     #[arg(long, value_name = "N")]
     pub step: u64,
-    /// A JSON array of inbox messages in value JSON.
-    #[arg(long, value_name = "MESSAGES.json")]
-    pub inbox: Option<PathBuf>,
     /// Where to write the proof (binary, or JSON if the name ends in .json); without
     /// it the JSON form goes to stdout.
     #[arg(short, long, value_name = "FILE")]
@@ -30,12 +27,7 @@ pub struct ProveArgs {
 
 /// Runs to step N, proves it, executes it, and writes the proof file.
 pub fn run(args: &ProveArgs) -> Result<(), CliError> {
-    let options = LoadOptions::default();
-    let program = load_mexe(&args.program, &options)?;
-    let messages = match &args.inbox {
-        Some(path) => read_inbox(path, &program.code, &options.limits)?,
-        None => Vec::new(),
-    };
+    let (program, messages) = args.input.load()?;
     let mut machine = Machine::new(program);
     let mut env = RuntimeEnv::with_inbox(messages.clone());
     let limits = RunLimits {

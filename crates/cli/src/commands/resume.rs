@@ -64,7 +64,15 @@ pub fn run(args: &ResumeArgs) -> Result<(), CliError> {
         eprintln!("resuming checkpoint {} at step {}", info.seq, info.steps);
     }
     let mut env = RuntimeEnv::with_inbox(messages);
-    let report = drive(&mut machine, &mut env, &args.options, Some(&mut store))?;
-    print_summary(&mut machine, &report, &env, args.options.json);
+    let mut progress = crate::progress::Progress::new(!args.options.json);
+    let report = drive(
+        &mut machine,
+        &mut env,
+        &args.options,
+        Some(&mut store),
+        &mut progress,
+    )?;
+    progress.finish();
+    print_summary(&mut machine, &report, &env, args.options.json, false);
     Ok(())
 }

@@ -4,13 +4,15 @@
 
 use std::path::PathBuf;
 
-use avm_code::{load_mexe, LoadOptions};
-use avm_machine::{Machine, RunLimits, RunReport, RuntimeEnv, StopReason};
+use avm_machine::{Machine, Observer, RunLimits, RunReport, RuntimeEnv, StopReason};
 use avm_store::Store;
 
 use crate::error::CliError;
-use crate::inbox::read_inbox;
+use crate::inbox::ProgramInput;
+use crate::progress::Progress;
 use crate::report::RunSummary;
+use avm_tools::trace::parse_range;
+use avm_tools::{Labels, Tracer};
 
 /// Options shared by `avm run` and `avm resume`.
 #[derive(clap::Args, Debug)]
@@ -36,25 +38,33 @@ pub struct RunOptions {
 /// Arguments of `avm run`.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// The executable (.mexe).
-    pub program: PathBuf,
-    /// A JSON array of inbox messages in value JSON.
-    #[arg(long, value_name = "MESSAGES.json")]
-    pub inbox: Option<PathBuf>,
+    /// The program and its inbox.
+    #[command(flatten)]
+    pub input: ProgramInput,
     /// Save checkpoints in this directory (a new store; continue it with `avm resume`).
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
+    /// Write one JSON line per step to FILE (stdout if no FILE is given; the summary
+    /// then goes to stderr).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    pub trace: Option<PathBuf>,
+    /// Trace only instructions whose index (as `avm disasm` numbers them) is in this
+    /// range: A..B (B excluded), A.., ..B or A.
+    #[arg(long, value_name = "RANGE", requires = "trace")]
+    pub trace_range: Option<String>,
     /// Run options.
     #[command(flatten)]
     pub options: RunOptions,
 }
 
-/// Runs the machine under `options`, saving checkpoints into `store` if given.
+/// Runs the machine under `options`, saving checkpoints into `store` if given, with
+/// `observer` watching every step.
 pub fn drive(
     machine: &mut Machine,
     env: &mut RuntimeEnv,
     options: &RunOptions,
     mut store: Option<&mut Store>,
+    observer: &mut impl Observer,
 ) -> Result<RunReport, CliError> {
     let start_steps = machine.steps();
     let start_gas = machine.gas_used();
@@ -71,7 +81,7 @@ pub fn drive(
             max_steps,
             max_gas: options.max_gas,
         };
-        let report = machine.run(env, &limits);
+        let report = machine.run_observed(env, &limits, observer);
         let at_checkpoint = report.reason == StopReason::StepLimit
             && next_checkpoint == Some(machine.steps())
             && options.max_steps != Some(machine.steps());
@@ -100,24 +110,42 @@ pub fn drive(
     })
 }
 
-/// Prints the summary of a finished run.
-pub fn print_summary(machine: &mut Machine, report: &RunReport, env: &RuntimeEnv, json: bool) {
+/// Prints the summary of a finished run (on stderr if stdout carries a trace).
+pub fn print_summary(
+    machine: &mut Machine,
+    report: &RunReport,
+    env: &RuntimeEnv,
+    json: bool,
+    to_stderr: bool,
+) {
     let summary = RunSummary::new(machine, report, env);
-    if json {
-        println!("{}", summary.to_json());
+    let text = if json {
+        summary.to_json() + "\n"
     } else {
-        print!("{}", summary.to_text());
+        summary.to_text()
+    };
+    if to_stderr {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
     }
+}
+
+/// Where a trace goes.
+fn trace_writer(path: &std::path::Path) -> Result<Box<dyn std::io::Write>, CliError> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock())));
+    }
+    let file = std::fs::File::create(path).map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(Box::new(std::io::BufWriter::new(file)))
 }
 
 /// Runs the program and prints the summary.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
-    let options = LoadOptions::default();
-    let program = load_mexe(&args.program, &options)?;
-    let messages = match &args.inbox {
-        Some(path) => read_inbox(path, &program.code, &options.limits)?,
-        None => Vec::new(),
-    };
+    let (program, messages) = args.input.load()?;
     let mut store = match &args.store {
         Some(dir) => {
             let store = Store::open(dir).map_err(|e| CliError::Input(e.to_string()))?;
@@ -136,6 +164,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         }
         None => None,
     };
+    let debug = program.debug.clone();
     let mut machine = Machine::new(program);
     let mut env = RuntimeEnv::with_inbox(messages);
     if let Some(store) = store.as_mut() {
@@ -143,7 +172,47 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             .save(&mut machine)
             .map_err(|e| CliError::Input(e.to_string()))?;
     }
-    let report = drive(&mut machine, &mut env, &args.options, store.as_mut())?;
-    print_summary(&mut machine, &report, &env, args.options.json);
+    let mut progress = Progress::new(!args.options.json);
+    let Some(trace_path) = &args.trace else {
+        let report = drive(
+            &mut machine,
+            &mut env,
+            &args.options,
+            store.as_mut(),
+            &mut progress,
+        )?;
+        progress.finish();
+        print_summary(&mut machine, &report, &env, args.options.json, false);
+        return Ok(());
+    };
+    let range = args
+        .trace_range
+        .as_deref()
+        .map(parse_range)
+        .transpose()
+        .map_err(|e| CliError::Input(format!("--trace-range: {e}")))?;
+    let labels = Labels::new(machine.code(), machine.static_value(), &debug);
+    let mut tracer = Tracer::new(trace_writer(trace_path)?, labels, range);
+    let report = drive(
+        &mut machine,
+        &mut env,
+        &args.options,
+        store.as_mut(),
+        &mut (&mut tracer, &mut progress),
+    )?;
+    progress.finish();
+    match tracer.finish() {
+        Ok(_) => {}
+        // The reader went away (`| head`): stop quietly, as Unix tools do.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(source) => {
+            return Err(CliError::Io {
+                path: trace_path.display().to_string(),
+                source,
+            })
+        }
+    }
+    let to_stderr = trace_path.as_os_str() == "-";
+    print_summary(&mut machine, &report, &env, args.options.json, to_stderr);
     Ok(())
 }

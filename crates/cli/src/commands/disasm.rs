@@ -1,0 +1,42 @@
+//! `avm disasm`: print an executable as AVM assembly that `avm asm` turns back into
+//! the same program.
+
+use std::path::PathBuf;
+
+use avm_code::{load_mexe, LoadOptions};
+use avm_tools::disassemble;
+
+use crate::error::CliError;
+
+/// Arguments of `avm disasm`.
+#[derive(clap::Args, Debug)]
+pub struct DisasmArgs {
+    /// The executable (.mexe).
+    pub program: PathBuf,
+    /// Write the assembly here instead of stdout.
+    #[arg(short, long, value_name = "FILE.avm")]
+    pub output: Option<PathBuf>,
+}
+
+/// Disassembles the program.
+pub fn run(args: &DisasmArgs) -> Result<(), CliError> {
+    let program = load_mexe(&args.program, &LoadOptions::default())?;
+    let text = disassemble(&program);
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|source| CliError::Io {
+            path: path.display().to_string(),
+            source,
+        }),
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Io {
+                    path: "stdout".to_owned(),
+                    source: e,
+                }),
+                _ => Ok(()),
+            }
+        }
+    }
+}
