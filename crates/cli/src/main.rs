@@ -44,6 +44,8 @@ enum Command {
     Debug(commands::debug::DebugArgs),
     /// Show where a run spends its AVMGas: a table and a flamegraph.
     Profile(commands::profile::ProfileArgs),
+    /// Re-run a recorded inbox log (.aoslog) and compare logs, sends and gas.
+    Replay(commands::replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Disasm(args) => commands::disasm::run(args).map(|()| ExitCode::SUCCESS),
         Command::Debug(args) => commands::debug::run(args).map(|()| ExitCode::SUCCESS),
         Command::Profile(args) => commands::profile::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Replay(args) => commands::replay::run(args),
     };
     match result {
         Ok(code) => code,

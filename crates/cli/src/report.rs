@@ -40,12 +40,12 @@ impl RunSummary {
             machine_hash: machine.hash().to_string(),
             inbox_consumed: machine.inbox_position().consumed,
             sends: env
-                .sends
+                .sends()
                 .iter()
                 .map(|s| format!("0x{}", hex::encode(&s.value)))
                 .collect(),
             logs: env
-                .logs
+                .logs()
                 .iter()
                 .map(|l| value_to_json(&l.value, machine.code()))
                 .collect(),

@@ -227,3 +227,90 @@ fn profile_prints_a_table_whose_total_is_the_runs_gas_and_draws_a_flamegraph() {
         .sum();
     assert_eq!(sum, run["gas_used"].as_u64().unwrap());
 }
+
+#[test]
+fn run_record_then_replay_matches_and_a_changed_log_is_shown() {
+    let log = scratch("checksum.aoslog");
+    let mexe = scratch("checksum-replay.mexe");
+    assert!(
+        avm(&["asm", "examples/checksum.avm", "-o", mexe.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let out = avm(&[
+        "run",
+        mexe.to_str().unwrap(),
+        "--inbox",
+        "examples/checksum-inbox.json",
+        "--record",
+        log.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = avm(&[
+        "replay",
+        mexe.to_str().unwrap(),
+        log.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys[..10],
+        [
+            "match",
+            "steps",
+            "gas_used",
+            "expected_gas",
+            "logs",
+            "expected_logs",
+            "sends",
+            "expected_sends",
+            "first_difference",
+            "seconds"
+        ]
+    );
+    assert_eq!(json["match"], true);
+    assert_eq!(
+        (json["logs"].as_u64(), json["sends"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(json["gas_used"], json["expected_gas"]);
+
+    let recorded = std::fs::read_to_string(&log).unwrap();
+    let changed = recorded.replace("{\"Int\":\"fee8\"}", "{\"Int\":\"fee9\"}");
+    assert_ne!(recorded, changed);
+    let bad = scratch("changed.aoslog");
+    std::fs::write(&bad, changed).unwrap();
+    let out = avm(&["replay", mexe.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(report.contains(": MISMATCH"), "{report}");
+    assert!(
+        report.contains("first difference: log 0 differs (emitted at step"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  expected: {\"Int\":\"fee9\"}\n  got:      {\"Int\":\"fee8\"}"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_malformed_recording_is_an_input_error() {
+    let bad = scratch("malformed.aoslog");
+    std::fs::write(&bad, "{\"inbox\": [{\"Tuple\": [}]}").unwrap();
+    let out = avm(&["replay", "examples/echo.mexe", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: ") && err.contains("malformed.aoslog: line 1, column"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+}

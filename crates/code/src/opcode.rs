@@ -14,7 +14,9 @@
 //! - `inboxpeek` (0x71), which the deployed AVM dropped, is kept as the spec and the
 //!   seed describe it (pops 1, costs 40);
 //! - `ripemd160f` (0x25) and `blake2f` (0x26), used by the final Classic ArbOS, cost
-//!   250 and 600 as in the arb-os emulator's table.
+//!   250 and 600: the costs of arb-os's opcode table (`base_cost` in src/mavm.rs), which
+//!   the issue that added them prescribes. (The arb-os emulator's run loop instead
+//!   charges `blake2f` 10 per round, reading the rounds from the bottom stack item.)
 
 /// Facts about one opcode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,12 +3,14 @@
 //! Inbox messages come in through it, sends, logs and debug prints go out through it,
 //! and `sideload` asks it for a value. The CLI, replays, the challenge game and tests
 //! all drive a machine through an [`Environment`]; [`RuntimeEnv`] is the ready-made
-//! one: a queue of messages that can grow while the machine is blocked, and recorded
-//! outputs.
+//! one: a queue of messages that can grow while the machine is blocked, sideloads, and
+//! an output sink. [`crate::Runtime`] adds run limits and a breakpoint policy.
 
 use std::collections::VecDeque;
 
 use avm_value::{Int, Value};
+
+use crate::sink::{OutputSink, Recorder};
 
 /// When an output was produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,27 +59,62 @@ pub struct Output<T> {
     pub at: Emitted,
 }
 
-/// A queue-backed environment that records every output.
-#[derive(Clone, Debug, Default)]
-pub struct RuntimeEnv {
+/// Chooses the value `sideload` pushes for a block number.
+pub type SideloadHook = Box<dyn FnMut(&Int) -> Option<Value> + Send>;
+
+/// The ready-made [`Environment`]: a queue of inbox messages that can grow while the
+/// machine is blocked, sideloaded values, and an [`OutputSink`] for sends, logs and
+/// debug prints ([`Recorder`], which keeps them, unless another is chosen).
+pub struct RuntimeEnv<S: OutputSink = Recorder> {
     /// Messages not yet consumed.
     pub inbox: VecDeque<Value>,
-    /// Values handed to `sideload`, used first to last; empty means the empty tuple.
+    /// Values handed to `sideload`, used first to last once the hook (if any) gives
+    /// none; when both are exhausted, the empty tuple.
     pub sideloads: VecDeque<Value>,
-    /// Sends, in order.
-    pub sends: Vec<Output<Vec<u8>>>,
-    /// Logs, in order.
-    pub logs: Vec<Output<Value>>,
-    /// Debug prints, in order.
-    pub debug_prints: Vec<Output<Value>>,
+    /// Asked first for each `sideload`.
+    pub sideload_hook: Option<SideloadHook>,
+    /// Where outputs go.
+    pub outputs: S,
 }
 
-impl RuntimeEnv {
-    /// An environment with these inbox messages and nothing else.
+impl Default for RuntimeEnv<Recorder> {
+    fn default() -> Self {
+        RuntimeEnv::with_sink(Recorder::default())
+    }
+}
+
+impl RuntimeEnv<Recorder> {
+    /// An environment with these inbox messages that records every output.
     pub fn with_inbox(messages: impl IntoIterator<Item = Value>) -> Self {
+        let mut env = RuntimeEnv::default();
+        env.inbox.extend(messages);
+        env
+    }
+
+    /// Sends recorded so far.
+    pub fn sends(&self) -> &[Output<Vec<u8>>] {
+        &self.outputs.sends
+    }
+
+    /// Logs recorded so far.
+    pub fn logs(&self) -> &[Output<Value>] {
+        &self.outputs.logs
+    }
+
+    /// Debug prints recorded so far.
+    pub fn debug_prints(&self) -> &[Output<Value>] {
+        &self.outputs.debug_prints
+    }
+}
+
+impl<S: OutputSink> RuntimeEnv<S> {
+    /// An environment with an empty inbox whose outputs go to `sink`.
+    pub fn with_sink(sink: S) -> Self {
         RuntimeEnv {
-            inbox: messages.into_iter().collect(),
-            ..RuntimeEnv::default()
+            inbox: VecDeque::new(),
+            sideloads: VecDeque::new(),
+            sideload_hook: None,
+            outputs: sink,
         }
     }
 
@@ -87,33 +124,40 @@ impl RuntimeEnv {
     }
 }
 
-impl Environment for RuntimeEnv {
+impl<S: OutputSink + std::fmt::Debug> std::fmt::Debug for RuntimeEnv<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeEnv")
+            .field("inbox", &self.inbox.len())
+            .field("sideloads", &self.sideloads.len())
+            .field("sideload_hook", &self.sideload_hook.is_some())
+            .field("outputs", &self.outputs)
+            .finish()
+    }
+}
+
+impl<S: OutputSink> Environment for RuntimeEnv<S> {
     fn next_message(&mut self) -> Option<Value> {
         self.inbox.pop_front()
     }
 
     fn send(&mut self, data: &[u8], at: Emitted) {
-        self.sends.push(Output {
-            value: data.to_vec(),
-            at,
-        });
+        self.outputs.send(data, at);
     }
 
     fn log(&mut self, value: &Value, at: Emitted) {
-        self.logs.push(Output {
-            value: value.clone(),
-            at,
-        });
+        self.outputs.log(value, at);
     }
 
     fn debug_print(&mut self, value: &Value, at: Emitted) {
-        self.debug_prints.push(Output {
-            value: value.clone(),
-            at,
-        });
+        self.outputs.debug_print(value, at);
     }
 
-    fn sideload(&mut self, _block_number: &Int) -> Option<Value> {
+    fn sideload(&mut self, block_number: &Int) -> Option<Value> {
+        if let Some(hook) = &mut self.sideload_hook {
+            if let Some(value) = hook(block_number) {
+                return Some(value);
+            }
+        }
         self.sideloads.pop_front()
     }
 }

@@ -83,7 +83,7 @@ fn an_error_without_handler_stops_and_with_handler_jumps() {
         op(Opcode::Halt),
     ]);
     let (_, env) = run_with(&mut m, vec![]);
-    assert_eq!(env.logs.len(), 1, "the handler ran");
+    assert_eq!(env.logs().len(), 1, "the handler ran");
     assert_eq!(
         m.stack().values().len(),
         1,
@@ -264,7 +264,7 @@ fn sends_and_logs_feed_their_accumulators() {
     ]);
     let (report, env) = run_with(&mut m, vec![]);
     assert_eq!(report.reason, StopReason::Halted);
-    assert_eq!(env.sends[0].value, vec![0xab, 0, 0]);
+    assert_eq!(env.sends()[0].value, vec![0xab, 0, 0]);
     let send_acc = keccak_pair(&Hash::ZERO, &keccak256(&[0xab, 0, 0]));
     let log_acc = keccak_pair(&Hash::ZERO, &value_hash(&int(5), m.code()));
     assert_eq!(m.outputs().send_acc, send_acc);
@@ -294,7 +294,7 @@ fn code_created_at_run_time_executes_and_hashes_like_loaded_code() {
     ]);
     let (report, env) = run_with(&mut m, vec![]);
     assert_eq!(report.reason, StopReason::Halted);
-    assert_eq!(env.logs.len(), 1);
+    assert_eq!(env.logs().len(), 1);
     // The same code loaded from a program has the same entry hash.
     let loaded = machine(vec![push(int(5)), op(Opcode::Log), op(Opcode::Halt)]);
     let mut built = machine(vec![
@@ -412,7 +412,7 @@ fn inbox_program_logs_each_block_number() {
     let (report, env) = run_with(&mut m, messages);
     assert_eq!(report.reason, StopReason::Blocked);
     let logged: Vec<u64> = env
-        .logs
+        .logs()
         .iter()
         .map(|l| l.value.as_int().map_or(u64::MAX, |n| n.as_limbs()[0]))
         .collect();

@@ -79,12 +79,12 @@ fn every_fixture_program_round_trips_at_several_steps_and_continues_identically(
             assert_eq!(restored.steps(), machine.steps());
             // Both continue the same way.
             let mut a = machine.clone();
-            let mut env_a = env.clone();
-            let mut env_b = env.clone();
+            let mut env_a = RuntimeEnv::with_inbox(env.inbox.iter().cloned());
+            let mut env_b = RuntimeEnv::with_inbox(env.inbox.iter().cloned());
             run_to(&mut a, &mut env_a, target + 150);
             run_to(&mut restored, &mut env_b, target + 150);
             assert_eq!(restored.hash(), a.hash(), "{rel}: continuing from {target}");
-            assert_eq!(env_a.logs.len(), env_b.logs.len());
+            assert_eq!(env_a.logs().len(), env_b.logs().len());
         }
     }
 }

@@ -5,7 +5,8 @@
 //! - [`Tracer`]: one JSON line per step, for a pc range if asked;
 //! - [`Debugger`]: a line-oriented debugger that works from a terminal or a pipe;
 //! - [`Profiler`]: AVMGas and steps per source line or code region, as a table and a
-//!   flamegraph.
+//!   flamegraph;
+//! - [`replay`]: re-running recorded inbox logs (`.aoslog`) and comparing the outputs.
 //!
 //! All of them name code the same way, through [`Labels`], and print values in the
 //! assembly syntax ([`text`]).
@@ -15,6 +16,7 @@ mod debugger;
 mod disasm;
 mod labels;
 pub mod profile;
+pub mod replay;
 pub mod text;
 pub mod trace;
 

@@ -21,7 +21,7 @@ fn run(program: avm_code::Program, inbox: Vec<Value>) -> (Machine, RuntimeEnv, S
 }
 
 fn logged_ints(env: &RuntimeEnv) -> Vec<Int> {
-    env.logs
+    env.logs()
         .iter()
         .map(|l| *l.value.as_int().expect("an integer log"))
         .collect()
@@ -72,8 +72,8 @@ fn checksum_logs_and_sends_the_fletcher16_of_its_message() {
         assert_eq!(reason, StopReason::Halted);
         let sum = fletcher16(data);
         assert_eq!(logged_ints(&env), vec![Int::from(sum)]);
-        assert_eq!(env.sends.len(), 1);
-        assert_eq!(env.sends[0].value, sum.to_be_bytes().to_vec());
+        assert_eq!(env.sends().len(), 1);
+        assert_eq!(env.sends()[0].value, sum.to_be_bytes().to_vec());
     }
 }
 
@@ -101,7 +101,7 @@ fn echo_is_the_source_of_echo_mexe_and_logs_each_message() {
     assert_eq!(reason, StopReason::Blocked);
     assert_eq!(machine.inbox_position().consumed, 3);
     let logged: Vec<_> = env
-        .logs
+        .logs()
         .iter()
         .map(|l| value_hash(&l.value, machine.code()))
         .collect();

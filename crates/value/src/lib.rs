@@ -11,6 +11,7 @@
 
 mod buffer;
 mod codepoint;
+mod compare;
 mod hash;
 mod hashing;
 pub mod json;
@@ -28,6 +29,7 @@ pub use codepoint::{
     code_point_hash, error_code_point_hash, CodeBuilder, CodePointParts, CodePointRef, CodeView,
     NoCode, CODE_POINT_TYPE,
 };
+pub use compare::{first_difference, kind_of, same_value, ValueDifference};
 pub use hash::{hash_int, keccak256, keccak_pair, Hash, ParseHashError};
 pub use hashing::{hash_preimage, tuple_digest, value_hash, value_size, values_equal, TUPLE_TYPE};
 pub use marshal::{

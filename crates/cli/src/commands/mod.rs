@@ -9,6 +9,7 @@ pub mod hash;
 pub mod info;
 pub mod profile;
 pub mod prove;
+pub mod replay;
 pub mod resume;
 pub mod run;
 pub mod verify;

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use avm_machine::RuntimeEnv;
 use avm_store::Store;
 use avm_value::{keccak_pair, value_hash, Hash, ValueLimits};
 
@@ -30,7 +29,7 @@ pub struct ResumeArgs {
 pub fn run(args: &ResumeArgs) -> Result<(), CliError> {
     let store_error = |e: avm_store::StoreError| CliError::Input(e.to_string());
     let mut store = Store::open_existing(&args.store).map_err(store_error)?;
-    let (info, mut machine) = store
+    let (info, machine) = store
         .restore_latest()
         .map_err(store_error)?
         .ok_or_else(|| {
@@ -63,16 +62,10 @@ pub fn run(args: &ResumeArgs) -> Result<(), CliError> {
     if !args.options.json {
         eprintln!("resuming checkpoint {} at step {}", info.seq, info.steps);
     }
-    let mut env = RuntimeEnv::with_inbox(messages);
+    let mut runtime = args.options.runtime(machine, messages);
     let mut progress = crate::progress::Progress::new(!args.options.json);
-    let report = drive(
-        &mut machine,
-        &mut env,
-        &args.options,
-        Some(&mut store),
-        &mut progress,
-    )?;
+    let report = drive(&mut runtime, &args.options, Some(&mut store), &mut progress)?;
     progress.finish();
-    print_summary(&mut machine, &report, &env, args.options.json, false);
+    print_summary(&mut runtime, &report, args.options.json, false);
     Ok(())
 }

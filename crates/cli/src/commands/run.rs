@@ -4,13 +4,15 @@
 
 use std::path::PathBuf;
 
-use avm_machine::{Machine, Observer, RunLimits, RunReport, RuntimeEnv, StopReason};
+use avm_machine::{Machine, Observer, RunLimits, RunReport, Runtime, RuntimeEnv, StopReason};
 use avm_store::Store;
+use avm_value::Value;
 
 use crate::error::CliError;
 use crate::inbox::ProgramInput;
 use crate::progress::Progress;
 use crate::report::RunSummary;
+use avm_tools::replay::write_aoslog;
 use avm_tools::trace::parse_range;
 use avm_tools::{Labels, Tracer};
 
@@ -52,27 +54,43 @@ pub struct RunArgs {
     /// range: A..B (B excluded), A.., ..B or A.
     #[arg(long, value_name = "RANGE", requires = "trace")]
     pub trace_range: Option<String>,
+    /// Write the run as a recording (.aoslog: the inbox given, the logs and sends
+    /// produced, the total gas) that `avm replay` checks later runs against.
+    #[arg(long, value_name = "FILE.aoslog")]
+    pub record: Option<PathBuf>,
     /// Run options.
     #[command(flatten)]
     pub options: RunOptions,
 }
 
-/// Runs the machine under `options`, saving checkpoints into `store` if given, with
-/// `observer` watching every step.
+impl RunOptions {
+    /// A runtime for `machine` with `messages` queued, set up as these options say.
+    pub fn runtime(&self, machine: Machine, messages: Vec<Value>) -> Runtime {
+        let runtime = Runtime::with_env(machine, RuntimeEnv::with_inbox(messages));
+        if self.ignore_breakpoints {
+            runtime.ignore_breakpoints()
+        } else {
+            runtime
+        }
+    }
+}
+
+/// Runs under `options`, saving checkpoints into `store` if given, with `observer`
+/// watching every step.
 pub fn drive(
-    machine: &mut Machine,
-    env: &mut RuntimeEnv,
+    runtime: &mut Runtime,
     options: &RunOptions,
     mut store: Option<&mut Store>,
     observer: &mut impl Observer,
 ) -> Result<RunReport, CliError> {
-    let start_steps = machine.steps();
-    let start_gas = machine.gas_used();
+    let start_steps = runtime.machine.steps();
+    let start_gas = runtime.machine.gas_used();
     let every = options
         .checkpoint_every
         .filter(|n| *n > 0 && store.is_some());
     let report = loop {
-        let next_checkpoint = every.map(|n| (machine.steps() / n + 1) * n);
+        let steps = runtime.machine.steps();
+        let next_checkpoint = every.map(|n| (steps / n + 1) * n);
         let max_steps = match (options.max_steps, next_checkpoint) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -81,44 +99,35 @@ pub fn drive(
             max_steps,
             max_gas: options.max_gas,
         };
-        let report = machine.run_observed(env, &limits, observer);
+        let report = runtime.run_with(&limits, observer);
+        let steps = runtime.machine.steps();
         let at_checkpoint = report.reason == StopReason::StepLimit
-            && next_checkpoint == Some(machine.steps())
-            && options.max_steps != Some(machine.steps());
-        if at_checkpoint {
-            if let Some(store) = store.as_deref_mut() {
-                store
-                    .save(machine)
-                    .map_err(|e| CliError::Input(e.to_string()))?;
-            }
-            continue;
+            && next_checkpoint == Some(steps)
+            && options.max_steps != Some(steps);
+        if !at_checkpoint {
+            break report;
         }
-        if options.ignore_breakpoints && report.reason == StopReason::Breakpoint {
-            continue;
+        if let Some(store) = store.as_deref_mut() {
+            store
+                .save(&mut runtime.machine)
+                .map_err(|e| CliError::Input(e.to_string()))?;
         }
-        break report;
     };
     if let Some(store) = store {
         store
-            .save(machine)
+            .save(&mut runtime.machine)
             .map_err(|e| CliError::Input(e.to_string()))?;
     }
     Ok(RunReport {
         reason: report.reason,
-        steps: machine.steps() - start_steps,
-        gas: machine.gas_used() - start_gas,
+        steps: runtime.machine.steps() - start_steps,
+        gas: runtime.machine.gas_used() - start_gas,
     })
 }
 
 /// Prints the summary of a finished run (on stderr if stdout carries a trace).
-pub fn print_summary(
-    machine: &mut Machine,
-    report: &RunReport,
-    env: &RuntimeEnv,
-    json: bool,
-    to_stderr: bool,
-) {
-    let summary = RunSummary::new(machine, report, env);
+pub fn print_summary(runtime: &mut Runtime, report: &RunReport, json: bool, to_stderr: bool) {
+    let summary = RunSummary::new(&mut runtime.machine, report, &runtime.env);
     let text = if json {
         summary.to_json() + "\n"
     } else {
@@ -143,6 +152,31 @@ fn trace_writer(path: &std::path::Path) -> Result<Box<dyn std::io::Write>, CliEr
     Ok(Box::new(std::io::BufWriter::new(file)))
 }
 
+/// Writes the recording `--record` asks for.
+fn record(args: &RunArgs, inbox: Option<&[Value]>, runtime: &Runtime) -> Result<(), CliError> {
+    let (Some(path), Some(inbox)) = (&args.record, inbox) else {
+        return Ok(());
+    };
+    let logs: Vec<&Value> = runtime.env.logs().iter().map(|l| &l.value).collect();
+    let sends: Vec<&[u8]> = runtime
+        .env
+        .sends()
+        .iter()
+        .map(|s| s.value.as_slice())
+        .collect();
+    let text = write_aoslog(
+        inbox,
+        &logs,
+        &sends,
+        runtime.machine.gas_used(),
+        runtime.machine.code(),
+    );
+    std::fs::write(path, text).map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 /// Runs the program and prints the summary.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let (program, messages) = args.input.load()?;
@@ -165,24 +199,19 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         None => None,
     };
     let debug = program.debug.clone();
-    let mut machine = Machine::new(program);
-    let mut env = RuntimeEnv::with_inbox(messages);
+    let inbox = args.record.as_ref().map(|_| messages.clone());
+    let mut runtime = args.options.runtime(Machine::new(program), messages);
     if let Some(store) = store.as_mut() {
         store
-            .save(&mut machine)
+            .save(&mut runtime.machine)
             .map_err(|e| CliError::Input(e.to_string()))?;
     }
     let mut progress = Progress::new(!args.options.json);
     let Some(trace_path) = &args.trace else {
-        let report = drive(
-            &mut machine,
-            &mut env,
-            &args.options,
-            store.as_mut(),
-            &mut progress,
-        )?;
+        let report = drive(&mut runtime, &args.options, store.as_mut(), &mut progress)?;
         progress.finish();
-        print_summary(&mut machine, &report, &env, args.options.json, false);
+        record(args, inbox.as_deref(), &runtime)?;
+        print_summary(&mut runtime, &report, args.options.json, false);
         return Ok(());
     };
     let range = args
@@ -191,11 +220,11 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         .map(parse_range)
         .transpose()
         .map_err(|e| CliError::Input(format!("--trace-range: {e}")))?;
+    let machine = &runtime.machine;
     let labels = Labels::new(machine.code(), machine.static_value(), &debug);
     let mut tracer = Tracer::new(trace_writer(trace_path)?, labels, range);
     let report = drive(
-        &mut machine,
-        &mut env,
+        &mut runtime,
         &args.options,
         store.as_mut(),
         &mut (&mut tracer, &mut progress),
@@ -212,7 +241,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             })
         }
     }
+    record(args, inbox.as_deref(), &runtime)?;
     let to_stderr = trace_path.as_os_str() == "-";
-    print_summary(&mut machine, &report, &env, args.options.json, to_stderr);
+    print_summary(&mut runtime, &report, args.options.json, to_stderr);
     Ok(())
 }

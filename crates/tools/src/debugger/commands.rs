@@ -234,20 +234,23 @@ impl Debugger {
             "pc" => self.where_text(),
             "sends" => self
                 .env
-                .sends
+                .sends()
                 .iter()
                 .enumerate()
                 .map(|(i, s)| format!("{i}: 0x{} (step {})", hex::encode(&s.value), s.at.step))
-                .chain(std::iter::once(format!("({} sends)", self.env.sends.len())))
+                .chain(std::iter::once(format!(
+                    "({} sends)",
+                    self.env.sends().len()
+                )))
                 .collect::<Vec<_>>()
                 .join("\n"),
             "logs" => self
                 .env
-                .logs
+                .logs()
                 .iter()
                 .enumerate()
                 .map(|(i, l)| format!("{i}: {} (step {})", short(&l.value), l.at.step))
-                .chain(std::iter::once(format!("({} logs)", self.env.logs.len())))
+                .chain(std::iter::once(format!("({} logs)", self.env.logs().len())))
                 .collect::<Vec<_>>()
                 .join("\n"),
             "" => "print what? stack, aux, register, static, gas, pc, sends or logs".to_owned(),
@@ -324,8 +327,8 @@ impl Debugger {
             m.gas_used(),
             position.consumed,
             self.env.inbox.len(),
-            self.env.sends.len(),
-            self.env.logs.len(),
+            self.env.sends().len(),
+            self.env.logs().len(),
             self.breakpoints.len()
         )
     }
