@@ -46,6 +46,8 @@ enum Command {
     Profile(commands::profile::ProfileArgs),
     /// Re-run a recorded inbox log (.aoslog) and compare logs, sends and gas.
     Replay(commands::replay::ReplayArgs),
+    /// Run programs under a gas cap and report steps/s and AVMGas/s.
+    Bench(commands::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Debug(args) => commands::debug::run(args).map(|()| ExitCode::SUCCESS),
         Command::Profile(args) => commands::profile::run(args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => commands::replay::run(args),
+        Command::Bench(args) => commands::bench::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -314,3 +314,31 @@ fn a_malformed_recording_is_an_input_error() {
     );
     assert_eq!(err.lines().count(), 1);
 }
+
+#[test]
+fn bench_reports_gas_capped_runs() {
+    let out = avm(&[
+        "bench",
+        "../shared/fixtures/classic/speedtest/add_2_1.mexe",
+        "../shared/fixtures/classic/speedtest/hash_0_0.mexe",
+        "--max-gas",
+        "100000",
+        "--repeat",
+        "1",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let gas = row["gas_used"].as_u64().unwrap();
+        // Stopped before the instruction that would cross the cap: within one
+        // instruction's cost of it (hash costs 7).
+        assert!(gas <= 100_000 && gas > 100_000 - 7, "{row}");
+        assert_eq!(row["status"], "limit");
+        assert!(row["steps_per_second"].as_f64().unwrap() > 0.0);
+    }
+}

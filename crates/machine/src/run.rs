@@ -72,6 +72,10 @@ pub enum Control {
 /// observers. The plain [`Machine::run`] uses `()`, which observes nothing and costs
 /// nothing.
 pub trait Observer {
+    /// Whether this observer looks at steps at all; `()` does not, which lets the run
+    /// loop skip work done only for observers.
+    const WATCHES: bool = true;
+
     /// Called before each step with the machine about to execute it.
     fn before_step(&mut self, machine: &Machine) -> Control;
 
@@ -82,6 +86,8 @@ pub trait Observer {
 }
 
 impl Observer for () {
+    const WATCHES: bool = false;
+
     #[inline(always)]
     fn before_step(&mut self, _machine: &Machine) -> Control {
         Control::Continue
@@ -89,6 +95,8 @@ impl Observer for () {
 }
 
 impl<O: Observer + ?Sized> Observer for &mut O {
+    const WATCHES: bool = O::WATCHES;
+
     #[inline]
     fn before_step(&mut self, machine: &Machine) -> Control {
         (**self).before_step(machine)
@@ -102,6 +110,8 @@ impl<O: Observer + ?Sized> Observer for &mut O {
 
 /// Two observers watch the same run (the first is asked first; either can pause it).
 impl<A: Observer, B: Observer> Observer for (A, B) {
+    const WATCHES: bool = A::WATCHES || B::WATCHES;
+
     #[inline]
     fn before_step(&mut self, machine: &Machine) -> Control {
         let first = self.0.before_step(machine);
@@ -127,32 +137,38 @@ impl Machine {
     }
 
     /// [`Machine::run`], calling `observer` around every step.
-    pub fn run_observed(
+    pub fn run_observed<O: Observer>(
         &mut self,
         env: &mut impl Environment,
         limits: &RunLimits,
-        observer: &mut impl Observer,
+        observer: &mut O,
     ) -> RunReport {
         let start_steps = self.steps;
         let start_gas = self.gas_used;
+        let max_steps = limits.max_steps.unwrap_or(u64::MAX);
+        let gas_cap = limits.max_gas.unwrap_or(u64::MAX);
         let reason = loop {
             match self.status {
                 Status::Halted => break StopReason::Halted,
                 Status::ErrorStop => break StopReason::ErrorStop,
                 Status::Running => {}
             }
-            if limits.max_steps.is_some_and(|max| self.steps >= max) {
+            if self.steps >= max_steps {
                 break StopReason::StepLimit;
             }
-            if let Some(max) = limits.max_gas {
-                if self.gas_used.saturating_add(self.next_step_gas()) > max {
-                    break StopReason::GasLimit;
-                }
+            // An observer must not see a step that the gas cap then refuses.
+            if O::WATCHES
+                && gas_cap != u64::MAX
+                && self.gas_used.saturating_add(self.next_step_gas()) > gas_cap
+            {
+                break StopReason::GasLimit;
             }
             if observer.before_step(self) == Control::Pause {
                 break StopReason::Paused;
             }
-            let outcome = self.step(env);
+            let Some(outcome) = self.step_within(env, gas_cap) else {
+                break StopReason::GasLimit;
+            };
             observer.after_step(self, outcome);
             match outcome {
                 StepOutcome::Executed | StepOutcome::Faulted(_) => {}

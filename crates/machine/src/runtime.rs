@@ -39,6 +39,7 @@ pub enum BreakpointAction {
 }
 
 type BreakpointHook = Box<dyn FnMut(&Machine) -> BreakpointAction + Send>;
+type TickHook = Box<dyn FnMut(&Machine) + Send>;
 
 /// A machine, its environment, the limits of its runs and what breakpoints do.
 pub struct Runtime<S: OutputSink = Recorder> {
@@ -49,6 +50,7 @@ pub struct Runtime<S: OutputSink = Recorder> {
     /// Limits every run obeys (totals since the machine started).
     pub limits: RunLimits,
     on_breakpoint: Option<BreakpointHook>,
+    on_tick: Option<(u64, TickHook)>,
 }
 
 impl Runtime<Recorder> {
@@ -66,6 +68,7 @@ impl<S: OutputSink> Runtime<S> {
             env,
             limits: RunLimits::default(),
             on_breakpoint: None,
+            on_tick: None,
         }
     }
 
@@ -81,6 +84,14 @@ impl<S: OutputSink> Runtime<S> {
         hook: impl FnMut(&Machine) -> BreakpointAction + Send + 'static,
     ) -> Self {
         self.on_breakpoint = Some(Box::new(hook));
+        self
+    }
+
+    /// Calls `hook` every `every` steps of a run (for progress displays): the run is
+    /// cut into pieces between which the hook sees the machine, so nothing is paid per
+    /// step.
+    pub fn on_tick(mut self, every: u64, hook: impl FnMut(&Machine) + Send + 'static) -> Self {
+        self.on_tick = Some((every.max(1), Box::new(hook)));
         self
     }
 
@@ -106,7 +117,23 @@ impl<S: OutputSink> Runtime<S> {
         let start_steps = self.machine.steps();
         let start_gas = self.machine.gas_used();
         let reason = loop {
-            let report = self.machine.run_observed(&mut self.env, limits, observer);
+            let piece = match &self.on_tick {
+                Some((every, _)) => {
+                    let tick = self.machine.steps().saturating_add(*every);
+                    RunLimits {
+                        max_steps: Some(limits.max_steps.map_or(tick, |max| max.min(tick))),
+                        max_gas: limits.max_gas,
+                    }
+                }
+                None => *limits,
+            };
+            let report = self.machine.run_observed(&mut self.env, &piece, observer);
+            if report.reason == StopReason::StepLimit && piece.max_steps != limits.max_steps {
+                if let Some((_, hook)) = &mut self.on_tick {
+                    hook(&self.machine);
+                }
+                continue;
+            }
             if report.reason != StopReason::Breakpoint {
                 break report.reason;
             }

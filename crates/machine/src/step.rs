@@ -115,44 +115,72 @@ impl Machine {
 
     /// Executes one instruction.
     pub fn step(&mut self, env: &mut impl Environment) -> StepOutcome {
+        self.step_within(env, u64::MAX)
+            .unwrap_or(StepOutcome::Stopped)
+    }
+
+    /// Executes one instruction unless it would take gas_used above `gas_cap`; None
+    /// means it did not run (and nothing changed) for that reason.
+    #[inline(always)]
+    pub(crate) fn step_within(
+        &mut self,
+        env: &mut impl Environment,
+        gas_cap: u64,
+    ) -> Option<StepOutcome> {
         if self.status != Status::Running {
-            return StepOutcome::Stopped;
+            return Some(StepOutcome::Stopped);
         }
         let (opcode, immediate) = match self.code.instruction(self.pc) {
-            Some(insn) => (insn.opcode, insn.immediate.clone()),
+            Some(insn) => (insn.opcode, insn.immediate.as_ref()),
             None => (0, None),
         };
         let has_immediate = immediate.is_some();
-        if let Some(value) = immediate {
-            self.stack.push(value);
-        }
-        let info = info_for_byte(opcode);
+        let row = OPCODES[opcode as usize].as_ref();
+        let info = row.unwrap_or(Opcode::Error.info());
         let pops = usize::from(info.pops);
         let aux_pops = usize::from(info.aux_pops);
-        let len = self.stack.len();
+        let len = self.stack.len() + usize::from(has_immediate);
         let aux_len = self.aux.len();
         if len < pops || aux_len < aux_pops {
+            if self.gas_used.saturating_add(ERROR_GAS) > gas_cap {
+                return None;
+            }
+            if let Some(value) = immediate {
+                self.stack.push(value.clone());
+            }
             match self.gas_remaining.checked_sub(Int::from(ERROR_GAS)) {
                 Some(rest) => self.gas_remaining = rest,
                 None => self.gas_remaining = Int::MAX,
             }
             self.gas_used = self.gas_used.saturating_add(ERROR_GAS);
-            return self.raise(Fault::StackUnderflow, pops, aux_pops);
+            return Some(self.raise(Fault::StackUnderflow, pops, aux_pops));
         }
-        let cost = self.cost(opcode, false);
-        let Some(rest) = self.gas_remaining.checked_sub(Int::from(cost)) else {
+        let cost = match row {
+            Some(info) if info.opcode == Opcode::EcPairing => self.cost(opcode, has_immediate),
+            Some(info) => info.gas,
+            None => ERROR_GAS,
+        };
+        let rest = remaining_after(&self.gas_remaining, cost);
+        let charge = if rest.is_some() { cost } else { ERROR_GAS };
+        if self.gas_used.saturating_add(charge) > gas_cap {
+            return None;
+        }
+        if let Some(value) = immediate {
+            self.stack.push(value.clone());
+        }
+        let Some(rest) = rest else {
             self.gas_remaining = Int::MAX;
             self.gas_used = self.gas_used.saturating_add(ERROR_GAS);
-            return self.raise(Fault::OutOfGas, pops, aux_pops);
+            return Some(self.raise(Fault::OutOfGas, pops, aux_pops));
         };
         self.gas_remaining = rest;
         self.gas_used = self.gas_used.saturating_add(cost);
         self.stack.touch(len - pops);
         self.aux.touch(aux_len - aux_pops);
-        let Some(op) = Opcode::from_byte(opcode) else {
-            return self.raise(Fault::InvalidOpcode, pops, aux_pops);
+        let Some(info) = row else {
+            return Some(self.raise(Fault::InvalidOpcode, pops, aux_pops));
         };
-        match execute(self, op, env) {
+        Some(match execute(self, info.opcode, env) {
             Ok(Flow::Next) => {
                 self.pc.pc = self.pc.pc.saturating_sub(1);
                 self.steps += 1;
@@ -182,7 +210,7 @@ impl Machine {
                 StepOutcome::Blocked
             }
             Err(fault) => self.raise(fault, pops, aux_pops),
-        }
+        })
     }
 
     /// Raises an Error: removes the popped items (all there are, on underflow) and
@@ -199,6 +227,18 @@ impl Machine {
         }
         self.steps += 1;
         StepOutcome::Faulted(fault)
+    }
+}
+
+/// AVMGas remaining after paying `cost`, or None if there is not enough. The common
+/// case (the low 64 bits cover the cost) touches one limb.
+#[inline(always)]
+fn remaining_after(remaining: &Int, cost: u64) -> Option<Int> {
+    let [low, a, b, c] = *remaining.as_limbs();
+    if low >= cost {
+        Some(Int::from_limbs([low - cost, a, b, c]))
+    } else {
+        remaining.checked_sub(Int::from(cost))
     }
 }
 

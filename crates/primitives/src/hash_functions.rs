@@ -18,19 +18,45 @@ use avm_value::Int;
 /// keccakf on seven integers.
 pub fn keccakf(input: [&Int; 7]) -> [Int; 7] {
     let mut lanes = [0u64; 25];
-    for (i, n) in input.iter().take(6).enumerate() {
-        lanes[4 * i..4 * i + 4].copy_from_slice(n.as_limbs());
+    for (i, n) in input.iter().enumerate() {
+        set_keccakf_word(&mut lanes, i, n);
     }
-    lanes[24] = input[6].as_limbs()[0];
     keccak::f1600(&mut lanes);
-    let mut out = [Int::ZERO; 7];
-    for (i, slot) in out.iter_mut().take(6).enumerate() {
-        let mut limbs = [0u64; 4];
-        limbs.copy_from_slice(&lanes[4 * i..4 * i + 4]);
-        *slot = Int::from_limbs(limbs);
+    std::array::from_fn(|i| keccakf_word(&lanes, i))
+}
+
+/// Puts word `i` (0..7) of the AVM's packing into the 25 Keccak lanes: words 0..6 hold
+/// lanes 4i..4i+4 (least significant limb first), word 6 holds lane 24 in its low 64
+/// bits.
+#[inline]
+pub fn set_keccakf_word(lanes: &mut [u64; 25], i: usize, word: &Int) {
+    let limbs = word.as_limbs();
+    if i < 6 {
+        lanes[4 * i..4 * i + 4].copy_from_slice(limbs);
+    } else {
+        lanes[24] = limbs[0];
     }
-    out[6] = Int::from(lanes[24]);
-    out
+}
+
+/// Word `i` (0..7) of the AVM's packing of the 25 Keccak lanes.
+#[inline]
+pub fn keccakf_word(lanes: &[u64; 25], i: usize) -> Int {
+    if i < 6 {
+        Int::from_limbs([
+            lanes[4 * i],
+            lanes[4 * i + 1],
+            lanes[4 * i + 2],
+            lanes[4 * i + 3],
+        ])
+    } else {
+        Int::from(lanes[24])
+    }
+}
+
+/// The Keccak-f[1600] permutation on 25 lanes.
+#[inline]
+pub fn keccakf_lanes(lanes: &mut [u64; 25]) {
+    keccak::f1600(lanes);
 }
 
 /// The 64-byte block made of two integers' big-endian bytes.

@@ -81,15 +81,40 @@ pub fn keccak_pair(left: &Hash, right: &Hash) -> Hash {
     keccak256(&data)
 }
 
+/// Integers below this have their hashes precomputed: most integers in real programs
+/// (opcode arguments, tuple indexes, flags, small constants) are small.
+const SMALL_INTS: usize = 1024;
+
+/// The hashes of 0 .. SMALL_INTS, computed once (about 0.3 ms).
+static SMALL_INT_HASHES: std::sync::LazyLock<Box<[Hash]>> = std::sync::LazyLock::new(|| {
+    (0..SMALL_INTS as u64)
+        .map(|n| keccak256(&Int::from(n).to_be_bytes::<32>()))
+        .collect()
+});
+
 /// Keccak-256 of an integer's 32-byte big-endian form: the hash of an Integer value.
 #[inline]
 pub fn hash_int(value: &Int) -> Hash {
+    let [low, a, b, c] = *value.as_limbs();
+    if a | b | c == 0 && low < SMALL_INTS as u64 {
+        return SMALL_INT_HASHES[low as usize];
+    }
     keccak256(&value.to_be_bytes::<32>())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precomputed_small_integer_hashes_are_the_keccak_of_the_word() {
+        for n in [0u64, 1, 255, 1023, 1024, 1025, u64::MAX] {
+            let int = Int::from(n);
+            assert_eq!(hash_int(&int), keccak256(&int.to_be_bytes::<32>()), "{n}");
+        }
+        let big = Int::from(5u8) << 200;
+        assert_eq!(hash_int(&big), keccak256(&big.to_be_bytes::<32>()));
+    }
 
     #[test]
     fn keccak_of_empty_string_is_the_well_known_constant() {

@@ -134,16 +134,31 @@ impl Tuple {
             unique.digest = OnceLock::new();
             return Ok(());
         }
-        let mut items: Vec<Value> = node.items.to_vec();
-        items[index] = value;
-        match Tuple::new(items) {
-            Ok(copy) => {
-                *self = copy;
-                Ok(())
-            }
-            // Unreachable: the copy has the same length as this tuple.
-            Err(_) => Ok(()),
-        }
+        let mut value = Some(value);
+        let mut slot = |i: usize| match i == index {
+            true => value.take().unwrap_or_default(),
+            false => node.items[i].clone(),
+        };
+        let copy = match node.items.len() {
+            1 => node_from_array::<1>(std::array::from_fn(&mut slot)),
+            2 => node_from_array::<2>(std::array::from_fn(&mut slot)),
+            3 => node_from_array::<3>(std::array::from_fn(&mut slot)),
+            4 => node_from_array::<4>(std::array::from_fn(&mut slot)),
+            5 => node_from_array::<5>(std::array::from_fn(&mut slot)),
+            6 => node_from_array::<6>(std::array::from_fn(&mut slot)),
+            7 => node_from_array::<7>(std::array::from_fn(&mut slot)),
+            _ => node_from_array::<8>(std::array::from_fn(&mut slot)),
+        };
+        *node = copy;
+        Ok(())
+    }
+
+    /// The slots for writing in place, if this handle is the node's only one (the
+    /// cached hash is forgotten); None if the node is shared or the tuple is empty.
+    pub fn unique_items_mut(&mut self) -> Option<&mut [Value]> {
+        let unique = Arc::get_mut(self.0.as_mut()?)?;
+        unique.digest = OnceLock::new();
+        Some(&mut unique.items)
     }
 
     /// The digest if it was already computed.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
+use avm_machine::{Machine, RunLimits, Runtime, RuntimeEnv};
 use avm_tools::profile::Grouping;
 use avm_tools::{Labels, Profiler};
 
@@ -48,20 +48,16 @@ pub fn run(args: &ProfileArgs) -> Result<(), CliError> {
     let labels = Labels::for_program(&program);
     let debug = program.debug.clone();
     let mut profiler = Profiler::new(u64::from(program.instruction_count()));
-    let mut machine = Machine::new(program);
-    let mut env = RuntimeEnv::with_inbox(messages);
     let limits = RunLimits {
         max_steps: args.max_steps,
         max_gas: args.max_gas,
     };
-    let mut progress = Progress::new(!args.json);
-    let reason = loop {
-        let report = machine.run_observed(&mut env, &limits, &mut (&mut profiler, &mut progress));
-        if report.reason != StopReason::Breakpoint {
-            break report.reason;
-        }
-    };
+    let progress = Progress::new(!args.json);
+    let runtime = Runtime::with_env(Machine::new(program), RuntimeEnv::with_inbox(messages));
+    let mut runtime = progress.attach(runtime).ignore_breakpoints();
+    let reason = runtime.run_with(&limits, &mut profiler).reason;
     progress.finish();
+    let machine = runtime.machine;
     let by = match args.by.as_deref() {
         Some("region") => Grouping::Region,
         Some(_) => Grouping::Line,

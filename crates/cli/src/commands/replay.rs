@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use avm_code::{load_mexe, LoadOptions};
 use avm_machine::RunLimits;
-use avm_tools::replay::{parse_aoslog, replay, ReplayReport};
+use avm_tools::replay::{parse_aoslog, Replay, ReplayReport};
 
 use crate::error::{read_file, CliError};
 use crate::progress::Progress;
@@ -42,8 +42,10 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         max_steps: args.max_steps,
         max_gas: args.max_gas,
     };
-    let mut progress = Progress::new(!args.json);
-    let (report, machine) = replay(program, recording, limits, &mut progress);
+    let progress = Progress::new(!args.json);
+    let mut replay = Replay::new(program, recording);
+    replay.runtime = progress.attach(replay.runtime);
+    let (report, machine) = replay.run(&limits, &mut ());
     progress.finish();
     if args.json {
         println!("{}", json_report(&report, machine.code()));

@@ -62,9 +62,9 @@ pub fn run(args: &ResumeArgs) -> Result<(), CliError> {
     if !args.options.json {
         eprintln!("resuming checkpoint {} at step {}", info.seq, info.steps);
     }
-    let mut runtime = args.options.runtime(machine, messages);
-    let mut progress = crate::progress::Progress::new(!args.options.json);
-    let report = drive(&mut runtime, &args.options, Some(&mut store), &mut progress)?;
+    let progress = crate::progress::Progress::new(!args.options.json);
+    let mut runtime = args.options.runtime(machine, messages, &progress);
+    let report = drive(&mut runtime, &args.options, Some(&mut store), &mut ())?;
     progress.finish();
     print_summary(&mut runtime, &report, args.options.json, false);
     Ok(())

@@ -64,9 +64,11 @@ pub struct RunArgs {
 }
 
 impl RunOptions {
-    /// A runtime for `machine` with `messages` queued, set up as these options say.
-    pub fn runtime(&self, machine: Machine, messages: Vec<Value>) -> Runtime {
+    /// A runtime for `machine` with `messages` queued, set up as these options say,
+    /// reporting to `progress`.
+    pub fn runtime(&self, machine: Machine, messages: Vec<Value>, progress: &Progress) -> Runtime {
         let runtime = Runtime::with_env(machine, RuntimeEnv::with_inbox(messages));
+        let runtime = progress.attach(runtime);
         if self.ignore_breakpoints {
             runtime.ignore_breakpoints()
         } else {
@@ -200,15 +202,17 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     };
     let debug = program.debug.clone();
     let inbox = args.record.as_ref().map(|_| messages.clone());
-    let mut runtime = args.options.runtime(Machine::new(program), messages);
+    let progress = Progress::new(!args.options.json);
+    let mut runtime = args
+        .options
+        .runtime(Machine::new(program), messages, &progress);
     if let Some(store) = store.as_mut() {
         store
             .save(&mut runtime.machine)
             .map_err(|e| CliError::Input(e.to_string()))?;
     }
-    let mut progress = Progress::new(!args.options.json);
     let Some(trace_path) = &args.trace else {
-        let report = drive(&mut runtime, &args.options, store.as_mut(), &mut progress)?;
+        let report = drive(&mut runtime, &args.options, store.as_mut(), &mut ())?;
         progress.finish();
         record(args, inbox.as_deref(), &runtime)?;
         print_summary(&mut runtime, &report, args.options.json, false);
@@ -223,12 +227,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let machine = &runtime.machine;
     let labels = Labels::new(machine.code(), machine.static_value(), &debug);
     let mut tracer = Tracer::new(trace_writer(trace_path)?, labels, range);
-    let report = drive(
-        &mut runtime,
-        &args.options,
-        store.as_mut(),
-        &mut (&mut tracer, &mut progress),
-    )?;
+    let report = drive(&mut runtime, &args.options, store.as_mut(), &mut tracer)?;
     progress.finish();
     match tracer.finish() {
         Ok(_) => {}

@@ -24,21 +24,34 @@ pub(crate) fn type_of(stack: &mut [Value]) -> OpResult {
     Ok(Flow::Next)
 }
 
-/// `keccakf`: the Keccak-f[1600] permutation on a tuple of seven integers.
-pub(crate) fn keccakf(stack: &mut Vec<Value>) -> OpResult {
-    let Some(Value::Tuple(t)) = stack.last() else {
+/// `keccakf`: the Keccak-f[1600] permutation on a tuple of seven integers. The result
+/// is written into the operand's node when nothing else shares it.
+pub(crate) fn keccakf(stack: &mut [Value]) -> OpResult {
+    let Some(Value::Tuple(t)) = stack.last_mut() else {
         return Err(Fault::WrongType);
     };
     let items = t.items();
     if items.len() != 7 {
         return Err(Fault::WrongType);
     }
-    let mut ints = [&Int::ZERO; 7];
-    for (slot, item) in ints.iter_mut().zip(items) {
-        *slot = item.as_int().ok_or(Fault::WrongType)?;
+    let mut lanes = [0u64; 25];
+    for (i, item) in items.iter().enumerate() {
+        crypto::set_keccakf_word(&mut lanes, i, item.as_int().ok_or(Fault::WrongType)?);
     }
-    let out = crypto::keccakf(ints).map(Value::Int);
-    replace_top(stack, 1, Value::Tuple(Tuple::from_array(out)))
+    crypto::keccakf_lanes(&mut lanes);
+    match t.unique_items_mut() {
+        Some(slots) => {
+            for (i, slot) in slots.iter_mut().enumerate() {
+                *slot = Value::Int(crypto::keccakf_word(&lanes, i));
+            }
+        }
+        None => {
+            *t = Tuple::from_array::<7>(std::array::from_fn(|i| {
+                Value::Int(crypto::keccakf_word(&lanes, i))
+            }));
+        }
+    }
+    Ok(Flow::Next)
 }
 
 /// `sha256f`: one SHA-256 compression; A is the digest, B and C the block.

@@ -54,50 +54,77 @@ impl ReplayReport {
     }
 }
 
-/// Replays `recording` on a fresh machine for `program`, within `limits`, with
-/// `observer` watching each step. Breakpoints are run through. Returns the report and
-/// the machine as the run left it.
+/// A replay ready to run: a fresh machine for the program with the recorded inbox
+/// queued and a [`Checker`] as its output sink. Set hooks on `runtime` (progress ticks,
+/// say) before [`Replay::run`].
+pub struct Replay {
+    /// The runtime that will execute the replay.
+    pub runtime: Runtime<Checker>,
+    expected_gas: Option<u64>,
+    expected_logs: usize,
+    expected_sends: usize,
+}
+
+impl Replay {
+    /// Sets up the replay of `recording` on `program`.
+    pub fn new(program: Program, recording: Recording) -> Replay {
+        let expected_logs = recording.logs.len();
+        let expected_sends = recording.sends.len();
+        let mut env = RuntimeEnv::with_sink(Checker::new(recording.logs, recording.sends));
+        env.inbox.extend(recording.inbox);
+        Replay {
+            runtime: Runtime::with_env(Machine::new(program), env).ignore_breakpoints(),
+            expected_gas: recording.total_gas,
+            expected_logs,
+            expected_sends,
+        }
+    }
+
+    /// Runs until the machine blocks, halts or errors (or reaches `limits`), with
+    /// `observer` watching each step; breakpoints are run through. Returns the report
+    /// and the machine as the run left it.
+    pub fn run(self, limits: &RunLimits, observer: &mut impl Observer) -> (ReplayReport, Machine) {
+        let mut runtime = self.runtime;
+        let started = Instant::now();
+        let report = runtime.run_with(limits, observer);
+        let seconds = started.elapsed().as_secs_f64();
+        let Runtime { machine, env, .. } = runtime;
+        let mut checker = env.outputs;
+        checker.finish();
+        let gas_used = machine.gas_used();
+        if let Some(expected) = self.expected_gas.filter(|g| *g != gas_used) {
+            if checker.first.is_none() {
+                checker.first = Some(Difference::Gas {
+                    expected,
+                    got: gas_used,
+                });
+            }
+        }
+        let report = ReplayReport {
+            status: report.reason,
+            steps: machine.steps(),
+            gas_used,
+            expected_gas: self.expected_gas,
+            logs: checker.logs,
+            expected_logs: self.expected_logs,
+            sends: checker.sends,
+            expected_sends: self.expected_sends,
+            first_difference: checker.first,
+            seconds,
+        };
+        (report, machine)
+    }
+}
+
+/// Replays `recording` on a fresh machine for `program` within `limits` (see
+/// [`Replay`]).
 pub fn replay(
     program: Program,
     recording: Recording,
     limits: RunLimits,
     observer: &mut impl Observer,
 ) -> (ReplayReport, Machine) {
-    let expected_logs = recording.logs.len();
-    let expected_sends = recording.sends.len();
-    let mut env = RuntimeEnv::with_sink(Checker::new(recording.logs, recording.sends));
-    env.inbox.extend(recording.inbox);
-    let mut runtime = Runtime::with_env(Machine::new(program), env)
-        .with_limits(limits)
-        .ignore_breakpoints();
-    let started = Instant::now();
-    let report = runtime.run_with(&limits, observer);
-    let seconds = started.elapsed().as_secs_f64();
-    let Runtime { machine, env, .. } = runtime;
-    let mut checker = env.outputs;
-    checker.finish();
-    let gas_used = machine.gas_used();
-    if let Some(expected) = recording.total_gas.filter(|g| *g != gas_used) {
-        if checker.first.is_none() {
-            checker.first = Some(Difference::Gas {
-                expected,
-                got: gas_used,
-            });
-        }
-    }
-    let report = ReplayReport {
-        status: report.reason,
-        steps: machine.steps(),
-        gas_used,
-        expected_gas: recording.total_gas,
-        logs: checker.logs,
-        expected_logs,
-        sends: checker.sends,
-        expected_sends,
-        first_difference: checker.first,
-        seconds,
-    };
-    (report, machine)
+    Replay::new(program, recording).run(&limits, observer)
 }
 
 /// The part of `value` at `path` (tuple slots from the top), if there is one.
