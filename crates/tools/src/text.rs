@@ -103,28 +103,10 @@ pub fn write_value_text(value: &Value, labels: &Labels, limit: usize, out: &mut 
     }
 }
 
-/// The non-zero stretches of a buffer: (offset, bytes) with no zero bytes at either
-/// end, in order.
-pub fn buffer_runs(buffer: &avm_value::Buffer) -> impl Iterator<Item = (u64, Vec<u8>)> + '_ {
-    let mut leaves = buffer.nonzero_leaves().peekable();
-    std::iter::from_fn(move || {
-        let (first, bytes) = leaves.next()?;
-        let mut data = bytes.to_vec();
-        let mut next_index = first + 1;
-        while let Some((index, bytes)) = leaves.next_if(|(index, _)| *index == next_index) {
-            data.extend_from_slice(bytes);
-            next_index = index + 1;
-        }
-        let lead = data.iter().position(|b| *b != 0).unwrap_or(0);
-        let end = data.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
-        Some((first * 32 + lead as u64, data[lead..end].to_vec()))
-    })
-}
-
 /// `buffer(0x..)` for data from offset 0, `buffer(off: 0x.., ...)` for sparse data.
 fn write_buffer(buffer: &avm_value::Buffer, stop_at: usize, out: &mut String) {
     out.push_str("buffer(");
-    for (i, (offset, bytes)) in buffer_runs(buffer).enumerate() {
+    for (i, (offset, bytes)) in buffer.runs().enumerate() {
         if out.len() > stop_at {
             out.push('…');
             break;

@@ -66,6 +66,9 @@ static ZERO_TREES: LazyLock<Vec<Buffer>> = LazyLock::new(|| {
 });
 
 fn zero_tree(depth: u32) -> Buffer {
+    // In bounds: ZERO_TREES holds depths 0..=MAX_DEPTH, and no tree is deeper than
+    // MAX_DEPTH (`from_children` refuses it, writes stop at 2^64 bytes), so every caller
+    // asks for at most MAX_DEPTH (`zero_root` clamps).
     ZERO_TREES[depth as usize].clone()
 }
 
@@ -119,6 +122,7 @@ impl Buffer {
             .chunks(LEAF_SIZE as usize)
             .map(|chunk| {
                 let mut bytes = [0u8; 32];
+                // In bounds: `chunks(LEAF_SIZE)` yields at most 32 bytes.
                 bytes[..chunk.len()].copy_from_slice(chunk);
                 Buffer::leaf(bytes)
             })
@@ -202,6 +206,7 @@ impl Buffer {
 
     /// The byte at `offset` (zero beyond the data).
     pub fn get(&self, offset: u64) -> u8 {
+        // In bounds: offset % 32 < 32, the length of a leaf.
         self.leaf_at(offset)[(offset % LEAF_SIZE) as usize]
     }
 
@@ -211,12 +216,14 @@ impl Buffer {
         let mut done = 0;
         while done < out.len() {
             if pos > u64::MAX as u128 {
+                // In bounds: done < out.len() (loop condition).
                 out[done..].fill(0);
                 return;
             }
             let leaf = self.leaf_at(pos as u64);
             let start = (pos % LEAF_SIZE as u128) as usize;
             let n = (32 - start).min(out.len() - done);
+            // In bounds: start < 32 and n <= 32 - start, n <= out.len() - done.
             out[done..done + n].copy_from_slice(&leaf[start..start + n]);
             done += n;
             pos += n as u128;
@@ -237,6 +244,7 @@ impl Buffer {
         while !rest.is_empty() && pos <= u64::MAX as u128 {
             let start = (pos % LEAF_SIZE as u128) as usize;
             let n = (32 - start).min(rest.len());
+            // In bounds: n <= rest.len().
             result = result.write_within_leaf(pos as u64, &rest[..n]);
             rest = &rest[n..];
             pos += n as u128;
@@ -264,6 +272,9 @@ impl Buffer {
             Kind::Leaf(bytes) => {
                 let mut bytes = *bytes;
                 let start = offset as usize;
+                // In bounds: the only caller (`set_bytes` via `write_within_leaf`) passes
+                // data within one leaf, and the descent keeps offset % 32 while the
+                // tree holds offset + len, so at the leaf start + data.len() <= 32.
                 bytes[start..start + data.len()].copy_from_slice(data);
                 Buffer::leaf(bytes)
             }
@@ -366,6 +377,27 @@ impl Buffer {
         NonZeroLeaves {
             stack: vec![(self, 0)],
         }
+    }
+
+    /// The non-zero stretches of the buffer as (offset, bytes), in order, with no zero
+    /// byte at either end of a stretch: the compact listing of a sparse buffer used by
+    /// value JSON and the disassembler.
+    pub fn runs(&self) -> impl Iterator<Item = (u64, Vec<u8>)> + '_ {
+        let mut leaves = self.nonzero_leaves().peekable();
+        std::iter::from_fn(move || {
+            let (first, bytes) = leaves.next()?;
+            let mut data = bytes.to_vec();
+            let mut next_index = first + 1;
+            while let Some((index, bytes)) = leaves.next_if(|(index, _)| *index == next_index) {
+                data.extend_from_slice(bytes);
+                next_index = index + 1;
+            }
+            let lead = data.iter().position(|b| *b != 0).unwrap_or(0);
+            let end = data.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+            data.truncate(end);
+            data.drain(..lead.min(end));
+            Some((first * 32 + lead as u64, data))
+        })
     }
 
     /// The root hash of an all-zero tree of `depth`.

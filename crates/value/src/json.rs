@@ -65,6 +65,8 @@ pub struct JsonReader<'a> {
     /// The open containers, innermost last.
     open: Vec<Container>,
     max_depth: usize,
+    /// The value nesting bound `max_depth` was derived from, for the error message.
+    value_depth: Option<usize>,
 }
 
 impl<'a> JsonReader<'a> {
@@ -75,7 +77,20 @@ impl<'a> JsonReader<'a> {
             pos: 0,
             open: Vec::new(),
             max_depth,
+            value_depth: None,
         }
+    }
+
+    /// A reader for a document of values under `limits`: each tuple level takes two
+    /// JSON levels (`{"Tuple": [`), and `outer` levels are allowed around the values.
+    /// Too deep a document is reported in terms of the value depth bound.
+    pub fn for_values(src: &'a [u8], limits: &crate::ValueLimits, outer: usize) -> Self {
+        let mut r = Self::new(
+            src,
+            limits.max_depth.saturating_mul(2).saturating_add(outer),
+        );
+        r.value_depth = Some(limits.max_depth);
+        r
     }
 
     /// An error at the current position.
@@ -161,10 +176,15 @@ impl<'a> JsonReader<'a> {
     fn open(&mut self, bracket: u8, kind: JsonKind) -> Result<(), JsonError> {
         self.expect_kind(kind)?;
         if self.open.len() >= self.max_depth {
-            return Err(self.error(format!(
-                "JSON nests deeper than the limit of {} levels",
-                self.max_depth
-            )));
+            return Err(self.error(match self.value_depth {
+                Some(depth) => {
+                    format!("values nest deeper than the limit of {depth} tuples (max value depth)")
+                }
+                None => format!(
+                    "JSON nests deeper than the limit of {} levels",
+                    self.max_depth
+                ),
+            }));
         }
         self.expect_byte(bracket)?;
         self.open.push(Container {

@@ -46,7 +46,7 @@ pub enum UnmarshalErrorKind {
     #[error("unknown operation kind 0x{0:02x} in a code point (expected 0 or 1)")]
     UnknownOperationKind(u8),
     /// A buffer claims more bytes than allowed.
-    #[error("buffer length {len} exceeds the limit of {limit} bytes")]
+    #[error("buffer length {len} exceeds the limit of {limit} bytes (max buffer bytes)")]
     BufferTooLong {
         /// The LENGTH field.
         len: Int,
@@ -57,7 +57,7 @@ pub enum UnmarshalErrorKind {
     #[error("buffer data ends in a zero byte, so its LENGTH is not canonical")]
     BufferNotCanonical,
     /// Values nest deeper than allowed.
-    #[error("values nest deeper than the limit of {0}")]
+    #[error("values nest deeper than the limit of {0} tuples (max value depth)")]
     TooDeep(usize),
     /// Bytes are left after a complete value.
     #[error("{0} bytes remain after the value")]
@@ -168,12 +168,15 @@ impl<'a> Reader<'a> {
             .checked_add(n)
             .filter(|end| *end <= self.bytes.len())
             .ok_or_else(|| self.fail(UnmarshalErrorKind::UnexpectedEnd))?;
+        // In bounds: pos <= end <= bytes.len() (checked just above; pos only ever
+        // becomes such an end).
         let slice = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(slice)
     }
 
     fn byte(&mut self) -> Result<u8, UnmarshalError> {
+        // In bounds: take(1) returns exactly one byte or an error.
         Ok(self.take(1)?[0])
     }
 

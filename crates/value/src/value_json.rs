@@ -4,12 +4,17 @@
 //! - `{"Tuple": [v, ...]}`: at most 8 items;
 //! - `{"CodePoint": {"Internal": i}}`: instruction `i` of the loaded program (the value
 //!   `2^64 - 1` names the error code point, as the Mini compiler writes it);
-//! - `{"Buffer": "hex"}`: the buffer's bytes (trailing zeros may be left out).
+//! - `{"Buffer": "hex"}`: the buffer's bytes (trailing zeros may be left out);
+//! - `{"Buffer": {"Runs": [["offset", "hex"], ...]}}`: a sparse buffer, as its non-zero
+//!   stretches (offsets in hex). Buffers whose packed length exceeds
+//!   [`DENSE_BUFFER_LIMIT`] are written this way, so that a program which sets byte
+//!   2^40 of a buffer can still have its logs written, in space proportional to the
+//!   data it stored.
 //!
 //! Code created at run time has no instruction index; such a code point prints as
 //! `{"CodePoint": {"Hash": "0x.."}}`, which is informative but cannot be read back.
 
-use crate::json::{JsonError, JsonReader};
+use crate::json::{JsonError, JsonKind, JsonReader};
 use crate::{value_hash, Buffer, CodePointRef, CodeView, Int, Tuple, Value, ValueLimits};
 
 /// How `{"CodePoint": {"Internal": i}}` is read: which code point instruction `i` is.
@@ -63,13 +68,80 @@ fn parse_buffer(text: &str, limits: &ValueLimits) -> Result<Buffer, String> {
     let digits = text.strip_prefix("0x").unwrap_or(text);
     if (digits.len() / 2) as u128 > limits.max_buffer_len {
         return Err(format!(
-            "Buffer of {} bytes exceeds the limit of {} bytes",
+            "Buffer of {} bytes exceeds the limit of {} bytes (max buffer bytes)",
             digits.len() / 2,
             limits.max_buffer_len
         ));
     }
     let bytes = hex::decode(digits).map_err(|e| format!("bad Buffer hex: {e}"))?;
     Ok(Buffer::from_bytes(&bytes))
+}
+
+/// Buffers up to this packed length are written as one hex string; longer ones as runs.
+pub const DENSE_BUFFER_LIMIT: u128 = 64 << 10;
+
+/// What one run of a sparse buffer is charged against [`ValueLimits::max_buffer_len`]
+/// beyond its bytes: the tree nodes on its path, so that many tiny far-apart runs
+/// cannot materialise unbounded memory.
+const RUN_OVERHEAD: u128 = 2048;
+
+/// Reads `{"Runs": [["offset", "hex"], ...]}` after the reader has entered the object.
+fn read_buffer_runs(r: &mut JsonReader<'_>, limits: &ValueLimits) -> Result<Buffer, JsonError> {
+    let at = r.position();
+    if r.next_key()?.as_deref() != Some("Runs") {
+        return Err(r.error_at(
+            at,
+            "expected a hex string or {\"Runs\": [[\"offset\", \"hex\"], ...]} for a Buffer",
+        ));
+    }
+    let mut buffer = Buffer::new();
+    let mut charged: u128 = 0;
+    r.begin_array()?;
+    while r.next_item()? {
+        r.begin_array()?;
+        let at = r.position();
+        if !r.next_item()? {
+            return Err(r.error_at(at, "a Buffer run is [\"offset\", \"hex\"]"));
+        }
+        let offset_text = r.string()?;
+        let offset = parse_hex_int(&offset_text)
+            .ok()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| r.error_at(at, format!("bad Buffer run offset \"{offset_text}\"")))?;
+        let at = r.position();
+        if !r.next_item()? {
+            return Err(r.error_at(at, "a Buffer run is [\"offset\", \"hex\"]"));
+        }
+        let text = r.string()?;
+        let digits = text.strip_prefix("0x").unwrap_or(&text);
+        charged = charged
+            .saturating_add((digits.len() / 2) as u128)
+            .saturating_add(RUN_OVERHEAD);
+        if charged > limits.max_buffer_len {
+            return Err(r.error_at(
+                at,
+                format!(
+                    "Buffer runs exceed the limit of {} bytes (max buffer bytes; each run counts {RUN_OVERHEAD} extra)",
+                    limits.max_buffer_len
+                ),
+            ));
+        }
+        let bytes =
+            hex::decode(digits).map_err(|e| r.error_at(at, format!("bad Buffer hex: {e}")))?;
+        if u128::from(offset) + bytes.len() as u128 > 1u128 << 64 {
+            return Err(r.error_at(at, "a Buffer run ends beyond byte 2^64"));
+        }
+        let at = r.position();
+        if r.next_item()? {
+            return Err(r.error_at(at, "a Buffer run is [\"offset\", \"hex\"]"));
+        }
+        buffer = buffer.set_bytes(offset, &bytes);
+    }
+    let at = r.position();
+    if r.next_key()?.is_some() {
+        return Err(r.error_at(at, "a sparse Buffer has only \"Runs\""));
+    }
+    Ok(buffer)
 }
 
 /// Reads one value at the reader's position.
@@ -98,8 +170,13 @@ pub fn read_value(
             }
             "Buffer" => {
                 let at = r.position();
-                let text = r.string()?;
-                let b = parse_buffer(&text, limits).map_err(|e| r.error_at(at, e))?;
+                let b = if r.peek()? == JsonKind::Object {
+                    r.begin_object()?;
+                    read_buffer_runs(r, limits)?
+                } else {
+                    let text = r.string()?;
+                    parse_buffer(&text, limits).map_err(|e| r.error_at(at, e))?
+                };
                 r.end_object()?;
                 Value::Buffer(b)
             }
@@ -165,7 +242,7 @@ pub fn parse_value(
     names: &impl ResolveCodePoint,
     limits: &ValueLimits,
 ) -> Result<Value, JsonError> {
-    let mut r = JsonReader::new(text, limits.max_depth.saturating_mul(2).saturating_add(2));
+    let mut r = JsonReader::for_values(text, limits, 2);
     let v = read_value(&mut r, names, limits)?;
     r.finish()?;
     Ok(v)
@@ -191,6 +268,16 @@ pub fn write_value(value: &Value, names: &impl CodePointNames, out: &mut String)
         match v {
             Value::Int(n) => {
                 let _ = write!(out, "{{\"Int\":\"{n:x}\"}}");
+            }
+            Value::Buffer(b) if b.packed_len() > DENSE_BUFFER_LIMIT => {
+                out.push_str("{\"Buffer\":{\"Runs\":[");
+                for (i, (offset, bytes)) in b.runs().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let _ = write!(out, "[\"{offset:x}\",\"{}\"]", hex::encode(bytes));
+                }
+                out.push_str("]}}");
             }
             Value::Buffer(b) => {
                 out.push_str("{\"Buffer\":\"");

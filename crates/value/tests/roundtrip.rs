@@ -215,3 +215,104 @@ fn a_million_deep_chain_hashes_marshals_compares_and_drops() {
     );
     drop((chain, other, back, parsed));
 }
+
+/// Sparse buffers: runs at arbitrary offsets up to 2^63.
+fn sparse_buffer() -> impl Strategy<Value = Buffer> {
+    proptest::collection::vec(
+        (0u64..1 << 63, proptest::collection::vec(any::<u8>(), 0..40)),
+        0..6,
+    )
+    .prop_map(|runs| {
+        runs.iter().fold(Buffer::new(), |b, (offset, bytes)| {
+            b.set_bytes(*offset, bytes)
+        })
+    })
+}
+
+/// Text that is mostly value JSON, so that the reader's error paths are reached.
+fn json_like_text() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        Just("{".to_owned()),
+        Just("}".to_owned()),
+        Just("[".to_owned()),
+        Just("]".to_owned()),
+        Just(",".to_owned()),
+        Just(":".to_owned()),
+        Just("\"Int\"".to_owned()),
+        Just("\"Tuple\"".to_owned()),
+        Just("\"Buffer\"".to_owned()),
+        Just("\"Runs\"".to_owned()),
+        Just("\"CodePoint\"".to_owned()),
+        Just("\"Internal\"".to_owned()),
+        "\"[0-9a-fx]{0,70}\"",
+        "-?[0-9]{1,22}(\\.[0-9])?",
+        "[ \\\\\"a-z\u{0}-\u{7f}]{0,3}",
+    ];
+    proptest::collection::vec(token, 0..40).prop_map(|t| t.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn sparse_buffers_round_trip_through_json_in_little_space(b in sparse_buffer()) {
+        let value = Value::Buffer(b);
+        let text = value_to_json(&value, &NoCode);
+        prop_assert!(text.len() < 2_000, "{} bytes of JSON", text.len());
+        let back = parse_value(text.as_bytes(), &NoCode, &ValueLimits::default()).unwrap();
+        prop_assert_eq!(value_hash(&back, &NoCode), value_hash(&value, &NoCode));
+    }
+
+    #[test]
+    fn the_json_reader_gives_a_value_or_an_error_on_any_text(text in json_like_text()) {
+        if let Ok(value) = parse_value(text.as_bytes(), &NoCode, &ValueLimits::default()) {
+            let again = value_to_json(&value, &NoCode);
+            let back = parse_value(again.as_bytes(), &NoCode, &ValueLimits::default()).unwrap();
+            prop_assert_eq!(value_hash(&back, &NoCode), value_hash(&value, &NoCode));
+        }
+    }
+}
+
+/// A log holding a buffer with byte 2^40 set must be writable: it is written as runs,
+/// and reading it materialises only what was stored.
+#[test]
+fn a_buffer_with_a_far_byte_is_written_as_runs() {
+    let b = Buffer::new().set(1 << 40, 7).set(3, 1);
+    let text = value_to_json(&Value::Buffer(b.clone()), &NoCode);
+    assert_eq!(
+        text,
+        r#"{"Buffer":{"Runs":[["3","01"],["10000000000","07"]]}}"#
+    );
+    let back = parse_value(text.as_bytes(), &NoCode, &ValueLimits::default()).unwrap();
+    assert_eq!(
+        value_hash(&back, &NoCode),
+        value_hash(&Value::Buffer(b), &NoCode)
+    );
+}
+
+#[test]
+fn buffer_runs_are_charged_against_the_buffer_bound() {
+    let runs: Vec<String> = (0..100u64)
+        .map(|i| format!(r#"["{:x}","ff"]"#, i << 30))
+        .collect();
+    let text = format!(r#"{{"Buffer":{{"Runs":[{}]}}}}"#, runs.join(","));
+    let tight = ValueLimits {
+        max_buffer_len: 50 * 2048,
+        ..ValueLimits::default()
+    };
+    let err = parse_value(text.as_bytes(), &NoCode, &tight).unwrap_err();
+    assert!(err.message.contains("max buffer bytes"), "{err}");
+    assert!(parse_value(text.as_bytes(), &NoCode, &ValueLimits::default()).is_ok());
+    for bad in [
+        r#"{"Buffer":{"Runs":[["ffffffffffffffff","0102"]]}}"#,
+        r#"{"Buffer":{"Runs":[["1"]]}}"#,
+        r#"{"Buffer":{"Runs":[["1","01","02"]]}}"#,
+        r#"{"Buffer":{"Spans":[]}}"#,
+        r#"{"Buffer":{"Runs":[],"x":1}}"#,
+    ] {
+        assert!(
+            parse_value(bad.as_bytes(), &NoCode, &tight).is_err(),
+            "{bad}"
+        );
+    }
+}

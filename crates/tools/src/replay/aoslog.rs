@@ -42,7 +42,7 @@ pub fn parse_aoslog(
     code: &impl ResolveCodePoint,
     limits: &ValueLimits,
 ) -> Result<Recording, JsonError> {
-    let mut r = JsonReader::new(bytes, limits.max_depth.saturating_mul(2).saturating_add(8));
+    let mut r = JsonReader::for_values(bytes, limits, 8);
     let mut recording = Recording::default();
     let start = r.position();
     if r.peek()? != JsonKind::Object {
