@@ -9,6 +9,9 @@ pub enum CliError {
     /// An executable could not be loaded.
     #[error(transparent)]
     Load(#[from] avm_code::LoadError),
+    /// An input file could not be read, or is over `--max-file-bytes`.
+    #[error(transparent)]
+    Read(#[from] avm_code::ReadFileError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -28,12 +31,4 @@ pub enum CliError {
     /// Any other unusable input, described.
     #[error("{0}")]
     Input(String),
-}
-
-/// Reads a whole file, naming it in the error.
-pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })
 }

@@ -7,9 +7,10 @@
 use std::path::Path;
 
 use avm_value::json::JsonReader;
-use avm_value::{read_value, ResolveCodePoint, Value, ValueLimits};
+use avm_value::{read_value, ResolveCodePoint, Value};
 
-use crate::error::{read_file, CliError};
+use crate::bounds::{self, read_file};
+use crate::error::CliError;
 
 /// Why a value cannot be an inbox message, if it cannot.
 pub fn message_problem(message: &Value) -> Option<&'static str> {
@@ -23,25 +24,36 @@ pub fn message_problem(message: &Value) -> Option<&'static str> {
     }
 }
 
-/// Reads and checks the messages of an inbox file. `Internal` code points name the
+/// Reads and checks the messages of an inbox file under the input bounds (file size,
+/// message size, value depth and buffer size). `Internal` code points name the
 /// program's instructions.
-pub fn read_inbox(
-    path: &Path,
-    code: &impl ResolveCodePoint,
-    limits: &ValueLimits,
-) -> Result<Vec<Value>, CliError> {
+pub fn read_inbox(path: &Path, code: &impl ResolveCodePoint) -> Result<Vec<Value>, CliError> {
     let bytes = read_file(path)?;
+    let bounds = bounds::get();
+    let limits = &bounds.value_limits();
     let name = path.display().to_string();
     let json_error = |error| CliError::Json {
         path: name.clone(),
         error,
     };
-    let mut r = JsonReader::new(&bytes, limits.max_depth.saturating_mul(2).saturating_add(2));
+    let mut r = JsonReader::for_values(&bytes, limits, 2);
     let mut messages = Vec::new();
     r.begin_array().map_err(json_error)?;
     while r.next_item().map_err(json_error)? {
         let at = r.position();
         let message = read_value(&mut r, code, limits).map_err(json_error)?;
+        let size = (r.position() - at) as u64;
+        if size > bounds.max_message_bytes {
+            return Err(json_error(r.error_at(
+                at,
+                format!(
+                    "inbox message {} is {size} bytes of JSON, over the limit of {} bytes \
+                     (--max-message-bytes)",
+                    messages.len(),
+                    bounds.max_message_bytes
+                ),
+            )));
+        }
         if let Some(problem) = message_problem(&message) {
             return Err(json_error(r.error_at(
                 at,
@@ -70,10 +82,9 @@ pub struct ProgramInput {
 impl ProgramInput {
     /// Loads the program and reads its inbox (empty without `--inbox`).
     pub fn load(&self) -> Result<(avm_code::Program, Vec<Value>), CliError> {
-        let options = avm_code::LoadOptions::default();
-        let program = avm_code::load_mexe(&self.program, &options)?;
+        let program = bounds::load_mexe(&self.program)?;
         let messages = match &self.inbox {
-            Some(path) => read_inbox(path, &program.code, &options.limits)?,
+            Some(path) => read_inbox(path, &program.code)?,
             None => Vec::new(),
         };
         Ok((program, messages))

@@ -1,5 +1,6 @@
 //! `avm`: run, inspect and hash Arbitrum Virtual Machine programs.
 
+mod bounds;
 mod commands;
 mod error;
 mod inbox;
@@ -16,6 +17,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    bounds: bounds::InputBounds,
 }
 
 #[derive(Subcommand, Debug)]
@@ -52,6 +55,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    bounds::install(cli.bounds.clone());
     let result = match &cli.command {
         Command::Run(args) => commands::run::run(args).map(|()| ExitCode::SUCCESS),
         Command::Resume(args) => commands::resume::run(args).map(|()| ExitCode::SUCCESS),

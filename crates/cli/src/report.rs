@@ -19,6 +19,9 @@ pub struct RunSummary {
     pub machine_hash: String,
     /// Inbox messages consumed in total.
     pub inbox_consumed: u64,
+    /// Items on the data stack and the aux stack at the end: how much state the
+    /// machine holds, e.g. to judge its memory use.
+    pub stack_items: (usize, usize),
     /// Each send's data, as 0x-prefixed hex.
     pub sends: Vec<String>,
     /// Each log, in value JSON.
@@ -39,6 +42,7 @@ impl RunSummary {
             gas_used: machine.gas_used(),
             machine_hash: machine.hash().to_string(),
             inbox_consumed: machine.inbox_position().consumed,
+            stack_items: (machine.stack().len(), machine.aux_stack().len()),
             sends: env
                 .sends()
                 .iter()
@@ -67,6 +71,8 @@ impl RunSummary {
             "gas_used": self.gas_used,
             "machine_hash": self.machine_hash,
             "inbox_consumed": self.inbox_consumed,
+            "stack_items": self.stack_items.0,
+            "aux_stack_items": self.stack_items.1,
             "sends": self.sends,
             "logs": logs,
             "send_acc": self.send_acc,
@@ -83,6 +89,11 @@ impl RunSummary {
         let _ = writeln!(out, "gas used      {}", self.gas_used);
         let _ = writeln!(out, "machine hash  {}", self.machine_hash);
         let _ = writeln!(out, "inbox         {} consumed", self.inbox_consumed);
+        let _ = writeln!(
+            out,
+            "stacks        {} items, {} on the aux stack",
+            self.stack_items.0, self.stack_items.1
+        );
         let _ = writeln!(
             out,
             "sends         {} (acc {})",

@@ -77,6 +77,17 @@ fn run_reports_limits_and_halts() {
     assert_eq!(v["status"], "halted");
     assert_eq!(v["gas_used"], 10);
     assert_eq!(v["machine_hash"], format!("0x{}", "0".repeat(64)));
+    // Three pushes, one moved to the aux stack, then halt: the state left is counted.
+    let pushes = temp_file(
+        "pushes.mexe",
+        r#"{"code":[{"opcode":59,"immediate":{"Int":"1"}},{"opcode":59,"immediate":{"Int":"2"}},{"opcode":59,"immediate":{"Int":"3"}},{"opcode":56,"immediate":null},{"opcode":116,"immediate":null}],"static_val":{"Tuple":[]}}"#,
+    );
+    let out = avm(&["run", pushes.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (v["stack_items"].as_u64(), v["aux_stack_items"].as_u64()),
+        (Some(2), Some(1))
+    );
 }
 
 #[test]
@@ -144,6 +155,11 @@ fn bad_inputs_give_one_clear_line_and_exit_2() {
             "at most 8",
         ),
         ("truncated.mexe", r#"{"code":[{"opcode":1"#, "line 1"),
+        (
+            "wrongtype.mexe",
+            r#"{"code":"nop","static_val":{"Tuple":[]}}"#,
+            "must be an array of instructions",
+        ),
     ];
     for (name, contents, needle) in cases {
         let path = temp_file(name, contents);
@@ -157,6 +173,91 @@ fn bad_inputs_give_one_clear_line_and_exit_2() {
     let missing = avm(&["run", "no/such/file.mexe"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("no/such/file.mexe"));
+}
+
+/// Runs `avm run` on `program` with `inbox` and extra arguments; expects exit 2 with
+/// one line on stderr naming `needle`, and no panic.
+fn refused(program: &str, inbox: Option<&Path>, extra: &[&str], needle: &str) {
+    let mut args = vec!["run", program];
+    if let Some(inbox) = inbox {
+        args.extend(["--inbox", inbox.to_str().unwrap()]);
+    }
+    args.extend(extra);
+    let out = avm(&args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(needle), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+}
+
+#[test]
+fn a_one_gigabyte_message_is_refused_by_its_size_alone() {
+    let path = temp_file("gigabyte.json", "");
+    // Sparse: a gigabyte by its length, nothing on disk, and never read.
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    refused("examples/echo.mexe", Some(&path), &[], "--max-file-bytes");
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn every_input_bound_can_be_set_and_names_itself_when_hit() {
+    let inbox = temp_file(
+        "bounded.json",
+        r#"[{"Tuple":[{"Int":"0"},{"Int":"1"},{"Tuple":[{"Tuple":[{"Buffer":"0102030405060708"}]}]}]}]"#,
+    );
+    let echo = "examples/echo.mexe";
+    let ok = avm(&["run", echo, "--inbox", inbox.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    refused(
+        echo,
+        Some(&inbox),
+        &["--max-message-bytes", "40"],
+        "--max-message-bytes",
+    );
+    refused(
+        echo,
+        Some(&inbox),
+        &["--max-value-depth", "2"],
+        "max value depth",
+    );
+    refused(
+        echo,
+        Some(&inbox),
+        &["--max-buffer-bytes", "4"],
+        "max buffer bytes",
+    );
+    refused(
+        echo,
+        Some(&inbox),
+        &["--max-file-bytes", "50"],
+        "--max-file-bytes",
+    );
+    // Bounds are global options: they may come before the command too.
+    let out = avm(&["--max-file-bytes", "10", "disasm", echo]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--max-file-bytes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_million_deep_static_value_is_refused_by_the_depth_bound() {
+    let depth = 1_000_000;
+    let text = format!(
+        r#"{{"code":[],"static_val":{}{{"Int":"0"}}{}}}"#,
+        r#"{"Tuple":["#.repeat(depth),
+        "]}".repeat(depth)
+    );
+    let path = temp_file("deep.mexe", &text);
+    refused(path.to_str().unwrap(), None, &[], "max value depth");
 }
 
 #[test]
@@ -176,6 +277,13 @@ fn bad_inbox_messages_are_rejected_before_running() {
         stderr(&out).contains("inbox message 1 is not a valid message"),
         "{}",
         stderr(&out)
+    );
+    let object = temp_file("object.json", r#"{"Tuple":[]}"#);
+    refused(
+        "examples/echo.mexe",
+        Some(&object),
+        &[],
+        "expected an array, found an object",
     );
     let inbox = temp_file("inbox2.json", r#"[{"Tuple":[{"Int":"0"},{"Tuple":[]}]}]"#);
     let out = avm(&[

@@ -9,12 +9,14 @@
 //!   [`write_mexe`], its inverse.
 
 mod code;
+mod file;
 pub mod mexe;
 mod mexe_writer;
 pub mod opcode;
 mod segment;
 
 pub use code::{Code, CodeError};
+pub use file::{read_file_bounded, ReadFileError};
 pub use mexe::{load_mexe, parse_mexe, DebugInfo, LoadError, LoadOptions, Program, SourceLocation};
 pub use mexe_writer::write_mexe;
 pub use opcode::{category_of, info_for_byte, mnemonic_for_byte, OpInfo, Opcode, OPCODES};

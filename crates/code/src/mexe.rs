@@ -126,14 +126,9 @@ impl Program {
 /// Why an executable could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    /// The file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The file could not be read, or is larger than [`LoadOptions::max_file_bytes`].
+    #[error(transparent)]
+    Read(#[from] crate::ReadFileError),
     /// The file is not a valid executable.
     #[error("{path}: {error}")]
     Invalid {
@@ -145,19 +140,32 @@ pub enum LoadError {
 }
 
 /// Options for loading untrusted executables.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct LoadOptions {
     /// Bounds on the values in the file.
     pub limits: ValueLimits,
+    /// Largest file accepted, in bytes (the CLI's `--max-file-bytes`).
+    pub max_file_bytes: u64,
+}
+
+impl LoadOptions {
+    /// File size allowed by default (256 MiB): the 75k-instruction ArbOS build is 9 MB.
+    pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            limits: ValueLimits::default(),
+            max_file_bytes: Self::DEFAULT_MAX_FILE_BYTES,
+        }
+    }
 }
 
 /// Reads and loads the executable at `path`.
 pub fn load_mexe(path: &Path, options: &LoadOptions) -> Result<Program, LoadError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: name.clone(),
-        source,
-    })?;
+    let bytes = crate::read_file_bounded(path, options.max_file_bytes, "--max-file-bytes")?;
     parse_mexe(&bytes, options).map_err(|error| LoadError::Invalid { path: name, error })
 }
 
@@ -192,13 +200,9 @@ impl ResolveCodePoint for ForwardRefs {
     }
 }
 
-fn max_json_depth(limits: &ValueLimits) -> usize {
-    limits.max_depth.saturating_mul(2).saturating_add(8)
-}
-
 /// Counts the instructions without building them (the first of two passes).
 fn count_instructions(bytes: &[u8], limits: &ValueLimits) -> Result<u64, JsonError> {
-    let mut r = JsonReader::new(bytes, max_json_depth(limits));
+    let mut r = JsonReader::for_values(bytes, limits, 8);
     let at = r.position();
     if r.peek()? != JsonKind::Object {
         return Err(r.error_at(at, "an executable must be a JSON object"));
@@ -234,7 +238,7 @@ fn count_instructions(bytes: &[u8], limits: &ValueLimits) -> Result<u64, JsonErr
 pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonError> {
     let limits = &options.limits;
     let len = count_instructions(bytes, limits)?;
-    let mut r = JsonReader::new(bytes, max_json_depth(limits));
+    let mut r = JsonReader::for_values(bytes, limits, 8);
     let mut refs = ForwardRefs {
         len,
         referrer: None,

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use avm_code::write_mexe;
 use avm_machine::Machine;
 use avm_tools::assemble;
-use avm_value::ValueLimits;
 
-use crate::error::{read_file, CliError};
+use crate::bounds::read_file;
+use crate::error::CliError;
 
 /// Arguments of `avm asm`.
 #[derive(clap::Args, Debug)]
@@ -29,7 +29,7 @@ pub fn run(args: &AsmArgs) -> Result<(), CliError> {
         .source
         .file_name()
         .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
-    let program = assemble(&text, &file_name, &ValueLimits::default())
+    let program = assemble(&text, &file_name, &crate::bounds::get().value_limits())
         .map_err(|e| CliError::Input(format!("{name}:{e}")))?;
     let output = args
         .output

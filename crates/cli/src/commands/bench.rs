@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use avm_code::{load_mexe, LoadOptions};
 use avm_machine::{Machine, RunLimits, RuntimeEnv};
 
 use crate::error::CliError;
@@ -70,7 +69,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         );
     }
     for file in files {
-        let program = load_mexe(&file, &LoadOptions::default())?;
+        let program = crate::bounds::load_mexe(&file)?;
         let mut best: Option<Measurement> = None;
         for _ in 0..args.repeat.max(1) {
             let mut machine = Machine::new(program.clone());

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use avm_code::{load_mexe, LoadOptions};
 use avm_tools::disassemble;
 
 use crate::error::CliError;
@@ -20,7 +19,7 @@ pub struct DisasmArgs {
 
 /// Disassembles the program.
 pub fn run(args: &DisasmArgs) -> Result<(), CliError> {
-    let program = load_mexe(&args.program, &LoadOptions::default())?;
+    let program = crate::bounds::load_mexe(&args.program)?;
     let text = disassemble(&program);
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|source| CliError::Io {

@@ -1,7 +1,7 @@
 //! `avm hash`: the hash of a value given as value JSON or as marshaled hex.
 
 use avm_code::Code;
-use avm_value::{parse_value, unmarshal, value_hash, NoCode, ValueLimits};
+use avm_value::{parse_value, unmarshal, value_hash, NoCode};
 
 use crate::error::CliError;
 
@@ -18,7 +18,7 @@ pub struct HashArgs {
 
 /// Prints the value hash as 0x and 64 hex digits.
 pub fn run(args: &HashArgs) -> Result<(), CliError> {
-    let limits = ValueLimits::default();
+    let limits = crate::bounds::get().value_limits();
     let hash = if args.marshaled {
         let digits = args.value.trim();
         let digits = digits.strip_prefix("0x").unwrap_or(digits);

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use avm_code::{load_mexe, LoadOptions};
 use avm_value::{value_hash, CodeView};
 
 use crate::error::CliError;
@@ -21,7 +20,7 @@ pub struct InfoArgs {
 /// Loads the program and prints its facts.
 pub fn run(args: &InfoArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let program = load_mexe(&args.program, &LoadOptions::default())?;
+    let program = crate::bounds::load_mexe(&args.program)?;
     let load_time = start.elapsed();
     let static_hash = value_hash(&program.static_value, &program.code);
     let entry_hash = program.code.code_point_hash(program.entry());

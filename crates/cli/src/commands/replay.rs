@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use avm_code::{load_mexe, LoadOptions};
 use avm_machine::RunLimits;
 use avm_tools::replay::{parse_aoslog, Replay, ReplayReport};
 
-use crate::error::{read_file, CliError};
+use crate::bounds::{self, read_file};
+use crate::error::CliError;
 use crate::progress::Progress;
 
 /// Arguments of `avm replay`.
@@ -30,13 +30,14 @@ pub struct ReplayArgs {
 
 /// Replays; exit 0 when everything matches, 1 when something differs.
 pub fn run(args: &ReplayArgs) -> Result<ExitCode, CliError> {
-    let options = LoadOptions::default();
-    let program = load_mexe(&args.program, &options)?;
+    let program = bounds::load_mexe(&args.program)?;
     let bytes = read_file(&args.log)?;
     let recording =
-        parse_aoslog(&bytes, &program.code, &options.limits).map_err(|error| CliError::Json {
-            path: args.log.display().to_string(),
-            error,
+        parse_aoslog(&bytes, &program.code, &bounds::get().value_limits()).map_err(|error| {
+            CliError::Json {
+                path: args.log.display().to_string(),
+                error,
+            }
         })?;
     let limits = RunLimits {
         max_steps: args.max_steps,

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use avm_store::Store;
-use avm_value::{keccak_pair, value_hash, Hash, ValueLimits};
+use avm_value::{keccak_pair, value_hash, Hash};
 
 use crate::commands::run::{drive, print_summary, RunOptions};
 use crate::error::CliError;
@@ -38,7 +38,7 @@ pub fn run(args: &ResumeArgs) -> Result<(), CliError> {
     let consumed = machine.inbox_position().consumed as usize;
     let messages = match &args.inbox {
         Some(path) => {
-            let all = read_inbox(path, machine.code(), &ValueLimits::default())?;
+            let all = read_inbox(path, machine.code())?;
             if all.len() < consumed {
                 return Err(CliError::Input(format!(
                     "{} holds {} messages, but the machine already consumed {consumed}",

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use avm_value::{parse_value, value_hash, NoCode, ValueLimits};
+use avm_value::{parse_value, value_hash, NoCode};
 use avm_verifier::{verify, InboxAccumulators, InboxOracle, StepProofFile};
 
-use crate::error::{read_file, CliError};
+use crate::bounds::read_file;
+use crate::error::CliError;
 
 /// Arguments of `avm verify`.
 #[derive(clap::Args, Debug)]
@@ -88,7 +89,7 @@ fn check(bytes: &[u8], args: &VerifyArgs) -> Result<StepProofFile, Failure> {
 
 fn inbox_accumulators(path: &std::path::Path) -> Result<InboxAccumulators, CliError> {
     let bytes = read_file(path)?;
-    let limits = ValueLimits::default();
+    let limits = crate::bounds::get().value_limits();
     let json: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
     let items = json.as_array().ok_or_else(|| {
