@@ -171,11 +171,14 @@ impl Code {
         let hash = insn.code_point_hash(&next_hash, self);
         if at_tip {
             let pc = u32::try_from(segment.len()).map_err(|_| CodeError::SegmentTooLong)?;
+            // In bounds: `self.segment(next.segment)` found this segment above.
             let slot = &mut self.segments[next.segment as usize];
             Arc::make_mut(slot).push_hashed(insn, hash);
             Ok(CodePointRef::new(next.segment, pc))
         } else {
-            let mut copy = segment.prefix(next.pc as usize);
+            let mut copy = segment
+                .prefix(next.pc as usize)
+                .ok_or(CodeError::Dangling(next))?;
             copy.push_hashed(insn, hash);
             let pc = next.pc + 1;
             let id = self.add_segment(copy)?;

@@ -188,6 +188,7 @@ impl Opcode {
     /// The opcode for a byte, if the byte is one.
     #[inline]
     pub fn from_byte(byte: u8) -> Option<Opcode> {
+        // In bounds: OPCODES has 256 rows, one per u8.
         OPCODES[byte as usize].map(|info| info.opcode)
     }
 
@@ -203,6 +204,7 @@ impl Opcode {
     /// This opcode's row of the table.
     #[inline]
     pub fn info(self) -> &'static OpInfo {
+        // In bounds: Opcode is repr(u8), and OPCODES has 256 rows.
         match &OPCODES[self as usize] {
             Some(info) => info,
             // Every enum variant has a row: the enum and the table come from one list.
@@ -231,6 +233,7 @@ static ERROR_INFO: OpInfo = OpInfo {
 /// `error`, as which such bytes execute.
 #[inline]
 pub fn info_for_byte(byte: u8) -> &'static OpInfo {
+    // In bounds: OPCODES has 256 rows, one per u8.
     match &OPCODES[byte as usize] {
         Some(info) => info,
         None => Opcode::Error.info(),
@@ -240,6 +243,7 @@ pub fn info_for_byte(byte: u8) -> &'static OpInfo {
 /// The section of the instruction table a byte belongs to, as the spec groups
 /// instructions (for reports and benchmarks).
 pub fn category_of(byte: u8) -> &'static str {
+    // In bounds: OPCODES has 256 rows, one per u8.
     if OPCODES[byte as usize].is_none() {
         return "invalid";
     }
@@ -260,6 +264,7 @@ pub fn category_of(byte: u8) -> &'static str {
 
 /// A mnemonic for any byte: the opcode's, or `unknown_0xNN`.
 pub fn mnemonic_for_byte(byte: u8) -> String {
+    // In bounds: OPCODES has 256 rows, one per u8.
     match OPCODES[byte as usize] {
         Some(info) => info.mnemonic.to_owned(),
         None => format!("unknown_0x{byte:02x}"),

@@ -122,12 +122,13 @@ impl Segment {
         self.hashes.push(hash);
     }
 
-    /// A copy holding indices `0..=pc` only (for adding code in front of `pc`).
-    pub(crate) fn prefix(&self, pc: usize) -> Segment {
-        Segment {
-            insns: self.insns[..=pc].to_vec(),
-            hashes: self.hashes[..=pc].to_vec(),
-        }
+    /// A copy holding indices `0..=pc` only (for adding code in front of `pc`), or None
+    /// if there is no index `pc`.
+    pub(crate) fn prefix(&self, pc: usize) -> Option<Segment> {
+        Some(Segment {
+            insns: self.insns.get(..=pc)?.to_vec(),
+            hashes: self.hashes.get(..=pc)?.to_vec(),
+        })
     }
 
     /// Reserves room for `additional` more instructions.

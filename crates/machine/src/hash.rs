@@ -52,6 +52,8 @@ impl MachineHashParts {
             Hash::from_int(&self.gas_remaining),
             self.err_pc_hash,
         ];
+        // In bounds: `data` holds 8 words; the 7 fixed ones fill words 0..7 and the
+        // pending hash word 7.
         for (i, w) in words.iter().enumerate() {
             data[32 * i..32 * (i + 1)].copy_from_slice(&w.0);
         }

@@ -107,11 +107,13 @@ impl Stack {
                 .last()
                 .copied()
                 .unwrap_or_else(StackDigest::empty);
+            // In bounds: k = prefix.len() < count <= values.len().
             let item = &self.values[k];
             let digest = below.push(&value_hash(item, code), &value_size(item, code));
             self.prefix.push(digest);
         }
         self.valid = self.prefix.len();
+        // In bounds: the loop above left prefix.len() >= count = n.
         match count {
             0 => StackDigest::empty(),
             n => self.prefix[n - 1],
@@ -122,6 +124,7 @@ impl Stack {
     /// cached (they are right after [`Stack::digest`]).
     pub fn prefix_digests(&self) -> Option<&[StackDigest]> {
         let n = self.values.len();
+        // In bounds: prefix.len() >= n is checked before slicing.
         (self.valid >= n && self.prefix.len() >= n).then(|| &self.prefix[..n])
     }
 

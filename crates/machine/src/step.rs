@@ -92,6 +92,7 @@ impl Machine {
     /// The cost of `opcode` with the current stack (the immediate, if any, counted as
     /// pushed when `immediate_pending`).
     fn cost(&self, opcode: u8, immediate_pending: bool) -> u64 {
+        // In bounds: OPCODES has 256 rows, one per u8.
         match OPCODES[opcode as usize] {
             None => ERROR_GAS,
             Some(info) if info.opcode == Opcode::EcPairing => {
@@ -135,6 +136,7 @@ impl Machine {
             None => (0, None),
         };
         let has_immediate = immediate.is_some();
+        // In bounds: OPCODES has 256 rows, one per u8.
         let row = OPCODES[opcode as usize].as_ref();
         let info = row.unwrap_or(Opcode::Error.info());
         let pops = usize::from(info.pops);

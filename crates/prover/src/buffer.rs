@@ -85,12 +85,14 @@ pub(crate) fn write(a: Option<&Value>, b: Option<&Value>, c: Option<&Value>, wid
         return Extra::None;
     }
     let bytes = value.to_be_bytes::<32>();
+    // In bounds: width is 1, 8 or 32 (the only values the prover passes).
     let data = &bytes[32 - width as usize..];
     let first = path_or_depth(buffer, at / 32);
     let in_first = data.len().min(32 - (at % 32) as usize);
     let grown = buffer
         .depth()
         .max(depth_for(u128::from(at) + u128::from(width)));
+    // In bounds: in_first < data.len() when the closure runs.
     let second = (in_first < data.len()).then(|| {
         let after_first = buffer.set_bytes(at, &data[..in_first]);
         padded_path(&after_first, at / 32 + 1, grown)

@@ -96,6 +96,7 @@ pub fn prove_step(machine: &mut Machine, inbox: &[Value]) -> Result<StepProof, P
         .saturating_sub(usize::from(has_immediate));
     let values = machine.stack().values();
     let shown = real_pops.min(values.len());
+    // In bounds: shown <= values.len().
     let stack = values[values.len() - shown..]
         .iter()
         .enumerate()
@@ -106,6 +107,7 @@ pub fn prove_step(machine: &mut Machine, inbox: &[Value]) -> Result<StepProof, P
         .collect::<Vec<_>>();
     let aux_values = machine.aux_stack().values();
     let aux_shown = aux_expansion.len().min(aux_values.len());
+    // In bounds: aux_shown <= aux_values.len().
     let aux = aux_values[aux_values.len() - aux_shown..]
         .iter()
         .enumerate()

@@ -225,6 +225,8 @@ impl RedbBackend {
                 );
             }
             let index = |t: Table| Table::ALL.iter().position(|x| *x == t).unwrap_or(0);
+            // In bounds: `tables` holds one entry per Table::ALL (the loop above opened
+            // each or returned), and `index` is a position in Table::ALL.
             for (table, key, value) in &batch.puts {
                 tables[index(*table)]
                     .insert(key.as_slice(), value.as_slice())

@@ -69,11 +69,14 @@ impl<'a> In<'a> {
             .checked_add(n)
             .filter(|e| *e <= self.bytes.len())
             .ok_or_else(|| corrupt(format!("truncated {} record", self.what)))?;
+        // In bounds: pos <= end <= bytes.len() (checked just above; pos only ever
+        // becomes such an end).
         let s = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(s)
     }
     pub(crate) fn u8(&mut self) -> Result<u8, StoreError> {
+        // In bounds: take(1) returns exactly one byte or an error.
         Ok(self.take(1)?[0])
     }
     pub(crate) fn u32(&mut self) -> Result<u32, StoreError> {
@@ -108,6 +111,7 @@ impl<'a> In<'a> {
                     )));
                 }
                 let mut b = [0u8; 32];
+                // In bounds: len <= 32 was checked just above.
                 b[32 - len..].copy_from_slice(self.take(len)?);
                 Ref::Int(Int::from_be_bytes(b))
             }

@@ -196,6 +196,7 @@ pub(crate) fn write_ref(out: &mut crate::codec::Out, r: &Ref) {
             let start = bytes.iter().position(|b| *b != 0).unwrap_or(32);
             out.u8(0);
             out.u8((32 - start) as u8);
+            // In bounds: start is a position in the 32 bytes, or 32.
             out.0.extend_from_slice(&bytes[start..]);
         }
         Ref::CodePoint(cp) => {

@@ -21,13 +21,15 @@ use crate::StoreError;
 /// Keys known to be stored (or pending in the batch being built).
 #[derive(Default)]
 pub(crate) struct Known {
-    sets: [HashSet<Hash>; 5],
+    sets: [HashSet<Hash>; Table::ALL.len()],
 }
 
 impl Known {
     fn index(table: Table) -> usize {
         Table::ALL.iter().position(|t| *t == table).unwrap_or(0)
     }
+    // In bounds (here and in `insert`): `index` is a position in Table::ALL, and there
+    // is one set per entry of Table::ALL.
     pub(crate) fn contains(&self, table: Table, key: &Hash) -> bool {
         self.sets[Self::index(table)].contains(key)
     }
@@ -116,11 +118,20 @@ impl<B: Backend> Saver<'_, B> {
         digests: &[StackDigest],
         code: &impl CodeView,
     ) -> Result<Hash, StoreError> {
+        if digests.len() != items.len() {
+            return Err(StoreError::Unstorable(format!(
+                "{} stack digests for {} stack items",
+                digests.len(),
+                items.len()
+            )));
+        }
         let empty = StackDigest::empty();
         if !self.stored(Table::Values, &empty.hash)? {
             self.put(Table::Values, empty.hash, vec![0]);
         }
         let top = digests.last().map_or(empty.hash, |d| d.hash);
+        // In bounds: k < items.len() == digests.len() (checked above), and k - 1 is
+        // only used when k > 0.
         for k in (0..items.len()).rev() {
             if self.stored(Table::Values, &digests[k].hash)? {
                 break;
@@ -149,11 +160,16 @@ impl<B: Backend> Saver<'_, B> {
         let insns = segment.instructions();
         let hashes = segment.hashes();
         let len = insns.len();
+        // In bounds: a Segment always has its tail (len >= 1) and one hash per index
+        // (Segment::new and Segment::from_parts enforce both, and pushes add one of
+        // each), so hashes.len() == insns.len() == len >= 1.
         let tail = hashes[0];
         let opaque_tail = (tail != error_code_point_hash()).then_some(tail);
         let mut start = 1;
         while start < len {
             let end = (start + CHUNK).min(len);
+            // In bounds (to the end of the loop): 1 <= start < end <= len, so
+            // start - 1, end - 1 and every pc in start..end are below len.
             let key = hashes[end - 1];
             if !self.stored(Table::Code, &key)? {
                 let mut out = Out::default();
@@ -175,6 +191,7 @@ impl<B: Backend> Saver<'_, B> {
             }
             start = end;
         }
+        // In bounds: len >= 1 (see above).
         Ok((len as u32, hashes[len - 1], opaque_tail))
     }
 

@@ -97,6 +97,7 @@ static SMALL_INT_HASHES: std::sync::LazyLock<Box<[Hash]>> = std::sync::LazyLock:
 pub fn hash_int(value: &Int) -> Hash {
     let [low, a, b, c] = *value.as_limbs();
     if a | b | c == 0 && low < SMALL_INTS as u64 {
+        // In bounds: low < SMALL_INTS, the length of the table.
         return SMALL_INT_HASHES[low as usize];
     }
     keccak256(&value.to_be_bytes::<32>())

@@ -22,6 +22,8 @@ pub const TUPLE_TYPE: u8 = 3;
 pub(crate) fn digest_from_parts(item_hashes: &[Hash], size: Int) -> TupleDigest {
     let mut data = [0u8; 1 + 32 * crate::MAX_TUPLE_LEN];
     data[0] = item_hashes.len() as u8;
+    // In bounds: callers pass at most MAX_TUPLE_LEN hashes (a tuple's items, which no
+    // constructor lets exceed MAX_TUPLE_LEN), and `data` has room for that many.
     for (i, h) in item_hashes.iter().enumerate() {
         data[1 + 32 * i..33 + 32 * i].copy_from_slice(&h.0);
     }
@@ -82,6 +84,7 @@ pub fn tuple_digest(tuple: &Tuple, code: &impl CodeView) -> TupleDigest {
             *slot = h;
             size = size.wrapping_add(s);
         }
+        // In bounds: a tuple holds at most MAX_TUPLE_LEN items (every constructor checks).
         top.store_digest(digest_from_parts(&hashes[..top.len()], size));
         work.pop();
     }

@@ -130,11 +130,14 @@ impl Tuple {
             return Err(value);
         }
         if let Some(unique) = Arc::get_mut(node) {
+            // In bounds: index < node.items.len() was checked above.
             unique.items[index] = value;
             unique.digest = OnceLock::new();
             return Ok(());
         }
         let mut value = Some(value);
+        // In bounds: `slot` is only called by `from_fn` below for i < N, where N is
+        // node.items.len() (a shared node holds 1 to MAX_TUPLE_LEN items).
         let mut slot = |i: usize| match i == index {
             true => value.take().unwrap_or_default(),
             false => node.items[i].clone(),

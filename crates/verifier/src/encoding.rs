@@ -191,17 +191,25 @@ impl<'a> Reader<'a> {
         self.bytes.len() - self.pos
     }
 
+    /// The bytes not yet read.
+    pub fn rest(&self) -> &'a [u8] {
+        self.bytes.get(self.pos..).unwrap_or_default()
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8], Rejection> {
         let end = self
             .pos
             .checked_add(n)
             .filter(|e| *e <= self.bytes.len())
             .ok_or_else(|| malformed(self.pos, "unexpected end"))?;
+        // In bounds: pos <= end <= bytes.len() (checked just above; pos only ever
+        // becomes such an end).
         let s = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(s)
     }
     fn u8(&mut self) -> Result<u8, Rejection> {
+        // In bounds: take(1) returns exactly one byte or an error.
         Ok(self.take(1)?[0])
     }
     fn array<const N: usize>(&mut self) -> Result<[u8; N], Rejection> {

@@ -19,6 +19,7 @@ pub const MAX_DEPTH: usize = 59;
 static ZERO_ROOTS: LazyLock<Vec<Hash>> = LazyLock::new(|| {
     let mut roots = vec![keccak256(&[0u8; 32])];
     for _ in 0..MAX_DEPTH {
+        // In bounds: `roots` starts with one entry and only grows.
         let last = roots[roots.len() - 1];
         roots.push(keccak_pair(&last, &last));
     }
@@ -27,6 +28,7 @@ static ZERO_ROOTS: LazyLock<Vec<Hash>> = LazyLock::new(|| {
 
 /// The root of an all-zero tree of `height`.
 pub fn zero_root(height: usize) -> Hash {
+    // In bounds: ZERO_ROOTS holds heights 0..=MAX_DEPTH and the height is clamped.
     ZERO_ROOTS[height.min(MAX_DEPTH)]
 }
 
@@ -41,7 +43,12 @@ pub fn fold_path(leaf: &[u8; 32], index: u64, siblings: &[Hash]) -> Hash {
 
 fn fold_hash(mut acc: Hash, index: u64, siblings: &[Hash]) -> Hash {
     for (level, sibling) in siblings.iter().enumerate() {
-        acc = if (index >> level) & 1 == 1 {
+        // Levels past 63 have no index bit (a decoded path has at most 59 siblings).
+        let bit = u32::try_from(level)
+            .ok()
+            .and_then(|l| index.checked_shr(l))
+            .unwrap_or(0);
+        acc = if bit & 1 == 1 {
             keccak_pair(sibling, &acc)
         } else {
             keccak_pair(&acc, sibling)
@@ -80,26 +87,33 @@ pub fn read_leaf(root: &Hash, index: u64, path: &LeafPath) -> Result<(usize, [u8
     Ok((depth, if beyond { [0; 32] } else { path.leaf }))
 }
 
-/// Reads `out.len()` bytes at `offset` (at most 32, spanning at most two leaves) from
-/// the buffer with `root`, using one path per touched leaf.
+/// Reads `out.len()` bytes at `offset` (1 to 32, spanning at most two leaves, none
+/// past byte 2^64 - 1) from the buffer with `root`, using one path per touched leaf.
 pub fn read_bytes(
     root: &Hash,
     offset: u64,
     out: &mut [u8],
     paths: &[LeafPath],
 ) -> Result<(), Rejection> {
+    if out.is_empty() || out.len() > 32 {
+        return Err(bad("a buffer read must be of 1 to 32 bytes"));
+    }
     let first = offset / 32;
-    let last = (offset + out.len() as u64 - 1) / 32;
+    let last = offset
+        .checked_add(out.len() as u64 - 1)
+        .ok_or_else(|| bad("a buffer read past byte 2^64 - 1"))?
+        / 32;
     let leaves = (last - first + 1) as usize;
     if paths.len() != leaves {
         return Err(bad("wrong number of leaf paths for the bytes read"));
     }
     let mut bytes = [0u8; 64];
-    for (i, path) in paths.iter().enumerate() {
+    for ((i, path), slot) in paths.iter().enumerate().zip(bytes.chunks_exact_mut(32)) {
         let (_, leaf) = read_leaf(root, first + i as u64, path)?;
-        bytes[32 * i..32 * i + 32].copy_from_slice(&leaf);
+        slot.copy_from_slice(&leaf);
     }
     let start = (offset % 32) as usize;
+    // In bounds: start < 32 and out.len() <= 32 (checked above), so the end is < 64.
     out.copy_from_slice(&bytes[start..start + out.len()]);
     Ok(())
 }
@@ -130,7 +144,7 @@ fn path_beyond(root: &Hash, depth: usize, index: u64, to: usize) -> Vec<Hash> {
 
 /// Writes `data` (at most 32 bytes, spanning at most two leaves) at `offset` into the
 /// buffer with `root` and returns the new root, checking every path and the claimed
-/// canonical form of the result.
+/// canonical form of the result. Longer data is rejected.
 pub fn write_bytes(
     root: &Hash,
     offset: u64,
@@ -139,6 +153,9 @@ pub fn write_bytes(
     second: Option<&LeafPath>,
     normal: &Normalization,
 ) -> Result<Hash, Rejection> {
+    if data.len() > 32 {
+        return Err(bad("a buffer write of more than 32 bytes"));
+    }
     let end = offset as u128 + data.len() as u128;
     let i1 = offset / 32;
     let (depth, old_leaf) = read_leaf(root, i1, first)?;
@@ -151,11 +168,11 @@ pub fn write_bytes(
         path_beyond(root, depth, i1, to)
     };
     let start = (offset % 32) as usize;
-    let in_first = data.len().min(32 - start);
+    let (in_first, rest) = data.split_at(data.len().min(32 - start));
     let mut leaf = old_leaf;
-    leaf[start..start + in_first].copy_from_slice(&data[..in_first]);
+    // In bounds: start < 32 and in_first.len() <= 32 - start.
+    leaf[start..start + in_first.len()].copy_from_slice(in_first);
     let mut acc = fold_path(&leaf, i1, &path1);
-    let rest = &data[in_first..];
     match (rest.is_empty(), second) {
         (true, None) => {}
         (false, Some(path2)) => {
@@ -166,6 +183,8 @@ pub fn write_bytes(
                 ));
             }
             let mut leaf2 = path2.leaf;
+            // In bounds: data.len() <= 32 (checked above), so the rest after the first
+            // leaf's 32 - start bytes is shorter than start < 32.
             leaf2[..rest.len()].copy_from_slice(rest);
             acc = fold_path(&leaf2, i2, &path2.siblings);
         }
@@ -208,10 +227,13 @@ pub fn root_of_bytes(data: &[u8]) -> Hash {
             let mut leaf = [0u8; 32];
             let start = (32 * i).min(len);
             let end = (32 * i + 32).min(len);
+            // In bounds: start <= end <= len <= data.len(), and end - start <= 32.
             leaf[..end - start].copy_from_slice(&data[start..end]);
             keccak256(&leaf)
         })
         .collect();
+    // In bounds: `level` starts with 2^depth hashes and halves, so while it holds more
+    // than one, its length is even and every chunk is a pair.
     while level.len() > 1 {
         level = level.chunks(2).map(|p| keccak_pair(&p[0], &p[1])).collect();
     }
@@ -231,5 +253,33 @@ mod tests {
         let data: Vec<u8> = (1..=200u8).collect();
         assert_eq!(root_of_bytes(&data), Buffer::from_bytes(&data).root_hash());
         assert_eq!(root_of_bytes(&[0, 0]), Buffer::new().root_hash());
+    }
+
+    #[test]
+    fn reads_and_writes_outside_1_to_32_bytes_are_rejected() {
+        let data: Vec<u8> = (1..=200u8).collect();
+        let buffer = Buffer::from_bytes(&data);
+        let root = buffer.root_hash();
+        let paths: Vec<LeafPath> = (0..3).filter_map(|i| buffer.leaf_path(i)).collect();
+        assert_eq!(paths.len(), 3);
+
+        let mut out = [0u8; 8];
+        let two = [paths[0].clone(), paths[1].clone()];
+        read_bytes(&root, 28, &mut out, &two).unwrap();
+        assert_eq!(out, [29, 30, 31, 32, 33, 34, 35, 36]);
+
+        // Three valid paths for a 96-byte read: once a panic, now a rejection.
+        let mut long = [0u8; 96];
+        assert!(read_bytes(&root, 0, &mut long, &paths).is_err());
+        assert!(read_bytes(&root, 0, &mut [], &[]).is_err());
+        assert!(read_bytes(&root, u64::MAX, &mut out, &two).is_err());
+
+        let normal = Normalization {
+            height: 0,
+            left: Hash::ZERO,
+            right: Hash::ZERO,
+        };
+        let result = write_bytes(&root, 0, &[7; 64], &paths[0], Some(&paths[1]), &normal);
+        assert!(result.is_err());
     }
 }

@@ -405,6 +405,7 @@ fn tuple_get<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
     };
     match slot(&index, items.len()) {
         Some(i) => {
+            // In bounds: `slot` returns an index below items.len().
             let value = items[i].clone();
             s.replace(2, [value])
         }
@@ -422,6 +423,7 @@ fn tuple_set<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
     match slot(&index, items.len()) {
         Some(i) => {
             let mut updated = items.to_vec();
+            // In bounds: `slot` returns an index below items.len() = updated.len().
             updated[i] = value.clone();
             s.replace(3, [ProofValue::Tuple(updated)])
         }
@@ -438,6 +440,7 @@ fn aux_get<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
     };
     match slot(&index, items.len()) {
         Some(i) => {
+            // In bounds: `slot` returns an index below items.len().
             let value = items[i].clone();
             s.replace(1, [value])
         }
@@ -455,8 +458,10 @@ fn aux_set<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
     match slot(&index, items.len()) {
         Some(i) => {
             let mut updated = items.to_vec();
+            // In bounds: `slot` returns an index below items.len() = updated.len().
             updated[i] = value.clone();
             let len = s.aux.len();
+            // In bounds: s.aux.last() was Some above, so len >= 1.
             s.aux[len - 1] = ProofValue::Tuple(updated);
             s.replace(2, [])
         }
@@ -523,6 +528,7 @@ fn buffer_get<I: InboxOracle>(s: &mut StepState<'_, I>, width: u64) -> Step {
     };
     let paths = s.reads()?;
     let mut bytes = [0u8; 32];
+    // In bounds: width is 1, 8 or 32 (the only values `execute` passes).
     merkle::read_bytes(&root, at, &mut bytes[32 - width as usize..], &paths)?;
     s.replace(2, [ProofValue::Int(Int::from_be_bytes(bytes))])
 }
@@ -541,6 +547,7 @@ fn buffer_set<I: InboxOracle>(s: &mut StepState<'_, I>, width: u64) -> Step {
         return Ok(Outcome::Fault);
     }
     let bytes = value.to_be_bytes::<32>();
+    // In bounds: width is 1, 8 or 32 (the only values `execute` passes).
     let data = &bytes[32 - width as usize..];
     let Extra::Write {
         first,
@@ -598,6 +605,7 @@ fn blake2f<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
         return Err(Rejection::Extra("blake2f reads 7 leaves"));
     }
     let mut input = [0u8; 224];
+    // In bounds: paths.len() == 7 was checked above, and 7 leaves fill 224 bytes.
     for (i, path) in paths.iter().enumerate() {
         let (_, leaf) = merkle::read_leaf(&root, i as u64, path)?;
         input[32 * i..32 * i + 32].copy_from_slice(&leaf);

@@ -53,43 +53,40 @@ impl StepProofFile {
 
     /// Reads the binary form.
     pub fn from_bytes(bytes: &[u8]) -> Result<StepProofFile, Rejection> {
-        if bytes.len() < 5 || &bytes[..4] != MAGIC {
+        let Some((&version, body)) = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .and_then(<[u8]>::split_first)
+        else {
             return Err(bad("not an avm proof file (no AVMP header)"));
-        }
-        if bytes[4] != FILE_VERSION {
+        };
+        if version != FILE_VERSION {
             return Err(bad(&format!(
-                "container version {}; this verifier reads {FILE_VERSION}",
-                bytes[4]
+                "container version {version}; this verifier reads {FILE_VERSION}"
             )));
         }
-        let mut r = Reader::new(&bytes[5..]);
+        let mut r = Reader::new(body);
         let pre = r.claim()?;
         let post = r.claim()?;
-        let rest = &bytes[5 + 2 * 152..];
-        if rest.len() < 9 {
-            return Err(bad("truncated inbox window"));
-        }
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&rest[..8]);
-        let count = usize::from(rest[8]);
-        let accs_end = 9 + 32 * count;
-        if rest.len() < accs_end {
-            return Err(bad("truncated inbox window"));
-        }
-        let accs = rest[9..accs_end]
-            .chunks(32)
+        let truncated = || bad("truncated inbox window");
+        let (first, rest) = r.rest().split_first_chunk::<8>().ok_or_else(truncated)?;
+        let (&count, rest) = rest.split_first().ok_or_else(truncated)?;
+        let (accs, proof) = rest
+            .split_at_checked(32 * usize::from(count))
+            .ok_or_else(truncated)?;
+        let accs = accs
+            .chunks_exact(32)
             .map(|c| {
                 let mut h = [0u8; 32];
                 h.copy_from_slice(c);
                 Hash(h)
             })
             .collect();
-        let proof = Proof::from_bytes(&rest[accs_end..])?;
+        let proof = Proof::from_bytes(proof)?;
         Ok(StepProofFile {
             pre,
             post,
             inbox: InboxWindow {
-                first: u64::from_be_bytes(first),
+                first: u64::from_be_bytes(*first),
                 accs,
             },
             proof,
@@ -157,5 +154,92 @@ impl StepProofFile {
         } else {
             StepProofFile::from_bytes(bytes)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use avm_value::{Int, StackDigest};
+
+    use super::*;
+    use crate::{Extra, ProofValue};
+
+    fn sample() -> StepProofFile {
+        let claim = Claim {
+            machine_hash: Hash([1; 32]),
+            inbox_consumed: 2,
+            inbox_acc: Hash([3; 32]),
+            send_acc: Hash([4; 32]),
+            log_acc: Hash([5; 32]),
+            gas_used: 6,
+            steps: 7,
+        };
+        StepProofFile {
+            pre: claim,
+            post: claim,
+            inbox: InboxWindow {
+                first: 9,
+                accs: vec![Hash([10; 32]), Hash([11; 32])],
+            },
+            proof: Proof {
+                opcode: 0x01,
+                immediate: None,
+                next_hash: Hash([12; 32]),
+                stack: vec![
+                    ProofValue::Int(Int::from(1u8)),
+                    ProofValue::Int(Int::from(2u8)),
+                ],
+                stack_rest: StackDigest::empty(),
+                aux: Vec::new(),
+                aux_rest: StackDigest::empty(),
+                register: ProofValue::Int(Int::ZERO),
+                static_value: ProofValue::Int(Int::ZERO),
+                gas_remaining: Int::from(100u8),
+                err_pc_hash: Hash::ZERO,
+                pending: None,
+                extra: Extra::None,
+            },
+        }
+    }
+
+    #[test]
+    fn binary_form_round_trips() {
+        let file = sample();
+        let bytes = file.to_bytes();
+        assert_eq!(StepProofFile::from_bytes(&bytes), Ok(file));
+    }
+
+    #[test]
+    fn every_truncation_is_rejected_without_panicking() {
+        let bytes = sample().to_bytes();
+        for len in 0..bytes.len() {
+            assert!(StepProofFile::from_bytes(&bytes[..len]).is_err(), "{len}");
+        }
+    }
+
+    #[test]
+    fn an_inbox_count_past_the_end_is_rejected() {
+        let mut bytes = sample().to_bytes();
+        // The count byte follows the header (5), two claims (2 * 152) and `first` (8).
+        let at = 5 + 2 * 152 + 8;
+        for count in [3, 200, 255] {
+            bytes[at] = count;
+            assert!(StepProofFile::from_bytes(&bytes).is_err(), "{count}");
+        }
+        bytes.truncate(at + 1);
+        bytes[at] = 0;
+        assert!(StepProofFile::from_bytes(&bytes).is_err());
+    }
+
+    #[test]
+    fn a_wrong_header_is_rejected() {
+        let bytes = sample().to_bytes();
+        let mut other = bytes.clone();
+        other[0] = b'X';
+        assert!(StepProofFile::from_bytes(&other).is_err());
+        other = bytes;
+        other[4] = FILE_VERSION + 1;
+        assert!(StepProofFile::from_bytes(&other).is_err());
+        assert!(StepProofFile::from_bytes(b"AVMP").is_err());
     }
 }

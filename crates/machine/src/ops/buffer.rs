@@ -40,6 +40,7 @@ pub(crate) fn get(m: &mut Machine, width: u64) -> OpResult {
     let at = offset(stack, width)?;
     let buffer = buffer_at(stack, 1)?;
     let mut bytes = [0u8; 32];
+    // In bounds: width is 1, 8 or 32 (the only values `step` passes).
     buffer.read(at, &mut bytes[32 - width as usize..]);
     replace_top(
         m.stack.items_mut(),
@@ -63,6 +64,7 @@ pub(crate) fn set(m: &mut Machine, width: u64) -> OpResult {
         _ => {}
     }
     let bytes = value.to_be_bytes::<32>();
+    // In bounds: width is 1, 8 or 32 (the only values `step` passes).
     let updated = buffer_at(stack, 2)?.set_bytes(at, &bytes[32 - width as usize..]);
     replace_top(m.stack.items_mut(), 3, Value::Buffer(updated))
 }

@@ -41,6 +41,7 @@ pub(crate) fn tget(m: &mut Machine) -> OpResult {
     let stack = m.stack.values();
     let index = int_at(stack, 0)?;
     let tuple = tuple_at(stack, 1)?;
+    // In bounds: `slot` returns an index below tuple.len() or an Error.
     let value = tuple.items()[slot(index, tuple.len())?].clone();
     replace_top(m.stack.items_mut(), 2, value)
 }
@@ -72,6 +73,7 @@ pub(crate) fn tlen(m: &mut Machine) -> OpResult {
 pub(crate) fn xget(m: &mut Machine) -> OpResult {
     let index = int_at(m.stack.values(), 0)?;
     let tuple = tuple_at(m.aux.values(), 0)?;
+    // In bounds: `slot` returns an index below tuple.len() or an Error.
     let value = tuple.items()[slot(index, tuple.len())?].clone();
     replace_top(m.stack.items_mut(), 1, value)
 }
