@@ -17,6 +17,9 @@ use crate::error::corrupt;
 use crate::records::{read_chunk, read_segment_table, Record};
 use crate::StoreError;
 
+/// Most items reserved up front from a count read from the store.
+const MAX_CAPACITY_HINT: usize = 1 << 16;
+
 /// Decodes stored values, sharing what is shared.
 pub(crate) struct Loader<'a, B: Backend> {
     pub(crate) backend: &'a B,
@@ -162,15 +165,18 @@ impl<'a, B: Backend> Loader<'a, B> {
 
     /// The code of a checkpoint.
     pub(crate) fn code(&mut self, record: &Record) -> Result<Code, StoreError> {
-        let mut segments = Vec::with_capacity(record.segments as usize);
+        // Counts from the file only hint at capacity: a damaged count must not make
+        // the allocator abort before the records themselves are found missing.
+        let hint = |n: u32| (n as usize).min(MAX_CAPACITY_HINT);
+        let mut segments = Vec::with_capacity(hint(record.segments));
         for table in &record.tables {
             let bytes = self
                 .backend
                 .get(Table::Segments, &table.0)?
                 .ok_or_else(|| missing("segment table", table))?;
             for entry in read_segment_table(&bytes)? {
-                let mut insns = Vec::with_capacity(entry.len as usize);
-                let mut hashes = Vec::with_capacity(entry.len as usize);
+                let mut insns = Vec::with_capacity(hint(entry.len));
+                let mut hashes = Vec::with_capacity(hint(entry.len));
                 let mut key = entry.top;
                 while insns.len() + 1 < entry.len as usize {
                     let chunk = read_chunk(&self.record(Table::Code, &key, "code chunk")?)?;

@@ -73,3 +73,62 @@ proptest! {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// A backend whose records a test can rewrite behind the store's back.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<avm_store::MemoryBackend>);
+
+impl avm_store::Backend for Shared {
+    fn get(
+        &self,
+        table: avm_store::Table,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, avm_store::StoreError> {
+        self.0.get(table, key)
+    }
+    fn keys(&self, table: avm_store::Table) -> Result<Vec<Vec<u8>>, avm_store::StoreError> {
+        self.0.keys(table)
+    }
+    fn apply(&self, batch: avm_store::Batch) -> Result<(), avm_store::StoreError> {
+        self.0.apply(batch)
+    }
+}
+
+/// Records whose checksums are intact but whose counts are huge (every 4-byte window
+/// of each checkpoint record and segment table set to 0xff..): restoring gives an
+/// error or the true machine, never an allocation of gigabytes or an abort.
+#[test]
+fn huge_counts_in_records_are_refused_without_allocating() {
+    use avm_store::{Backend, Batch, Table};
+    let shared = Shared::default();
+    let mut store = Store::with_backend(shared.clone());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/classic/machine-cases/opcodetesttuple.mexe");
+    let mut machine = Machine::new(load_mexe(&path, &LoadOptions::default()).unwrap());
+    let info = store.save(&mut machine).unwrap();
+    let mut tried = 0;
+    for table in [Table::Checkpoints, Table::Segments] {
+        for key in shared.keys(table).unwrap() {
+            let original = shared.get(table, &key).unwrap().unwrap();
+            for at in 0..original.len().saturating_sub(3) {
+                let mut bytes = original.clone();
+                bytes[at..at + 4].copy_from_slice(&[0xff; 4]);
+                let batch = Batch {
+                    puts: vec![(table, key.clone(), bytes)],
+                    deletes: Vec::new(),
+                };
+                shared.apply(batch).unwrap();
+                if let Ok(mut restored) = store.restore(info.seq) {
+                    assert_eq!(restored.hash(), info.machine_hash, "{table:?} byte {at}");
+                }
+                tried += 1;
+            }
+            let batch = Batch {
+                puts: vec![(table, key.clone(), original)],
+                deletes: Vec::new(),
+            };
+            shared.apply(batch).unwrap();
+        }
+    }
+    assert!(tried > 100, "{tried}");
+}
