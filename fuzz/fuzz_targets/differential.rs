@@ -1,0 +1,39 @@
+//! Differential: for every step of an arbitrary program from an arbitrary state, the
+//! verifier's post-state from the one-step proof equals the state the executor reaches.
+#![no_main]
+
+use avm_fuzz::Bytes;
+use avm_machine::{RuntimeEnv, StepOutcome};
+use avm_prover::{claim, prove_step, ProveError};
+use avm_value::value_hash;
+use avm_verifier::{verify, InboxAccumulators};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let mut bytes = Bytes(data);
+    let Some(program) = bytes.program() else {
+        return;
+    };
+    let len = program.instruction_count() as usize;
+    let inbox = bytes.inbox(len);
+    let mut machine = bytes.machine(program);
+    let accs =
+        InboxAccumulators::from_message_hashes(inbox.iter().map(|m| value_hash(m, machine.code())));
+    let mut env = RuntimeEnv::with_inbox(inbox.clone());
+    for _ in 0..200 {
+        let step = match prove_step(&mut machine, &inbox) {
+            Ok(step) => step,
+            Err(ProveError::Blocked(_)) => {
+                assert_eq!(machine.step(&mut env), StepOutcome::Blocked);
+                return;
+            }
+            Err(ProveError::NotRunning(_)) => return,
+            Err(e) => panic!("prover: {e}"),
+        };
+        machine.step(&mut env);
+        let executed = claim(&mut machine);
+        let verified = verify(&step.pre, &step.proof, &accs)
+            .unwrap_or_else(|e| panic!("step {} rejected: {e}", step.pre.steps));
+        assert_eq!(verified, executed, "step {}", step.pre.steps);
+    }
+});
