@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use avm_machine::{Machine, RunReport, RuntimeEnv};
+use avm_machine::{Machine, RunReport, RuntimeEnv, StopReason};
 use avm_value::value_to_json;
 use serde_json::value::RawValue;
 
@@ -11,6 +11,8 @@ use serde_json::value::RawValue;
 pub struct RunSummary {
     /// halted / errorstop / blocked / breakpoint / limit.
     pub status: &'static str,
+    /// The option whose bound stopped the run, when status is `limit`.
+    pub limit: Option<&'static str>,
     /// Total steps.
     pub steps: u64,
     /// Total AVMGas charged.
@@ -38,6 +40,11 @@ impl RunSummary {
         let outputs = machine.outputs();
         RunSummary {
             status: report.reason.name(),
+            limit: match report.reason {
+                StopReason::StepLimit => Some("--max-steps"),
+                StopReason::GasLimit => Some("--max-gas"),
+                _ => None,
+            },
             steps: machine.steps(),
             gas_used: machine.gas_used(),
             machine_hash: machine.hash().to_string(),
@@ -67,6 +74,7 @@ impl RunSummary {
             .collect();
         serde_json::json!({
             "status": self.status,
+            "limit": self.limit,
             "steps": self.steps,
             "gas_used": self.gas_used,
             "machine_hash": self.machine_hash,
@@ -84,7 +92,14 @@ impl RunSummary {
     /// A summary for people.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "status        {}", self.status);
+        match self.limit {
+            Some(option) => {
+                let _ = writeln!(out, "status        {} ({option} reached)", self.status);
+            }
+            None => {
+                let _ = writeln!(out, "status        {}", self.status);
+            }
+        }
         let _ = writeln!(out, "steps         {}", self.steps);
         let _ = writeln!(out, "gas used      {}", self.gas_used);
         let _ = writeln!(out, "machine hash  {}", self.machine_hash);

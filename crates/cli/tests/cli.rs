@@ -68,6 +68,13 @@ fn run_reports_limits_and_halts() {
         (v["status"].as_str(), v["steps"].as_u64()),
         (Some("limit"), Some(1))
     );
+    assert_eq!(v["limit"], "--max-steps");
+    let out = avm(&["run", "examples/echo.mexe", "--max-gas", "5"]);
+    assert!(
+        stdout(&out).contains("status        limit (--max-gas reached)"),
+        "{}",
+        stdout(&out)
+    );
     let halt = temp_file(
         "halt.mexe",
         r#"{"code":[{"opcode":116,"immediate":null}],"static_val":{"Tuple":[]}}"#,
