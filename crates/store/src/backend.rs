@@ -171,9 +171,18 @@ impl RedbBackend {
             path: path.display().to_string(),
             message,
         };
-        let db = guarded(|| Database::create(path))
+        let existed = path.exists();
+        let mut db = guarded(|| Database::create(path))
             .map_err(error)?
             .map_err(|e| error(e.to_string()))?;
+        // A file we did not just create may have been damaged outside redb, which
+        // checks page checksums only here: without this, a damaged table name can make
+        // redb panic inside a write and again while unwinding, aborting the process.
+        if existed {
+            guarded(|| db.check_integrity())
+                .map_err(error)?
+                .map_err(|e| error(format!("the database file is damaged ({e})")))?;
+        }
         let backend = RedbBackend {
             db,
             path: path.to_owned(),
