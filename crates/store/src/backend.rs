@@ -156,7 +156,9 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 
 /// The embedded default: a redb database file (crash-safe, transactional, pure Rust).
 pub struct RedbBackend {
-    db: Database,
+    /// Always Some until dropped: taken out in `drop` so that closing happens inside
+    /// [`guarded`] (redb writes while closing, and may panic on a damaged file).
+    db: Option<Database>,
     path: PathBuf,
 }
 
@@ -179,17 +181,28 @@ impl RedbBackend {
         // checks page checksums only here: without this, a damaged table name can make
         // redb panic inside a write and again while unwinding, aborting the process.
         if existed {
-            guarded(|| db.check_integrity())
-                .map_err(error)?
-                .map_err(|e| error(format!("the database file is damaged ({e})")))?;
+            let checked = guarded(|| db.check_integrity());
+            if let Err(message) = checked
+                .map_err(error)
+                .and_then(|r| r.map_err(|e| error(format!("the database file is damaged ({e})"))))
+            {
+                close(db);
+                return Err(message);
+            }
         }
         let backend = RedbBackend {
-            db,
+            db: Some(db),
             path: path.to_owned(),
         };
         // Create every table, so that reads never meet a missing one.
         backend.apply(Batch::default())?;
         Ok(backend)
+    }
+
+    fn db(&self) -> Result<&Database, StoreError> {
+        self.db
+            .as_ref()
+            .ok_or_else(|| self.error("the database is closed"))
     }
 
     fn error(&self, e: impl std::fmt::Display) -> StoreError {
@@ -202,7 +215,7 @@ impl RedbBackend {
 
 impl RedbBackend {
     fn read(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let txn = self.db()?.begin_read().map_err(|e| self.error(e))?;
         let t = txn
             .open_table(definition(table))
             .map_err(|e| self.error(e))?;
@@ -211,7 +224,7 @@ impl RedbBackend {
     }
 
     fn list(&self, table: Table) -> Result<Vec<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let txn = self.db()?.begin_read().map_err(|e| self.error(e))?;
         let t = txn
             .open_table(definition(table))
             .map_err(|e| self.error(e))?;
@@ -224,7 +237,7 @@ impl RedbBackend {
     }
 
     fn write(&self, batch: Batch) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+        let txn = self.db()?.begin_write().map_err(|e| self.error(e))?;
         {
             let mut tables = Vec::new();
             for table in Table::ALL {
@@ -248,6 +261,20 @@ impl RedbBackend {
             }
         }
         txn.commit().map_err(|e| self.error(e))
+    }
+}
+
+/// Closes a database inside [`guarded`]: redb commits its allocator state while
+/// closing, which panics on some damaged files.
+fn close(db: Database) {
+    let _ = guarded(move || drop(db));
+}
+
+impl Drop for RedbBackend {
+    fn drop(&mut self) {
+        if let Some(db) = self.db.take() {
+            close(db);
+        }
     }
 }
 
