@@ -99,7 +99,7 @@ impl<B: Backend> Store<B> {
         let mut records = Vec::new();
         for key in self.backend.keys(Table::Checkpoints)? {
             if let Some(bytes) = self.backend.get(Table::Checkpoints, &key)? {
-                records.push(read_record(&bytes)?);
+                records.push(record_under(&key, &bytes)?);
             }
         }
         records.sort_by_key(|r| r.seq);
@@ -107,11 +107,12 @@ impl<B: Backend> Store<B> {
     }
 
     fn record(&self, seq: u64) -> Result<Record, StoreError> {
+        let key = seq.to_be_bytes();
         let bytes = self
             .backend
-            .get(Table::Checkpoints, &seq.to_be_bytes())?
+            .get(Table::Checkpoints, &key)?
             .ok_or(StoreError::NoSuchCheckpoint(seq))?;
-        read_record(&bytes)
+        record_under(&key, &bytes)
     }
 
     /// Every checkpoint, oldest first.
@@ -156,4 +157,21 @@ impl<B: Backend> Store<B> {
         self.known.clear();
         delete_and_collect(&self.backend, seqs)
     }
+}
+
+/// Reads the checkpoint record stored under `key`, which must be its own sequence
+/// number: a damaged record claiming another one would make a listing describe one
+/// checkpoint and a restore of that number return another.
+fn record_under(key: &[u8], bytes: &[u8]) -> Result<Record, StoreError> {
+    let record = read_record(bytes)?;
+    if key != record.seq.to_be_bytes() {
+        let stored_as = <[u8; 8]>::try_from(key)
+            .map(|k| u64::from_be_bytes(k).to_string())
+            .unwrap_or_else(|_| format!("{key:02x?}"));
+        return Err(crate::error::corrupt(format!(
+            "the checkpoint record stored as number {stored_as} claims number {}",
+            record.seq
+        )));
+    }
+    Ok(record)
 }
