@@ -174,6 +174,9 @@ impl RedbBackend {
             message,
         };
         let existed = path.exists();
+        if existed {
+            check_layout(path).map_err(error)?;
+        }
         let mut db = guarded(|| Database::create(path))
             .map_err(error)?
             .map_err(|e| error(e.to_string()))?;
@@ -262,6 +265,60 @@ impl RedbBackend {
         }
         txn.commit().map_err(|e| self.error(e))
     }
+}
+
+/// The redb file header fields that size what redb allocates when it opens or
+/// repairs a file, at their offsets in redb 2's format: page size, pages of each
+/// region's header, most data pages of a region, full regions, data pages of the
+/// trailing region (u32, little-endian).
+const HEADER_FIELDS: std::ops::Range<usize> = 12..32;
+/// redb's magic number, the first bytes of every file.
+const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
+/// The most data pages a region may declare (redb's default region is 2^20 pages).
+const MAX_REGION_PAGES: u64 = 1 << 20;
+
+/// Checks, before redb sees the file, that its header describes a layout that fits in
+/// the file: redb sizes allocator bitmaps from these fields without checking them, so
+/// one damaged byte can make it allocate gigabytes.
+fn check_layout(path: &Path) -> Result<(), String> {
+    use std::io::Read;
+    let damaged = |what: &str| format!("the database file is damaged ({what})");
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let file_len = file.metadata().map_err(|e| e.to_string())?.len();
+    let mut header = [0u8; 32];
+    if file.read_exact(&mut header).is_err() {
+        return Err(damaged("shorter than a redb header"));
+    }
+    if header[..REDB_MAGIC.len()] != REDB_MAGIC {
+        return Err(damaged("no redb header"));
+    }
+    let mut fields = [0u64; 5];
+    for (field, bytes) in fields.iter_mut().zip(header[HEADER_FIELDS].chunks_exact(4)) {
+        let mut word = [0u8; 4];
+        word.copy_from_slice(bytes);
+        *field = u64::from(u32::from_le_bytes(word));
+    }
+    let [page, region_header, region_data, full_regions, trailing] = fields;
+    if !(512..=65536).contains(&page) || !page.is_power_of_two() {
+        return Err(damaged("impossible page size"));
+    }
+    if region_data > MAX_REGION_PAGES || region_header > MAX_REGION_PAGES || trailing > region_data
+    {
+        return Err(damaged("impossible region size"));
+    }
+    let trailing_region = if trailing > 0 {
+        region_header + trailing
+    } else {
+        0
+    };
+    let pages = full_regions * (region_header + region_data) + trailing_region;
+    if (pages + 1) * page > file_len {
+        return Err(damaged(&format!(
+            "its header describes {} bytes but the file has {file_len}",
+            (pages + 1) * page
+        )));
+    }
+    Ok(())
 }
 
 /// Closes a database inside [`guarded`]: redb commits its allocator state while

@@ -135,8 +135,9 @@ fn huge_counts_in_records_are_refused_without_allocating() {
 
 /// Damages a three-checkpoint store file the way the `store` fuzz target's file mode
 /// does with input `data` (flip byte `a<<16|b<<8|c` by `x|1` for each 4 bytes, truncate
-/// when the length is 3 mod 7), then opens, lists and restores.
-fn replay_store_fuzz_input(name: &str, data: &[u8]) {
+/// when the length is 3 mod 7), then opens, lists and restores. Returns the error
+/// opening gave, if any.
+fn replay_store_fuzz_input(name: &str, data: &[u8]) -> Option<String> {
     use avm_code::{Instruction, Opcode, Program};
     use avm_value::{Tuple, Value};
     let dir = dir(name);
@@ -175,17 +176,22 @@ fn replay_store_fuzz_input(name: &str, data: &[u8]) {
         bytes.truncate(keep);
     }
     std::fs::write(&file, &bytes).unwrap();
-    match Store::open_existing(&dir) {
-        Err(e) => assert!(e.to_string().contains(DATABASE_FILE), "{e}"),
+    let error = match Store::open_existing(&dir) {
+        Err(e) => {
+            assert!(e.to_string().contains(DATABASE_FILE), "{e}");
+            Some(e.to_string())
+        }
         Ok(store) => {
             for info in store.list().unwrap_or_default() {
                 if let Ok(mut machine) = store.restore(info.seq) {
                     assert_eq!(machine.hash(), info.machine_hash);
                 }
             }
+            None
         }
-    }
+    };
     std::fs::remove_dir_all(&dir).unwrap();
+    error
 }
 
 /// Found by the `store` fuzz target: two flipped bytes corrupted a table name; redb
@@ -245,4 +251,20 @@ fn fuzz_crash_a_record_claiming_another_number_is_corrupt() {
     let err = store.restore(0).err().unwrap().to_string();
     assert!(err.contains("claims number 1"), "{err}");
     assert!(store.restore(1).is_ok());
+}
+
+/// Found by the `store` fuzz target: one damaged header byte declared regions of 3.8
+/// billion pages, and redb's integrity check allocated gigabytes of bitmaps for them.
+/// The layout is now checked against the file's length before redb opens it.
+#[test]
+fn fuzz_crash_a_damaged_region_size_is_refused_before_allocating() {
+    let error = replay_store_fuzz_input(
+        "fuzz-crash-3",
+        &[
+            0x41, 0x17, 0x17, 0x00, 0x00, 0x00, 0x17, 0xe6, 0xdf, 0x17, 0x08, 0x07, 0x0a, 0x0a,
+            0x0a, 0x0a, 0x05, 0x73, 0x01,
+        ],
+    );
+    let error = error.expect("the damaged store must not open");
+    assert!(error.contains("impossible region size"), "{error}");
 }
