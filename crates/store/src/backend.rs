@@ -270,7 +270,7 @@ impl RedbBackend {
 /// The redb file header fields that size what redb allocates when it opens or
 /// repairs a file, at their offsets in redb 2's format: page size, pages of each
 /// region's header, most data pages of a region, full regions, data pages of the
-/// trailing region (u32, little-endian).
+/// trailing region (u32, little-endian); the region tracker's page number follows.
 const HEADER_FIELDS: std::ops::Range<usize> = 12..32;
 /// redb's magic number, the first bytes of every file.
 const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
@@ -285,7 +285,7 @@ fn check_layout(path: &Path) -> Result<(), String> {
     let damaged = |what: &str| format!("the database file is damaged ({what})");
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let file_len = file.metadata().map_err(|e| e.to_string())?.len();
-    let mut header = [0u8; 32];
+    let mut header = [0u8; 40];
     if file.read_exact(&mut header).is_err() {
         return Err(damaged("shorter than a redb header"));
     }
@@ -317,6 +317,26 @@ fn check_layout(path: &Path) -> Result<(), String> {
             "its header describes {} bytes but the file has {file_len}",
             (pages + 1) * page
         )));
+    }
+    // The region tracker page (u64 at 32..40: index in bits 0..20 masked by order,
+    // region in bits 20..40, order in bits 59..64) is read whole when redb opens the
+    // file, and its length grows as 2^order: it must lie inside the file.
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&header[32..40]);
+    let tracker = u64::from_le_bytes(word);
+    let order = tracker >> 59;
+    let index = tracker & (0x000F_FFFF >> order);
+    let region = (tracker >> 20) & 0x000F_FFFF;
+    let (page, index, region) = (u128::from(page), u128::from(index), u128::from(region));
+    let region_bytes = (u128::from(region_header) + u128::from(region_data)) * page;
+    let tracker_bytes = page << order;
+    let end = page
+        + region * region_bytes
+        + u128::from(region_header) * page
+        + index * tracker_bytes
+        + tracker_bytes;
+    if end > u128::from(file_len) {
+        return Err(damaged("its region tracker lies outside the file"));
     }
     Ok(())
 }

@@ -268,3 +268,15 @@ fn fuzz_crash_a_damaged_region_size_is_refused_before_allocating() {
     let error = error.expect("the damaged store must not open");
     assert!(error.contains("impossible region size"), "{error}");
 }
+
+/// Found by the `store` fuzz target: a damaged byte of the region tracker's page number
+/// raised its order, and redb asked for a 4 TiB buffer to read that one page.
+#[test]
+fn fuzz_crash_a_damaged_region_tracker_is_refused_before_allocating() {
+    let error = replay_store_fuzz_input(
+        "fuzz-crash-4",
+        &[0x27, 0xf7, 0x09, 0x00, 0x00, 0x00, 0x27, 0xf7],
+    );
+    let error = error.expect("the damaged store must not open");
+    assert!(error.contains("region tracker"), "{error}");
+}
