@@ -267,38 +267,42 @@ impl RedbBackend {
     }
 }
 
-/// The redb file header fields that size what redb allocates when it opens or
-/// repairs a file, at their offsets in redb 2's format: page size, pages of each
-/// region's header, most data pages of a region, full regions, data pages of the
-/// trailing region (u32, little-endian); the region tracker's page number follows.
-const HEADER_FIELDS: std::ops::Range<usize> = 12..32;
 /// redb's magic number, the first bytes of every file.
 const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
 /// The most data pages a region may declare (redb's default region is 2^20 pages).
 const MAX_REGION_PAGES: u64 = 1 << 20;
+/// Length of redb 2's file header: layout fields, then two transaction slots.
+const REDB_HEADER_LEN: usize = 320;
+/// Where the two transaction slots start; each holds three root flags at bytes 1..4
+/// and the root page numbers (user, system, freed trees) at bytes 8, 40 and 72.
+const TRANSACTION_SLOTS: [usize; 2] = [64, 192];
+
+/// A little-endian integer of `N` bytes at `at` in `header`.
+fn le<const N: usize>(header: &[u8; REDB_HEADER_LEN], at: usize) -> u64 {
+    header.get(at..at + N).map_or(0, |b| {
+        b.iter().rev().fold(0, |acc, x| acc << 8 | u64::from(*x))
+    })
+}
 
 /// Checks, before redb sees the file, that its header describes a layout that fits in
-/// the file: redb sizes allocator bitmaps from these fields without checking them, so
-/// one damaged byte can make it allocate gigabytes.
+/// the file and that every page redb reads while opening and checking it (the region
+/// tracker, the roots of each transaction slot) lies inside the file. redb sizes
+/// allocations from these fields before verifying any checksum, so one damaged byte
+/// could make it allocate gigabytes or terabytes. Offsets are those of redb 2's format.
 fn check_layout(path: &Path) -> Result<(), String> {
     use std::io::Read;
     let damaged = |what: &str| format!("the database file is damaged ({what})");
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let file_len = file.metadata().map_err(|e| e.to_string())?.len();
-    let mut header = [0u8; 40];
+    let file_len = u128::from(file.metadata().map_err(|e| e.to_string())?.len());
+    let mut header = [0u8; REDB_HEADER_LEN];
     if file.read_exact(&mut header).is_err() {
         return Err(damaged("shorter than a redb header"));
     }
     if header[..REDB_MAGIC.len()] != REDB_MAGIC {
         return Err(damaged("no redb header"));
     }
-    let mut fields = [0u64; 5];
-    for (field, bytes) in fields.iter_mut().zip(header[HEADER_FIELDS].chunks_exact(4)) {
-        let mut word = [0u8; 4];
-        word.copy_from_slice(bytes);
-        *field = u64::from(u32::from_le_bytes(word));
-    }
-    let [page, region_header, region_data, full_regions, trailing] = fields;
+    let [page, region_header, region_data, full_regions, trailing] =
+        [12, 16, 20, 24, 28].map(|at| le::<4>(&header, at));
     if !(512..=65536).contains(&page) || !page.is_power_of_two() {
         return Err(damaged("impossible page size"));
     }
@@ -306,37 +310,39 @@ fn check_layout(path: &Path) -> Result<(), String> {
     {
         return Err(damaged("impossible region size"));
     }
+    let page = u128::from(page);
     let trailing_region = if trailing > 0 {
         region_header + trailing
     } else {
         0
     };
-    let pages = full_regions * (region_header + region_data) + trailing_region;
+    let pages = u128::from(full_regions) * u128::from(region_header + region_data)
+        + u128::from(trailing_region);
     if (pages + 1) * page > file_len {
         return Err(damaged(&format!(
             "its header describes {} bytes but the file has {file_len}",
             (pages + 1) * page
         )));
     }
-    // The region tracker page (u64 at 32..40: index in bits 0..20 masked by order,
-    // region in bits 20..40, order in bits 59..64) is read whole when redb opens the
-    // file, and its length grows as 2^order: it must lie inside the file.
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&header[32..40]);
-    let tracker = u64::from_le_bytes(word);
-    let order = tracker >> 59;
-    let index = tracker & (0x000F_FFFF >> order);
-    let region = (tracker >> 20) & 0x000F_FFFF;
-    let (page, index, region) = (u128::from(page), u128::from(index), u128::from(region));
-    let region_bytes = (u128::from(region_header) + u128::from(region_data)) * page;
-    let tracker_bytes = page << order;
-    let end = page
-        + region * region_bytes
-        + u128::from(region_header) * page
-        + index * tracker_bytes
-        + tracker_bytes;
-    if end > u128::from(file_len) {
+    // A page number: index in bits 0..20 (masked by the order), region in bits 20..40,
+    // order in bits 59..64; the page spans 2^order pages.
+    let page_end = |number: u64| {
+        let order = number >> 59;
+        let index = u128::from(number & (0x000F_FFFF >> order));
+        let region = u128::from((number >> 20) & 0x000F_FFFF);
+        let extent = page << order;
+        let region_bytes = u128::from(region_header + region_data) * page;
+        page + region * region_bytes + u128::from(region_header) * page + (index + 1) * extent
+    };
+    if page_end(le::<8>(&header, 32)) > file_len {
         return Err(damaged("its region tracker lies outside the file"));
+    }
+    for slot in TRANSACTION_SLOTS {
+        for (flag, root) in [(1, 8), (2, 40), (3, 72)] {
+            if header[slot + flag] != 0 && page_end(le::<8>(&header, slot + root)) > file_len {
+                return Err(damaged("a tree root lies outside the file"));
+            }
+        }
     }
     Ok(())
 }

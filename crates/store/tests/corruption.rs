@@ -280,3 +280,18 @@ fn fuzz_crash_a_damaged_region_tracker_is_refused_before_allocating() {
     let error = error.expect("the damaged store must not open");
     assert!(error.contains("region tracker"), "{error}");
 }
+
+/// Found by the `store` fuzz target: damaged bytes in a transaction slot gave a tree
+/// root a huge order, and redb's integrity check asked for 128 GiB to read it.
+#[test]
+fn fuzz_crash_a_damaged_tree_root_is_refused_before_allocating() {
+    let error = replay_store_fuzz_input(
+        "fuzz-crash-5",
+        &[
+            0xdf, 0xdf, 0xdf, 0xdf, 0xdf, 0x5d, 0xdf, 0xec, 0x9a, 0xff, 0x81, 0x00, 0x00, 0x00,
+            0xcf, 0xcf, 0xcf, 0xcf, 0x25, 0xff,
+        ],
+    );
+    let error = error.expect("the damaged store must not open");
+    assert!(error.contains("lies outside the file"), "{error}");
+}
