@@ -11,7 +11,7 @@ use std::time::Instant;
 use avm_benches::example;
 use avm_code::Program;
 use avm_machine::{RunLimits, Runtime};
-use avm_tools::replay::{parse_aoslog, replay, write_aoslog, Recording};
+use avm_tools::replay::{aoslog_of_run, parse_aoslog, replay, Recording};
 use avm_value::{Buffer, Tuple, Value, ValueLimits};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
@@ -30,20 +30,7 @@ fn recording_of(program: &Program, inbox: Vec<Value>) -> Recording {
         runtime.push_message(m.clone());
     }
     runtime.run();
-    let logs: Vec<&Value> = runtime.env.logs().iter().map(|l| &l.value).collect();
-    let sends: Vec<&[u8]> = runtime
-        .env
-        .sends()
-        .iter()
-        .map(|s| s.value.as_slice())
-        .collect();
-    let text = write_aoslog(
-        &inbox,
-        &logs,
-        &sends,
-        runtime.machine.gas_used(),
-        runtime.machine.code(),
-    );
+    let text = aoslog_of_run(&inbox, &runtime);
     parse_aoslog(text.as_bytes(), &program.code, &ValueLimits::default()).unwrap()
 }
 

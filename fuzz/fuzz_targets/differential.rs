@@ -2,23 +2,18 @@
 //! verifier's post-state from the one-step proof equals the state the executor reaches.
 #![no_main]
 
-use avm_fuzz::Bytes;
+use avm_fuzz::{accumulators, Bytes};
 use avm_machine::{RuntimeEnv, StepOutcome};
 use avm_prover::{claim, prove_step, ProveError};
-use avm_value::value_hash;
-use avm_verifier::{verify, InboxAccumulators};
+use avm_verifier::verify;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut bytes = Bytes(data);
-    let Some(program) = bytes.program() else {
+    let Some((mut machine, inbox)) = bytes.case() else {
         return;
     };
-    let len = program.instruction_count() as usize;
-    let inbox = bytes.inbox(len);
-    let mut machine = bytes.machine(program);
-    let accs =
-        InboxAccumulators::from_message_hashes(inbox.iter().map(|m| value_hash(m, machine.code())));
+    let accs = accumulators(&machine, &inbox);
     let mut env = RuntimeEnv::with_inbox(inbox.clone());
     for _ in 0..200 {
         let step = match prove_step(&mut machine, &inbox) {

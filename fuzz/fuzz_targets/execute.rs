@@ -9,12 +9,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut bytes = Bytes(data);
-    let Some(program) = bytes.program() else {
+    let Some((mut machine, inbox)) = bytes.case() else {
         return;
     };
-    let len = program.instruction_count() as usize;
-    let inbox = bytes.inbox(len);
-    let mut machine = bytes.machine(program);
     let mut env = RuntimeEnv::with_inbox(inbox);
     let limits = RunLimits {
         max_steps: Some(2_000),

@@ -6,7 +6,7 @@
 #![no_main]
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use avm_code::{Instruction, Opcode, Program};
 use avm_machine::{Machine, RunLimits, RuntimeEnv};
@@ -21,21 +21,26 @@ fn pristine() -> &'static [u8] {
         let dir = work_dir("pristine");
         let _ = std::fs::remove_dir_all(&dir);
         let mut store = Store::open(&dir).expect("store opens");
-        let mut machine = Machine::new(program());
-        store.save(&mut machine).expect("save");
-        for steps in [1, 2] {
-            machine.run(
-                &mut RuntimeEnv::default(),
-                &RunLimits {
-                    max_steps: Some(steps),
-                    max_gas: None,
-                },
-            );
-            store.save(&mut machine).expect("save");
-        }
+        save_three_checkpoints(&mut store);
         drop(store);
         std::fs::read(dir.join(DATABASE_FILE)).expect("store file")
     })
+}
+
+/// Saves checkpoints of the program at steps 0, 1 and 2.
+fn save_three_checkpoints<B: Backend>(store: &mut Store<B>) {
+    let mut machine = Machine::new(program());
+    store.save(&mut machine).expect("save");
+    for steps in [1, 2] {
+        machine.run(
+            &mut RuntimeEnv::default(),
+            &RunLimits {
+                max_steps: Some(steps),
+                max_gas: None,
+            },
+        );
+        store.save(&mut machine).expect("save");
+    }
 }
 
 /// The program whose checkpoints are damaged.
@@ -51,39 +56,11 @@ fn program() -> Program {
     Program::from_instructions(insns, Value::int(7)).expect("program")
 }
 
-/// A backend the target can rewrite behind the store's back.
-#[derive(Clone, Default)]
-struct Shared(std::sync::Arc<MemoryBackend>);
-
-impl Backend for Shared {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, avm_store::StoreError> {
-        self.0.get(table, key)
-    }
-    fn keys(&self, table: Table) -> Result<Vec<Vec<u8>>, avm_store::StoreError> {
-        self.0.keys(table)
-    }
-    fn apply(&self, batch: Batch) -> Result<(), avm_store::StoreError> {
-        self.0.apply(batch)
-    }
-}
-
 /// Damages the records of an in-memory store (every table) and restores.
 fn damage_records(data: &[u8]) {
-    let shared = Shared::default();
+    let shared = Arc::new(MemoryBackend::default());
     let mut store = Store::with_backend(shared.clone());
-    let mut machine = Machine::new(program());
-    for steps in [0, 1, 2] {
-        if steps > 0 {
-            machine.run(
-                &mut RuntimeEnv::default(),
-                &RunLimits {
-                    max_steps: Some(steps),
-                    max_gas: None,
-                },
-            );
-        }
-        store.save(&mut machine).expect("save");
-    }
+    save_three_checkpoints(&mut store);
     let tables = [
         Table::Values,
         Table::Buffers,

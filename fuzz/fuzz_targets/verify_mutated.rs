@@ -3,23 +3,18 @@
 //! never yields that honest post-state.
 #![no_main]
 
-use avm_fuzz::Bytes;
+use avm_fuzz::{accumulators, Bytes};
 use avm_machine::RuntimeEnv;
 use avm_prover::{claim, prove_step};
-use avm_value::value_hash;
-use avm_verifier::{verify, InboxAccumulators, Proof};
+use avm_verifier::{verify, Proof};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut bytes = Bytes(data);
-    let Some(program) = bytes.program() else {
+    let Some((mut machine, inbox)) = bytes.case() else {
         return;
     };
-    let len = program.instruction_count() as usize;
-    let inbox = bytes.inbox(len);
-    let mut machine = bytes.machine(program);
-    let accs =
-        InboxAccumulators::from_message_hashes(inbox.iter().map(|m| value_hash(m, machine.code())));
+    let accs = accumulators(&machine, &inbox);
     let mut env = RuntimeEnv::with_inbox(inbox.clone());
     for _ in 0..usize::from(bytes.byte() % 16) {
         machine.step(&mut env);

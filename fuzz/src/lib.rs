@@ -3,7 +3,8 @@
 
 use avm_code::{Instruction, Program};
 use avm_machine::Machine;
-use avm_value::{Buffer, CodePointRef, Int, Tuple, Value};
+use avm_value::{value_hash, Buffer, CodePointRef, Int, Tuple, Value};
+use avm_verifier::InboxAccumulators;
 
 /// Reads fuzzer bytes; zeros once they run out.
 pub struct Bytes<'a>(pub &'a [u8]);
@@ -113,4 +114,18 @@ impl Bytes<'_> {
         }
         Machine::from_parts(parts)
     }
+
+    /// A machine for an arbitrary program, with the inbox it will read: what the
+    /// executor, prover and verifier targets all start from.
+    pub fn case(&mut self) -> Option<(Machine, Vec<Value>)> {
+        let program = self.program()?;
+        let len = program.instruction_count() as usize;
+        let inbox = self.inbox(len);
+        Some((self.machine(program), inbox))
+    }
+}
+
+/// The inbox accumulators a verifier needs for `inbox` read by `machine`.
+pub fn accumulators(machine: &Machine, inbox: &[Value]) -> InboxAccumulators {
+    InboxAccumulators::from_message_hashes(inbox.iter().map(|m| value_hash(m, machine.code())))
 }

@@ -79,6 +79,23 @@ pub trait Backend {
     fn apply(&self, batch: Batch) -> Result<(), StoreError>;
 }
 
+/// A backend shared by reference count, so that one holder (a test, a fuzzer) can
+/// read or rewrite records behind the back of a [`crate::Store`] using the same one.
+impl<B: Backend + ?Sized> Backend for std::sync::Arc<B> {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(table, key)
+    }
+    fn contains(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
+        (**self).contains(table, key)
+    }
+    fn keys(&self, table: Table) -> Result<Vec<Vec<u8>>, StoreError> {
+        (**self).keys(table)
+    }
+    fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+        (**self).apply(batch)
+    }
+}
+
 /// The records of every table, in memory.
 type Tables = HashMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>;
 

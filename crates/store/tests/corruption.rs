@@ -74,33 +74,13 @@ proptest! {
     }
 }
 
-/// A backend whose records a test can rewrite behind the store's back.
-#[derive(Clone, Default)]
-struct Shared(std::sync::Arc<avm_store::MemoryBackend>);
-
-impl avm_store::Backend for Shared {
-    fn get(
-        &self,
-        table: avm_store::Table,
-        key: &[u8],
-    ) -> Result<Option<Vec<u8>>, avm_store::StoreError> {
-        self.0.get(table, key)
-    }
-    fn keys(&self, table: avm_store::Table) -> Result<Vec<Vec<u8>>, avm_store::StoreError> {
-        self.0.keys(table)
-    }
-    fn apply(&self, batch: avm_store::Batch) -> Result<(), avm_store::StoreError> {
-        self.0.apply(batch)
-    }
-}
-
 /// Records whose checksums are intact but whose counts are huge (every 4-byte window
 /// of each checkpoint record and segment table set to 0xff..): restoring gives an
 /// error or the true machine, never an allocation of gigabytes or an abort.
 #[test]
 fn huge_counts_in_records_are_refused_without_allocating() {
     use avm_store::{Backend, Batch, Table};
-    let shared = Shared::default();
+    let shared = std::sync::Arc::new(avm_store::MemoryBackend::default());
     let mut store = Store::with_backend(shared.clone());
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/fixtures/classic/machine-cases/opcodetesttuple.mexe");
@@ -222,7 +202,7 @@ fn fuzz_crash_closing_a_damaged_file_gives_an_error() {
 #[test]
 fn fuzz_crash_a_record_claiming_another_number_is_corrupt() {
     use avm_store::{Backend, Batch, Table};
-    let shared = Shared::default();
+    let shared = std::sync::Arc::new(avm_store::MemoryBackend::default());
     let mut store = Store::with_backend(shared.clone());
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/fixtures/classic/machine-cases/opcodetestmath.mexe");

@@ -8,7 +8,7 @@ mod common;
 use avm_code::Program;
 use avm_machine::{RunLimits, Runtime, StopReason};
 use avm_tools::replay::{
-    parse_aoslog, replay, write_aoslog, Difference, OutputKind, Recording, ReplayReport, Seen,
+    aoslog_of_run, parse_aoslog, replay, Difference, OutputKind, Recording, ReplayReport, Seen,
 };
 use avm_value::{Buffer, Tuple, Value, ValueLimits};
 use common::example;
@@ -32,20 +32,7 @@ fn record(program: Program, inbox: Vec<Value>) -> String {
         report.reason,
         StopReason::Blocked | StopReason::Halted
     ));
-    let logs: Vec<&Value> = runtime.env.logs().iter().map(|l| &l.value).collect();
-    let sends: Vec<&[u8]> = runtime
-        .env
-        .sends()
-        .iter()
-        .map(|s| s.value.as_slice())
-        .collect();
-    write_aoslog(
-        &inbox,
-        &logs,
-        &sends,
-        runtime.machine.gas_used(),
-        runtime.machine.code(),
-    )
+    aoslog_of_run(&inbox, &runtime)
 }
 
 fn replay_text(program: Program, text: &str) -> ReplayReport {

@@ -12,7 +12,7 @@ use crate::error::CliError;
 use crate::inbox::ProgramInput;
 use crate::progress::Progress;
 use crate::report::RunSummary;
-use avm_tools::replay::write_aoslog;
+use avm_tools::replay::aoslog_of_run;
 use avm_tools::trace::parse_range;
 use avm_tools::{Labels, Tracer};
 
@@ -159,20 +159,7 @@ fn record(args: &RunArgs, inbox: Option<&[Value]>, runtime: &Runtime) -> Result<
     let (Some(path), Some(inbox)) = (&args.record, inbox) else {
         return Ok(());
     };
-    let logs: Vec<&Value> = runtime.env.logs().iter().map(|l| &l.value).collect();
-    let sends: Vec<&[u8]> = runtime
-        .env
-        .sends()
-        .iter()
-        .map(|s| s.value.as_slice())
-        .collect();
-    let text = write_aoslog(
-        inbox,
-        &logs,
-        &sends,
-        runtime.machine.gas_used(),
-        runtime.machine.code(),
-    );
+    let text = aoslog_of_run(inbox, runtime);
     std::fs::write(path, text).map_err(|source| CliError::Io {
         path: path.display().to_string(),
         source,

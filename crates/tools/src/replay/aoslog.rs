@@ -139,6 +139,25 @@ fn read_sends(
     Ok(sends)
 }
 
+/// The .aoslog text of what `runtime` did with `inbox`: the logs and sends its
+/// environment recorded and the gas its machine used (what `avm run --record` writes).
+pub fn aoslog_of_run(inbox: &[Value], runtime: &avm_machine::Runtime) -> String {
+    let logs: Vec<&Value> = runtime.env.logs().iter().map(|l| &l.value).collect();
+    let sends: Vec<&[u8]> = runtime
+        .env
+        .sends()
+        .iter()
+        .map(|s| s.value.as_slice())
+        .collect();
+    write_aoslog(
+        inbox,
+        &logs,
+        &sends,
+        runtime.machine.gas_used(),
+        runtime.machine.code(),
+    )
+}
+
 /// The .aoslog text of a run: its inbox, logs, sends (as byte arrays) and total gas.
 pub fn write_aoslog(
     inbox: &[Value],

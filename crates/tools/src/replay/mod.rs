@@ -16,7 +16,7 @@ use avm_code::Program;
 use avm_machine::{Machine, Observer, RunLimits, Runtime, RuntimeEnv, StopReason};
 use avm_value::{value_to_json, CodePointNames, Value};
 
-pub use aoslog::{parse_aoslog, write_aoslog, ExpectedSend, Recording};
+pub use aoslog::{aoslog_of_run, parse_aoslog, write_aoslog, ExpectedSend, Recording};
 pub use check::{Checker, Difference, OutputKind, Seen};
 
 /// Longest value JSON shown in a text report.
