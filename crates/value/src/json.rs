@@ -54,7 +54,13 @@ struct Container {
     object: bool,
     /// No element has been read yet.
     first: bool,
+    /// Where this object's keys start in [`JsonReader::keys`].
+    keys_from: usize,
 }
+
+/// Objects with more keys than this look up duplicates in a hash set; smaller ones
+/// (nearly all: an instruction of a .mexe has three) scan their few keys.
+const SCAN_KEYS: usize = 16;
 
 /// A cursor over JSON text. Containers are entered with [`JsonReader::begin_object`] /
 /// [`JsonReader::begin_array`] and walked with [`JsonReader::next_key`] /
@@ -64,6 +70,12 @@ pub struct JsonReader<'a> {
     pos: usize,
     /// The open containers, innermost last.
     open: Vec<Container>,
+    /// The keys read so far in every open object, outermost object first. A key that
+    /// appears twice in one object makes the document ambiguous (readers disagree on
+    /// which value wins), so it is an error.
+    keys: Vec<Cow<'a, str>>,
+    /// The keys of open objects that have more than [`SCAN_KEYS`] keys, by depth.
+    many_keys: std::collections::HashSet<(usize, Cow<'a, str>)>,
     max_depth: usize,
     /// The value nesting bound `max_depth` was derived from, for the error message.
     value_depth: Option<usize>,
@@ -76,6 +88,8 @@ impl<'a> JsonReader<'a> {
             src,
             pos: 0,
             open: Vec::new(),
+            keys: Vec::new(),
+            many_keys: std::collections::HashSet::new(),
             max_depth,
             value_depth: None,
         }
@@ -190,6 +204,7 @@ impl<'a> JsonReader<'a> {
         self.open.push(Container {
             object: kind == JsonKind::Object,
             first: true,
+            keys_from: self.keys.len(),
         });
         Ok(())
     }
@@ -209,7 +224,7 @@ impl<'a> JsonReader<'a> {
     fn advance(&mut self, close: u8) -> Result<bool, JsonError> {
         if self.peek_byte() == Some(close) {
             self.pos += 1;
-            self.open.pop();
+            self.close();
             return Ok(false);
         }
         let Some(container) = self.open.last_mut() else {
@@ -223,13 +238,54 @@ impl<'a> JsonReader<'a> {
         Ok(true)
     }
 
+    /// Leaves the innermost container, forgetting its keys.
+    fn close(&mut self) {
+        let Some(container) = self.open.pop() else {
+            return;
+        };
+        let from = container.keys_from;
+        if self.keys.len().saturating_sub(from) >= SCAN_KEYS {
+            let depth = self.open.len();
+            for key in self.keys.drain(from..) {
+                self.many_keys.remove(&(depth, key));
+            }
+        } else {
+            self.keys.truncate(from);
+        }
+    }
+
+    /// Records `key` as read in the innermost object: false if it was read before.
+    fn first_time(&mut self, key: Cow<'a, str>) -> bool {
+        let depth = self.open.len().saturating_sub(1);
+        let from = self.open.last().map_or(0, |c| c.keys_from);
+        let own = self.keys.get(from..).unwrap_or_default();
+        let fresh = if own.len() < SCAN_KEYS {
+            !own.contains(&key)
+        } else {
+            if own.len() == SCAN_KEYS {
+                let earlier: Vec<_> = own.iter().map(|k| (depth, k.clone())).collect();
+                self.many_keys.extend(earlier);
+            }
+            self.many_keys.insert((depth, key.clone()))
+        };
+        if fresh {
+            self.keys.push(key);
+        }
+        fresh
+    }
+
     /// The next key of the current object (its value is read next), or None when the
-    /// object has ended.
+    /// object has ended. A key the object already had is an error: JSON with duplicate
+    /// keys means different things to different readers.
     pub fn next_key(&mut self) -> Result<Option<Cow<'a, str>>, JsonError> {
         if !self.advance(b'}')? {
             return Ok(None);
         }
+        let at = self.position();
         let key = self.string()?;
+        if !self.first_time(key.clone()) {
+            return Err(self.error_at(at, format!("duplicate key \"{key}\" in one object")));
+        }
         self.expect_byte(b':')?;
         Ok(Some(key))
     }
@@ -462,6 +518,15 @@ impl<'a> JsonReader<'a> {
     }
 }
 
+/// Checks that `src` is one JSON document, nested at most `max_depth` levels, with no
+/// key twice in one object. Files read with a general JSON library (which would keep
+/// one of two equal keys silently) pass through this first.
+pub fn check_unambiguous(src: &[u8], max_depth: usize) -> Result<(), JsonError> {
+    let mut reader = JsonReader::new(src, max_depth);
+    reader.skip_value()?;
+    reader.finish()
+}
+
 fn printable(b: u8) -> String {
     if b.is_ascii_graphic() {
         (b as char).to_string()
@@ -526,5 +591,63 @@ mod tests {
         r.skip_value().unwrap();
         assert_eq!(r.next_key().unwrap().unwrap(), "n");
         assert_eq!(r.u64().unwrap(), 5);
+    }
+
+    fn read_all(text: &[u8]) -> Result<(), JsonError> {
+        check_unambiguous(text, 64)
+    }
+
+    #[test]
+    fn a_key_twice_in_one_object_is_refused_with_its_place() {
+        let err = read_all(b"{\"code\": [1],\n \"code\": [2]}").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 2));
+        assert!(err.message.contains("duplicate key \"code\""), "{err}");
+    }
+
+    #[test]
+    fn keys_spelled_with_escapes_are_compared_unescaped() {
+        let err = read_all(br#"{"ab": 1, "a\u0062": 2}"#).unwrap_err();
+        assert!(err.message.contains("duplicate key \"ab\""), "{err}");
+    }
+
+    #[test]
+    fn equal_keys_in_different_objects_are_fine() {
+        read_all(br#"{"a": {"a": 1, "b": {"a": 2}}, "b": [{"a": 1}, {"a": 2}]}"#).unwrap();
+    }
+
+    #[test]
+    fn duplicates_are_found_in_objects_with_many_keys() {
+        for n in [SCAN_KEYS - 1, SCAN_KEYS, SCAN_KEYS + 1, 1000] {
+            for dup in [0, n / 2, n - 1] {
+                let mut text = String::from("{");
+                for i in 0..n {
+                    text.push_str(&format!("\"k{i}\": {i}, "));
+                }
+                text.push_str(&format!("\"k{dup}\": 0}}"));
+                let err = read_all(text.as_bytes()).unwrap_err();
+                assert!(
+                    err.message.contains(&format!("\"k{dup}\"")),
+                    "{n} {dup}: {err}"
+                );
+                // Without the repeated key the same object reads.
+                let ok = text.replace(&format!("\"k{dup}\": 0}}"), "\"last\": 0}");
+                read_all(ok.as_bytes()).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn sibling_objects_with_many_keys_do_not_see_each_other() {
+        let object = |tag: &str| {
+            let keys: Vec<String> = (0..40).map(|i| format!("\"k{i}\": \"{tag}\"")).collect();
+            format!("{{{}}}", keys.join(","))
+        };
+        let text = format!(
+            "[{}, {}, {{\"x\": {}}}]",
+            object("a"),
+            object("b"),
+            object("c")
+        );
+        read_all(text.as_bytes()).unwrap();
     }
 }
