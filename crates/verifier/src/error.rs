@@ -48,6 +48,11 @@ pub enum Rejection {
     /// The data of a send does not match its buffer.
     #[error("the send data does not match the buffer")]
     SendData,
+    /// A counter of the claim (steps, gas used, messages consumed) would pass u64::MAX.
+    /// Such a claim describes no real execution: it is rejected, never wrapped or
+    /// saturated into agreement with a false post-state.
+    #[error("the claim's {0} would pass u64::MAX after this step")]
+    CounterOverflow(&'static str),
     /// The proof carries data the instruction does not read, or lacks data it reads.
     #[error("the proof's extra data does not fit the instruction: {0}")]
     Extra(&'static str),

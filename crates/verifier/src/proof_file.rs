@@ -149,6 +149,11 @@ impl StepProofFile {
     pub fn parse(bytes: &[u8]) -> Result<StepProofFile, Rejection> {
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
         if first == Some(&b'{') {
+            avm_value::json::check_unambiguous(
+                bytes,
+                crate::MAX_VALUE_DEPTH.saturating_mul(2).saturating_add(16),
+            )
+            .map_err(|e| bad(&e.to_string()))?;
             let j: Json = serde_json::from_slice(bytes).map_err(|e| bad(&e.to_string()))?;
             StepProofFile::from_json(&j)
         } else {

@@ -108,6 +108,15 @@ fn check_shape(
     }
 }
 
+/// The gas used after charging `cost`: a claim whose counter would pass u64::MAX is
+/// rejected rather than saturated (a saturated counter would let `u64::MAX` "stay" at
+/// `u64::MAX` and match a false post-state).
+fn charge(gas_used: u64, cost: u64) -> Result<u64, Rejection> {
+    gas_used
+        .checked_add(cost)
+        .ok_or(Rejection::CounterOverflow("gas used"))
+}
+
 /// Verifies `proof` against the pre-state claim `pre` and the inbox, and returns the
 /// post-state claim.
 pub fn verify(pre: &Claim, proof: &Proof, inbox: &impl InboxOracle) -> Result<Claim, Rejection> {
@@ -165,7 +174,10 @@ pub fn verify(pre: &Claim, proof: &Proof, inbox: &impl InboxOracle) -> Result<Cl
         stack_rest,
         aux_rest,
         post: Claim {
-            steps: pre.steps + 1,
+            steps: pre
+                .steps
+                .checked_add(1)
+                .ok_or(Rejection::CounterOverflow("step count"))?,
             ..*pre
         },
         extra_used: false,
@@ -176,7 +188,7 @@ pub fn verify(pre: &Claim, proof: &Proof, inbox: &impl InboxOracle) -> Result<Cl
 
     let outcome = if len < pops || aux_len < aux_pops {
         s.gas = s.gas.checked_sub(error_gas).unwrap_or(Int::MAX);
-        s.post.gas_used = s.post.gas_used.saturating_add(ERROR_GAS);
+        s.post.gas_used = charge(s.post.gas_used, ERROR_GAS)?;
         Outcome::Fault
     } else {
         let cost = match opcode {
@@ -187,12 +199,12 @@ pub fn verify(pre: &Claim, proof: &Proof, inbox: &impl InboxOracle) -> Result<Cl
         match s.gas.checked_sub(Int::from(cost)) {
             None => {
                 s.gas = Int::MAX;
-                s.post.gas_used = s.post.gas_used.saturating_add(ERROR_GAS);
+                s.post.gas_used = charge(s.post.gas_used, ERROR_GAS)?;
                 Outcome::Fault
             }
             Some(rest) => {
                 s.gas = rest;
-                s.post.gas_used = s.post.gas_used.saturating_add(cost);
+                s.post.gas_used = charge(s.post.gas_used, cost)?;
                 match opcode {
                     None => Outcome::Fault,
                     Some(op) => crate::ops::execute(&mut s, op)?,
@@ -253,15 +265,18 @@ impl<I: InboxOracle> StepState<'_, I> {
         if self.inbox.acc_after(count) != Some(self.post.inbox_acc) {
             return Err(Rejection::InboxAccumulator(count));
         }
+        let after = count
+            .checked_add(1)
+            .ok_or(Rejection::CounterOverflow("inbox message count"))?;
         let next = self
             .inbox
-            .acc_after(count + 1)
+            .acc_after(after)
             .ok_or(Rejection::InboxExhausted(count))?;
         let acc = keccak_pair(&self.post.inbox_acc, &message.hash());
         if acc != next {
             return Err(Rejection::WrongMessage);
         }
-        self.post.inbox_consumed = count + 1;
+        self.post.inbox_consumed = after;
         self.post.inbox_acc = acc;
         Ok(message.clone())
     }

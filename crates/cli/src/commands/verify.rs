@@ -90,6 +90,14 @@ fn check(bytes: &[u8], args: &VerifyArgs) -> Result<StepProofFile, Failure> {
 fn inbox_accumulators(path: &std::path::Path) -> Result<InboxAccumulators, CliError> {
     let bytes = read_file(path)?;
     let limits = crate::bounds::get().value_limits();
+    avm_value::json::check_unambiguous(
+        &bytes,
+        limits.max_depth.saturating_mul(2).saturating_add(1),
+    )
+    .map_err(|error| CliError::Json {
+        path: path.display().to_string(),
+        error,
+    })?;
     let json: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
     let items = json.as_array().ok_or_else(|| {
