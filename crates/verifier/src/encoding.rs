@@ -73,7 +73,10 @@ impl Writer {
                 self.int(size);
             }
             ProofValue::Tuple(items) => {
-                self.u8(TAG_TUPLE + items.len() as u8);
+                // A tuple the verifier reads holds at most MAX_TUPLE_LEN (8) items, so the
+                // tag is 3 to 11; wrapping keeps a longer one from panicking the writer
+                // (its bytes then decode as something else, or are rejected).
+                self.u8(TAG_TUPLE.wrapping_add(items.len() as u8));
                 for item in items {
                     self.value(item);
                 }
@@ -188,7 +191,8 @@ impl<'a> Reader<'a> {
 
     /// Bytes not yet read.
     pub fn remaining(&self) -> usize {
-        self.bytes.len() - self.pos
+        // pos never passes bytes.len() (see `take`), so this never saturates.
+        self.bytes.len().saturating_sub(self.pos)
     }
 
     /// The bytes not yet read.
@@ -197,20 +201,17 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], Rejection> {
-        let end = self
+        let (s, end) = self
             .pos
             .checked_add(n)
-            .filter(|e| *e <= self.bytes.len())
+            .and_then(|end| Some((self.bytes.get(self.pos..end)?, end)))
             .ok_or_else(|| malformed(self.pos, "unexpected end"))?;
-        // In bounds: pos <= end <= bytes.len() (checked just above; pos only ever
-        // becomes such an end).
-        let s = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(s)
     }
     fn u8(&mut self) -> Result<u8, Rejection> {
-        // In bounds: take(1) returns exactly one byte or an error.
-        Ok(self.take(1)?[0])
+        let [b] = self.array()?;
+        Ok(b)
     }
     fn array<const N: usize>(&mut self) -> Result<[u8; N], Rejection> {
         let mut out = [0u8; N];
@@ -239,15 +240,23 @@ impl<'a> Reader<'a> {
                 size: self.int()?,
             },
             TAG_BUFFER => ProofValue::Buffer(self.hash()?),
-            t if (TAG_TUPLE..=TAG_TUPLE + MAX_TUPLE_LEN as u8).contains(&t) => {
-                let n = (t - TAG_TUPLE) as usize;
+            t => {
+                let Some(n) = t
+                    .checked_sub(TAG_TUPLE)
+                    .map(usize::from)
+                    .filter(|n| *n <= MAX_TUPLE_LEN)
+                else {
+                    return Err(malformed(at, &format!("unknown value tag 0x{t:02x}")));
+                };
+                let deeper = depth
+                    .checked_add(1)
+                    .ok_or_else(|| malformed(self.pos, "values nested too deep"))?;
                 let mut items = Vec::with_capacity(n);
                 for _ in 0..n {
-                    items.push(self.value(depth + 1)?);
+                    items.push(self.value(deeper)?);
                 }
                 ProofValue::Tuple(items)
             }
-            t => return Err(malformed(at, &format!("unknown value tag 0x{t:02x}"))),
         })
     }
     fn values(&mut self) -> Result<Vec<ProofValue>, Rejection> {
@@ -293,9 +302,10 @@ impl<'a> Reader<'a> {
             )));
         }
         let opcode = self.u8()?;
+        let flags_at = self.pos;
         let flags = self.u8()?;
         if flags > 3 {
-            return Err(malformed(self.pos - 1, "unknown flags"));
+            return Err(malformed(flags_at, "unknown flags"));
         }
         let immediate = if flags & 1 == 1 {
             Some(self.value(0)?)
@@ -326,10 +336,11 @@ impl<'a> Reader<'a> {
             }
             3 => {
                 let first = self.path()?;
+                let flag_at = self.pos;
                 let second = match self.u8()? {
                     0 => None,
                     1 => Some(self.path()?),
-                    _ => return Err(malformed(self.pos - 1, "bad second-path flag")),
+                    _ => return Err(malformed(flag_at, "bad second-path flag")),
                 };
                 Extra::Write {
                     first,

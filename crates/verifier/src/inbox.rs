@@ -31,7 +31,9 @@ impl InboxAccumulators {
 
     /// The number of messages.
     pub fn len(&self) -> u64 {
-        self.accs.len() as u64 - 1
+        // `accs` holds the accumulator before the first message too (a default, empty
+        // `accs` holds no messages either).
+        (self.accs.len() as u64).saturating_sub(1)
     }
 
     /// Whether there are no messages.

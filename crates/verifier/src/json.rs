@@ -146,10 +146,13 @@ fn value(j: &Json, depth: usize) -> Result<ProofValue, Rejection> {
             if items.len() > avm_value::MAX_TUPLE_LEN {
                 return Err(bad("a tuple holds at most 8 values"));
             }
+            let deeper = depth
+                .checked_add(1)
+                .ok_or_else(|| bad("values nested too deep"))?;
             ProofValue::Tuple(
                 items
                     .iter()
-                    .map(|i| value(i, depth + 1))
+                    .map(|i| value(i, deeper))
                     .collect::<Result<_, _>>()?,
             )
         }

@@ -17,18 +17,20 @@ use crate::{Normalization, Rejection};
 pub const MAX_DEPTH: usize = 59;
 
 static ZERO_ROOTS: LazyLock<Vec<Hash>> = LazyLock::new(|| {
-    let mut roots = vec![keccak256(&[0u8; 32])];
+    let mut last = keccak256(&[0u8; 32]);
+    let mut roots = vec![last];
     for _ in 0..MAX_DEPTH {
-        // In bounds: `roots` starts with one entry and only grows.
-        let last = roots[roots.len() - 1];
-        roots.push(keccak_pair(&last, &last));
+        last = keccak_pair(&last, &last);
+        roots.push(last);
     }
     roots
 });
 
 /// The root of an all-zero tree of `height`.
 pub fn zero_root(height: usize) -> Hash {
-    // In bounds: ZERO_ROOTS holds heights 0..=MAX_DEPTH and the height is clamped.
+    // In bounds: ZERO_ROOTS holds heights 0..=MAX_DEPTH (one root, then MAX_DEPTH
+    // more) and the height is clamped to MAX_DEPTH.
+    #[allow(clippy::indexing_slicing)]
     ZERO_ROOTS[height.min(MAX_DEPTH)]
 }
 
@@ -98,33 +100,41 @@ pub fn read_bytes(
     if out.is_empty() || out.len() > 32 {
         return Err(bad("a buffer read must be of 1 to 32 bytes"));
     }
+    let past_end = || bad("a buffer read past byte 2^64 - 1");
     let first = offset / 32;
-    let last = offset
-        .checked_add(out.len() as u64 - 1)
-        .ok_or_else(|| bad("a buffer read past byte 2^64 - 1"))?
+    let last = (out.len() as u64)
+        .checked_sub(1)
+        .and_then(|span| offset.checked_add(span))
+        .ok_or_else(past_end)?
         / 32;
-    let leaves = (last - first + 1) as usize;
-    if paths.len() != leaves {
+    let leaves = last
+        .checked_sub(first)
+        .and_then(|d| d.checked_add(1))
+        .and_then(|n| usize::try_from(n).ok());
+    if leaves != Some(paths.len()) {
         return Err(bad("wrong number of leaf paths for the bytes read"));
     }
     let mut bytes = [0u8; 64];
     for ((i, path), slot) in paths.iter().enumerate().zip(bytes.chunks_exact_mut(32)) {
-        let (_, leaf) = read_leaf(root, first + i as u64, path)?;
+        let index = first.checked_add(i as u64).ok_or_else(past_end)?;
+        let (_, leaf) = read_leaf(root, index, path)?;
         slot.copy_from_slice(&leaf);
     }
     let start = (offset % 32) as usize;
-    // In bounds: start < 32 and out.len() <= 32 (checked above), so the end is < 64.
-    out.copy_from_slice(&bytes[start..start + out.len()]);
+    let read = bytes
+        .get(start..)
+        .and_then(|b| b.get(..out.len()))
+        .ok_or_else(|| bad("a buffer read must be of 1 to 32 bytes"))?;
+    out.copy_from_slice(read);
     Ok(())
 }
 
 /// The smallest depth whose tree spans `len` bytes.
 fn depth_for(len: u128) -> usize {
-    let mut depth = 0;
-    while (32u128 << depth) < len {
-        depth += 1;
-    }
-    depth
+    // The smallest d with 32 * 2^d >= len is the smallest with 2^d >= ceil(len / 32).
+    len.div_ceil(32)
+        .checked_next_power_of_two()
+        .map_or(u128::BITS, u128::trailing_zeros) as usize
 }
 
 /// The path of leaf `index` in the tree of `root` (of `depth` levels) grown to `to`
@@ -156,7 +166,9 @@ pub fn write_bytes(
     if data.len() > 32 {
         return Err(bad("a buffer write of more than 32 bytes"));
     }
-    let end = offset as u128 + data.len() as u128;
+    let end = u128::from(offset)
+        .checked_add(data.len() as u128)
+        .ok_or_else(|| bad("a buffer write past byte 2^64 - 1"))?;
     let i1 = offset / 32;
     let (depth, old_leaf) = read_leaf(root, i1, first)?;
     let to = depth.max(depth_for(end));
@@ -168,24 +180,31 @@ pub fn write_bytes(
         path_beyond(root, depth, i1, to)
     };
     let start = (offset % 32) as usize;
-    let (in_first, rest) = data.split_at(data.len().min(32 - start));
     let mut leaf = old_leaf;
-    // In bounds: start < 32 and in_first.len() <= 32 - start.
-    leaf[start..start + in_first.len()].copy_from_slice(in_first);
+    let tail = leaf
+        .get_mut(start..)
+        .ok_or_else(|| bad("a buffer write past its leaf"))?;
+    let (in_first, rest) = data.split_at_checked(tail.len()).unwrap_or((data, &[]));
+    tail.iter_mut()
+        .zip(in_first)
+        .for_each(|(byte, new)| *byte = *new);
     let mut acc = fold_path(&leaf, i1, &path1);
     match (rest.is_empty(), second) {
         (true, None) => {}
         (false, Some(path2)) => {
-            let i2 = i1 + 1;
+            let i2 = i1
+                .checked_add(1)
+                .ok_or_else(|| bad("a buffer write past byte 2^64 - 1"))?;
             if path2.siblings.len() != to || fold_path(&path2.leaf, i2, &path2.siblings) != acc {
                 return Err(bad(
                     "second leaf path does not lead to the intermediate root",
                 ));
             }
             let mut leaf2 = path2.leaf;
-            // In bounds: data.len() <= 32 (checked above), so the rest after the first
-            // leaf's 32 - start bytes is shorter than start < 32.
-            leaf2[..rest.len()].copy_from_slice(rest);
+            leaf2
+                .get_mut(..rest.len())
+                .ok_or_else(|| bad("a buffer write of more than 32 bytes"))?
+                .copy_from_slice(rest);
             acc = fold_path(&leaf2, i2, &path2.siblings);
         }
         (true, Some(_)) => return Err(bad("a second leaf path for a write within one leaf")),
@@ -201,16 +220,19 @@ fn normalize(acc: &Hash, depth: usize, normal: &Normalization) -> Result<Hash, R
     if height > depth {
         return Err(bad("canonical form taller than the tree"));
     }
-    let root = if height == 0 {
-        if normal.right != Hash::ZERO {
-            return Err(bad("a one-leaf canonical form has no right half"));
+    let root = match height.checked_sub(1) {
+        None => {
+            if normal.right != Hash::ZERO {
+                return Err(bad("a one-leaf canonical form has no right half"));
+            }
+            normal.left
         }
-        normal.left
-    } else {
-        if normal.right == zero_root(height - 1) {
-            return Err(bad("canonical form with an all-zero right half"));
+        Some(half) => {
+            if normal.right == zero_root(half) {
+                return Err(bad("canonical form with an all-zero right half"));
+            }
+            keccak_pair(&normal.left, &normal.right)
         }
-        keccak_pair(&normal.left, &normal.right)
     };
     if pad(root, height, depth) != *acc {
         return Err(bad("canonical form does not match the written tree"));
@@ -220,27 +242,38 @@ fn normalize(acc: &Hash, depth: usize, normal: &Normalization) -> Result<Hash, R
 
 /// The canonical root of a buffer holding `data`.
 pub fn root_of_bytes(data: &[u8]) -> Hash {
-    let len = data.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
-    let depth = depth_for(len as u128);
-    let mut level: Vec<Hash> = (0..1usize << depth)
-        .map(|i| {
+    // Up to and including the last non-zero byte.
+    let used = data
+        .iter()
+        .rposition(|b| *b != 0)
+        .and_then(|i| data.get(..=i))
+        .unwrap_or_default();
+    let depth = depth_for(used.len() as u128);
+    let mut level: Vec<Hash> = used
+        .chunks(32)
+        .map(|chunk| {
             let mut leaf = [0u8; 32];
-            let start = (32 * i).min(len);
-            let end = (32 * i + 32).min(len);
-            // In bounds: start <= end <= len <= data.len(), and end - start <= 32.
-            leaf[..end - start].copy_from_slice(&data[start..end]);
+            leaf.iter_mut().zip(chunk).for_each(|(byte, b)| *byte = *b);
             keccak256(&leaf)
         })
         .collect();
-    // In bounds: `level` starts with 2^depth hashes and halves, so while it holds more
-    // than one, its length is even and every chunk is a pair.
+    level.resize(1usize << depth, zero_root(0));
+    // `level` starts with 2^depth hashes and halves, so while it holds more than one,
+    // its length is even and every chunk is a pair.
     while level.len() > 1 {
-        level = level.chunks(2).map(|p| keccak_pair(&p[0], &p[1])).collect();
+        level = level
+            .chunks_exact(2)
+            .filter_map(|pair| match pair {
+                [left, right] => Some(keccak_pair(left, right)),
+                _ => None,
+            })
+            .collect();
     }
     level.first().copied().unwrap_or_else(|| zero_root(0))
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use avm_value::Buffer;
@@ -253,6 +286,15 @@ mod tests {
         let data: Vec<u8> = (1..=200u8).collect();
         assert_eq!(root_of_bytes(&data), Buffer::from_bytes(&data).root_hash());
         assert_eq!(root_of_bytes(&[0, 0]), Buffer::new().root_hash());
+        for len in [0usize, 1, 31, 32, 33, 64, 65, 96, 97, 300, 1025] {
+            let mut data: Vec<u8> = (0..len).map(|i| (i % 251) as u8 | 1).collect();
+            data.extend([0; 40]);
+            assert_eq!(
+                root_of_bytes(&data),
+                Buffer::from_bytes(&data).root_hash(),
+                "{len}"
+            );
+        }
     }
 
     #[test]

@@ -64,7 +64,9 @@ pub(crate) fn ecpairing_extra_gas(stack: &[ProofValue]) -> Result<u64, Rejection
     for _ in 0..ECPAIRING_MAX_PAIRS {
         match node.map(|n| items(n, "the ecpairing list")).transpose()? {
             Some(Some([_, rest])) => {
-                gas += ECPAIRING_GAS_PER_PAIR;
+                // At most ECPAIRING_MAX_PAIRS (30) * 500000: never reached.
+                gas = u64::checked_add(gas, ECPAIRING_GAS_PER_PAIR)
+                    .ok_or(Rejection::CounterOverflow("gas used"))?;
                 node = Some(rest);
             }
             _ => break,
@@ -75,9 +77,9 @@ pub(crate) fn ecpairing_extra_gas(stack: &[ProofValue]) -> Result<u64, Rejection
 
 impl<I: InboxOracle> StepState<'_, I> {
     fn top(&self, depth: usize) -> Option<&ProofValue> {
-        self.stack
-            .len()
-            .checked_sub(depth + 1)
+        depth
+            .checked_add(1)
+            .and_then(|n| self.stack.len().checked_sub(n))
             .and_then(|i| self.stack.get(i))
     }
 
@@ -246,17 +248,11 @@ pub(crate) fn execute<I: InboxOracle>(s: &mut StepState<'_, I>, op: Opcode) -> S
             _ => Ok(Outcome::Fault),
         },
 
-        Opcode::Dup0 | Opcode::Dup1 | Opcode::Dup2 => {
-            let depth = op as usize - Opcode::Dup0 as usize;
-            let value = s.top(depth).cloned().unwrap_or_default();
-            s.push(value)
-        }
-        Opcode::Swap1 | Opcode::Swap2 => {
-            let depth = op as usize - Opcode::Swap1 as usize + 1;
-            let n = s.stack.len();
-            s.stack.swap(n - 1, n - 1 - depth);
-            Ok(Outcome::Next)
-        }
+        Opcode::Dup0 => dup(s, 0),
+        Opcode::Dup1 => dup(s, 1),
+        Opcode::Dup2 => dup(s, 2),
+        Opcode::Swap1 => swap(s, 1),
+        Opcode::Swap2 => swap(s, 2),
 
         Opcode::Tget => tuple_get(s),
         Opcode::Tset => tuple_set(s),
@@ -378,6 +374,25 @@ fn point_result<I: InboxOracle>(
     }
 }
 
+/// Pushes a copy of the item `depth` below A.
+fn dup<I: InboxOracle>(s: &mut StepState<'_, I>, depth: usize) -> Step {
+    let value = s.top(depth).cloned().unwrap_or_default();
+    s.push(value)
+}
+
+/// Swaps A with the item `depth` below it.
+fn swap<I: InboxOracle>(s: &mut StepState<'_, I>, depth: usize) -> Step {
+    let top = s.stack.len().checked_sub(1);
+    match top.and_then(|top| Some((top, top.checked_sub(depth)?))) {
+        Some((top, other)) => {
+            s.stack.swap(top, other);
+            Ok(Outcome::Next)
+        }
+        // The verifier faults an underflowing step before it gets here.
+        None => Ok(Outcome::Fault),
+    }
+}
+
 fn keccakf<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
     let Some(value) = s.top(0) else {
         return Ok(Outcome::Fault);
@@ -403,10 +418,9 @@ fn tuple_get<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
     let Some(items) = items(tuple, "the tget tuple")? else {
         return Ok(Outcome::Fault);
     };
-    match slot(&index, items.len()) {
-        Some(i) => {
-            // In bounds: `slot` returns an index below items.len().
-            let value = items[i].clone();
+    match slot(&index, items.len()).and_then(|i| items.get(i)) {
+        Some(value) => {
+            let value = value.clone();
             s.replace(2, [value])
         }
         None => Ok(Outcome::Fault),
@@ -420,11 +434,10 @@ fn tuple_set<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
     let Some(items) = items(tuple, "the tset tuple")? else {
         return Ok(Outcome::Fault);
     };
-    match slot(&index, items.len()) {
-        Some(i) => {
-            let mut updated = items.to_vec();
-            // In bounds: `slot` returns an index below items.len() = updated.len().
-            updated[i] = value.clone();
+    let mut updated = items.to_vec();
+    match slot(&index, updated.len()).and_then(|i| updated.get_mut(i)) {
+        Some(item) => {
+            *item = value.clone();
             s.replace(3, [ProofValue::Tuple(updated)])
         }
         None => Ok(Outcome::Fault),
@@ -438,10 +451,9 @@ fn aux_get<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
     let Some(items) = items(tuple, "the xget tuple")? else {
         return Ok(Outcome::Fault);
     };
-    match slot(&index, items.len()) {
-        Some(i) => {
-            // In bounds: `slot` returns an index below items.len().
-            let value = items[i].clone();
+    match slot(&index, items.len()).and_then(|i| items.get(i)) {
+        Some(value) => {
+            let value = value.clone();
             s.replace(1, [value])
         }
         None => Ok(Outcome::Fault),
@@ -455,18 +467,17 @@ fn aux_set<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
     let Some(items) = items(tuple, "the xset tuple")? else {
         return Ok(Outcome::Fault);
     };
-    match slot(&index, items.len()) {
-        Some(i) => {
-            let mut updated = items.to_vec();
-            // In bounds: `slot` returns an index below items.len() = updated.len().
-            updated[i] = value.clone();
-            let len = s.aux.len();
-            // In bounds: s.aux.last() was Some above, so len >= 1.
-            s.aux[len - 1] = ProofValue::Tuple(updated);
-            s.replace(2, [])
-        }
-        None => Ok(Outcome::Fault),
+    let mut updated = items.to_vec();
+    match slot(&index, updated.len()).and_then(|i| updated.get_mut(i)) {
+        Some(item) => *item = value.clone(),
+        None => return Ok(Outcome::Fault),
     }
+    // s.aux.last() was Some above, so this always finds the tuple.
+    let Some(top) = s.aux.last_mut() else {
+        return Ok(Outcome::Fault);
+    };
+    *top = ProofValue::Tuple(updated);
+    s.replace(2, [])
 }
 
 fn ecpairing<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
@@ -511,7 +522,7 @@ fn ecpairing<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
 /// The offset operand A, if `width` bytes from it stay below 2^64.
 fn offset<I: InboxOracle>(s: &StepState<'_, I>, width: u64) -> Option<u64> {
     let offset = u64::try_from(s.int(0)?).ok()?;
-    offset.checked_add(width - 1)?;
+    offset.checked_add(width.checked_sub(1)?)?;
     Some(offset)
 }
 
@@ -528,8 +539,15 @@ fn buffer_get<I: InboxOracle>(s: &mut StepState<'_, I>, width: u64) -> Step {
     };
     let paths = s.reads()?;
     let mut bytes = [0u8; 32];
-    // In bounds: width is 1, 8 or 32 (the only values `execute` passes).
-    merkle::read_bytes(&root, at, &mut bytes[32 - width as usize..], &paths)?;
+    // Width is 1, 8 or 32 (the only values `execute` passes).
+    let out = usize::try_from(width)
+        .ok()
+        .and_then(|w| bytes.len().checked_sub(w))
+        .and_then(|start| bytes.get_mut(start..))
+        .ok_or(Rejection::BufferProof(
+            "a buffer read must be of 1 to 32 bytes",
+        ))?;
+    merkle::read_bytes(&root, at, out, &paths)?;
     s.replace(2, [ProofValue::Int(Int::from_be_bytes(bytes))])
 }
 
@@ -547,8 +565,14 @@ fn buffer_set<I: InboxOracle>(s: &mut StepState<'_, I>, width: u64) -> Step {
         return Ok(Outcome::Fault);
     }
     let bytes = value.to_be_bytes::<32>();
-    // In bounds: width is 1, 8 or 32 (the only values `execute` passes).
-    let data = &bytes[32 - width as usize..];
+    // Width is 1, 8 or 32 (the only values `execute` passes).
+    let data = usize::try_from(width)
+        .ok()
+        .and_then(|w| bytes.len().checked_sub(w))
+        .and_then(|start| bytes.get(start..))
+        .ok_or(Rejection::BufferProof(
+            "a buffer write of more than 32 bytes",
+        ))?;
     let Extra::Write {
         first,
         second,
@@ -581,10 +605,13 @@ fn send<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
         }
         Extra::SendOverflow { index, path } => {
             let (_, leaf) = merkle::read_leaf(&root, index, &path)?;
-            let past_size = leaf
-                .iter()
-                .enumerate()
-                .any(|(k, b)| *b != 0 && u128::from(index) * 32 + k as u128 >= u128::from(size));
+            // A byte whose position does not fit a u128 (none: index < 2^64) is past it.
+            let past_size = leaf.iter().enumerate().any(|(k, b)| {
+                let position = u128::from(index)
+                    .checked_mul(32)
+                    .and_then(|p| p.checked_add(k as u128));
+                *b != 0 && position.is_none_or(|p| p >= u128::from(size))
+            });
             if !past_size {
                 return Err(Rejection::SendData);
             }
@@ -605,10 +632,10 @@ fn blake2f<I: InboxOracle>(s: &mut StepState<'_, I>) -> Step {
         return Err(Rejection::Extra("blake2f reads 7 leaves"));
     }
     let mut input = [0u8; 224];
-    // In bounds: paths.len() == 7 was checked above, and 7 leaves fill 224 bytes.
-    for (i, path) in paths.iter().enumerate() {
+    // paths.len() == 7 was checked above, and 7 leaves fill the 224 bytes.
+    for ((i, path), chunk) in paths.iter().enumerate().zip(input.chunks_exact_mut(32)) {
         let (_, leaf) = merkle::read_leaf(&root, i as u64, path)?;
-        input[32 * i..32 * i + 32].copy_from_slice(&leaf);
+        chunk.copy_from_slice(&leaf);
     }
     let mut block = [0u8; 213];
     block.copy_from_slice(&input[..213]);

@@ -163,6 +163,7 @@ impl StepProofFile {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
     use avm_value::{Int, StackDigest};
 
