@@ -2,14 +2,18 @@
 
 use std::time::Instant;
 
-use avm_verifier::InboxAccumulators;
+use avm_machine::Machine;
+use avm_verifier::{Claim, InboxAccumulators};
 
 use crate::party::Party;
-use crate::referee::{cut_points, Assertion, Phase, Referee, Role, Round};
+use crate::referee::{Assertion, Phase, Referee, Role, Round};
+use crate::segment::cut_points;
 
 /// How a game went.
 #[derive(Clone, Debug)]
 pub struct GameReport {
+    /// The agreed start the game was played from.
+    pub start: Claim,
     /// The assertion played over.
     pub assertion: Assertion,
     /// Whether the challenger disputed the assertion at all.
@@ -40,9 +44,17 @@ pub enum Dispute {
     Always,
 }
 
-/// Plays a challenge over `steps` steps from the parties' common start, dissecting
-/// into `degree` parts, with the referee knowing the inbox's accumulators.
+/// The agreed start of a game over `machine`. Both parties and the referee know the
+/// program and where it stands (on chain: the last confirmed state), so the start is
+/// computed from it, never taken from either party's word.
+pub fn start_claim(machine: &Machine) -> Claim {
+    avm_prover::claim(&mut machine.clone())
+}
+
+/// Plays a challenge over `steps` steps from the agreed `start`, dissecting into
+/// `degree` parts, with the referee knowing the inbox's accumulators.
 pub fn play(
+    start: Claim,
     steps: u64,
     degree: u64,
     inbox: InboxAccumulators,
@@ -50,6 +62,7 @@ pub fn play(
     challenger: &mut dyn Party,
 ) -> GameReport {
     play_with(
+        start,
         steps,
         degree,
         inbox,
@@ -61,6 +74,7 @@ pub fn play(
 
 /// [`play`], choosing when the challenger disputes.
 pub fn play_with(
+    start: Claim,
     steps: u64,
     degree: u64,
     inbox: InboxAccumulators,
@@ -70,12 +84,12 @@ pub fn play_with(
 ) -> GameReport {
     let started = Instant::now();
     let assertion = Assertion {
-        start: asserter.claim_at(0),
         steps,
         end: asserter.claim_at(steps),
     };
     let challenger_end = challenger.claim_at(steps);
     let mut report = GameReport {
+        start,
         assertion,
         disputed: challenger_end != assertion.end || dispute == Dispute::Always,
         winner: Role::Asserter,
@@ -87,42 +101,10 @@ pub fn play_with(
         seconds: 0.0,
     };
     if report.disputed {
-        let mut referee = Referee::new(&assertion, degree, inbox);
-        loop {
-            match referee.phase().clone() {
-                Phase::Dissect(segment) => {
-                    let cuts = cut_points(segment.from, segment.to, degree.max(2));
-                    let claims = asserter.dissect(&segment, &cuts);
-                    if let Err(e) = referee.dissect(claims) {
-                        referee.forfeit(&e.to_string());
-                    }
-                }
-                Phase::Choose { segment, claims } => {
-                    let cuts = cut_points(segment.from, segment.to, degree.max(2));
-                    match challenger.choose(&segment, &cuts, &claims) {
-                        None => {
-                            referee.forfeit("it agrees with every part");
-                        }
-                        Some(i) => {
-                            if let Err(e) = referee.choose(i) {
-                                referee.forfeit(&e.to_string());
-                            }
-                        }
-                    }
-                }
-                Phase::Prove(segment) => {
-                    let proof = challenger.prove(segment.from, &segment.start);
-                    if let Err(e) = referee.prove(proof.as_ref()) {
-                        referee.forfeit(&e.to_string());
-                    }
-                }
-                Phase::Over { winner, reason } => {
-                    report.winner = winner;
-                    report.reason = reason;
-                    break;
-                }
-            }
-        }
+        let mut referee = Referee::new(start, &assertion, degree, inbox);
+        let (winner, reason) = referee_loop(&mut referee, asserter, challenger);
+        report.winner = winner;
+        report.reason = reason;
         report.rounds = referee.rounds().to_vec();
         report.bytes = referee.bytes_exchanged();
     }
@@ -132,15 +114,49 @@ pub fn play_with(
     report
 }
 
+/// Asks the party whose turn it is for its move until the game is over. A refused
+/// move ends the game inside the referee, so its error needs no handling here.
+fn referee_loop(
+    referee: &mut Referee,
+    asserter: &mut dyn Party,
+    challenger: &mut dyn Party,
+) -> (Role, String) {
+    loop {
+        match referee.phase().clone() {
+            Phase::Dissect(segment) => {
+                let cuts = cut_points(segment.from, segment.to, referee.degree());
+                let claims = asserter.dissect(&segment, &cuts);
+                let _refused_and_lost = referee.dissect(claims);
+            }
+            Phase::Choose { segment, claims } => {
+                let cuts = cut_points(segment.from, segment.to, referee.degree());
+                match challenger.choose(&segment, &cuts, &claims) {
+                    None => {
+                        referee.forfeit("it agrees with every part");
+                    }
+                    Some(i) => {
+                        let _refused_and_lost = referee.choose(i);
+                    }
+                }
+            }
+            Phase::Prove(segment) => {
+                let proof = challenger.prove(segment.from, &segment.start);
+                let _refused_and_lost = referee.prove(proof.as_ref());
+            }
+            Phase::Over { winner, reason } => return (winner, reason),
+        }
+    }
+}
+
 /// The number of dissection rounds a dispute over `steps` steps takes at `degree`
 /// when every chosen part is a longest one: ceil(log_degree(steps)).
 pub fn expected_rounds(steps: u64, degree: u64) -> u32 {
     let degree = degree.max(2);
     let mut len = steps;
-    let mut rounds = 0;
+    let mut rounds: u32 = 0;
     while len > 1 {
         len = len.div_ceil(degree);
-        rounds += 1;
+        rounds = rounds.saturating_add(1);
     }
     rounds
 }

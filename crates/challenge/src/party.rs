@@ -1,19 +1,19 @@
-//! Parties: how a side of a challenge decides its moves.
+//! Parties: how a side of a challenge decides its moves, and the honest one.
 //!
 //! [`HonestParty`] derives every claim from its own execution. It keeps snapshots of
 //! its machine at the cut points of the segment in dispute, so each round re-runs only
 //! the part chosen in the round before: about N·K/(K−1) steps in all for N disputed
-//! steps, not N·log N. [`Liar`] wraps an honest party and lies in one of the ways a
-//! dishonest validator could.
+//! steps, not N·log N. A machine that halts, errors to a stop or blocks on its inbox
+//! stays as it is, so its claims past that point repeat its stopped state.
 
 use std::collections::BTreeMap;
 
 use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
-use avm_prover::{claim, prove_step};
-use avm_value::{Hash, Int, Value};
+use avm_prover::{claim, prove_step, ProveError};
+use avm_value::{Tuple, Value};
 use avm_verifier::{Claim, Proof};
 
-use crate::referee::{cut_points, Segment};
+use crate::segment::{cut_points, Segment};
 
 /// A side of a challenge.
 pub trait Party {
@@ -25,7 +25,8 @@ pub trait Party {
     /// As challenger: the part of the asserter's dissection to dispute, or None if it
     /// agrees with all of them.
     fn choose(&mut self, segment: &Segment, cuts: &[u64], claims: &[Claim]) -> Option<usize>;
-    /// As challenger: a one-step proof of the step at `step` from `pre`.
+    /// As challenger: a one-step proof of the step at `step` from `pre` (for a machine
+    /// blocked on its inbox, the proof that its next step reads a missing message).
     fn prove(&mut self, step: u64, pre: &Claim) -> Option<Proof>;
     /// Steps this party has executed so far.
     fn steps_executed(&self) -> u64;
@@ -86,21 +87,22 @@ impl HonestParty {
         claims
     }
 
-    /// Runs `machine` (now `position` steps in) to `target` steps.
+    /// Runs `machine` (now `position` steps in) to `target` steps, or until it stops.
     fn advance(&mut self, machine: &mut Machine, position: &mut u64, target: u64) {
-        if target <= *position {
+        let Some(ahead) = target.checked_sub(*position).filter(|n| *n > 0) else {
             return;
-        }
-        let consumed = machine.inbox_position().consumed as usize;
+        };
+        let consumed = usize::try_from(machine.inbox_position().consumed).unwrap_or(usize::MAX);
         let mut env =
             RuntimeEnv::with_inbox(self.inbox.get(consumed..).unwrap_or_default().to_vec());
         let before = machine.steps();
         let limits = RunLimits {
-            max_steps: Some(before + (target - *position)),
+            max_steps: Some(before.saturating_add(ahead)),
             max_gas: None,
         };
         while machine.run(&mut env, &limits).reason == StopReason::Breakpoint {}
-        self.executed += machine.steps() - before;
+        let ran = machine.steps().saturating_sub(before);
+        self.executed = self.executed.saturating_add(ran);
         *position = target;
     }
 
@@ -114,6 +116,17 @@ impl HonestParty {
         self.claims_at(&[step]);
         self.snapshots.get(&step).map(|(m, _)| m.clone())
     }
+}
+
+/// A proof that `machine`'s next step reads message `count`, which `inbox` lacks: the
+/// step proven as if a placeholder message were there. The verifier, holding the real
+/// inbox, finds no such message, which shows the machine is blocked.
+fn blocked_proof(machine: &mut Machine, inbox: &[Value], count: u64) -> Option<Proof> {
+    let count = usize::try_from(count).ok()?;
+    let mut hypothetical = inbox.get(..count).unwrap_or(inbox).to_vec();
+    let placeholder = Value::Tuple(Tuple::pair(Value::int(0), Value::int(0)));
+    hypothetical.resize(count.checked_add(1)?, placeholder);
+    prove_step(machine, &hypothetical).ok().map(|p| p.proof)
 }
 
 impl Party for HonestParty {
@@ -130,13 +143,16 @@ impl Party for HonestParty {
     fn choose(&mut self, segment: &Segment, cuts: &[u64], claims: &[Claim]) -> Option<usize> {
         self.keep_only(segment.from, segment.to);
         let mine = self.claims_at(cuts);
-        (0..cuts.len().saturating_sub(1)).find(|&i| mine.get(i + 1) != claims.get(i + 1))
+        first_disagreement(&mine, claims)
     }
 
     fn prove(&mut self, step: u64, _pre: &Claim) -> Option<Proof> {
-        let inbox = self.inbox.clone();
         let mut machine = self.machine_at(step)?;
-        prove_step(&mut machine, &inbox).ok().map(|p| p.proof)
+        match prove_step(&mut machine, &self.inbox) {
+            Ok(p) => Some(p.proof),
+            Err(ProveError::Blocked(count)) => blocked_proof(&mut machine, &self.inbox, count),
+            Err(_) => None,
+        }
     }
 
     fn steps_executed(&self) -> u64 {
@@ -144,118 +160,12 @@ impl Party for HonestParty {
     }
 }
 
-/// The ways a [`Liar`] lies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lie {
-    /// Claims a wrong final state (as challenger: disputes a correct one), and is
-    /// otherwise truthful.
-    WrongFinal,
-    /// Claims the right final state but wrong intermediate states in its dissections.
-    WrongIntermediate,
-    /// Claims wrong states from this step on.
-    At(u64),
-    /// As challenger: disputes a part whose end it agrees with.
-    PicksAgreed,
-    /// As challenger: submits a one-step proof altered to show a different result.
-    ForgedProof,
-}
-
-impl Lie {
-    /// A short name, for reports.
-    pub fn name(self) -> String {
-        match self {
-            Lie::WrongFinal => "wrong-final".into(),
-            Lie::WrongIntermediate => "wrong-intermediate".into(),
-            Lie::At(step) => format!("lie-at-{step}"),
-            Lie::PicksAgreed => "picks-agreed".into(),
-            Lie::ForgedProof => "forged-proof".into(),
-        }
-    }
-}
-
-/// A claim that differs from `c` in its machine hash.
-fn falsify(c: &Claim) -> Claim {
-    let mut bytes = c.machine_hash.0;
-    bytes[31] ^= 0x5a;
-    Claim {
-        machine_hash: Hash(bytes),
-        ..*c
-    }
-}
-
-/// A dishonest party: an honest one that lies one way.
-pub struct Liar {
-    honest: HonestParty,
-    lie: Lie,
-    total: u64,
-}
-
-impl Liar {
-    /// A liar over an honest view of the execution, disputing `total` steps.
-    pub fn new(honest: HonestParty, lie: Lie, total: u64) -> Liar {
-        Liar { honest, lie, total }
-    }
-
-    fn view(&mut self, step: u64, truth: Claim) -> Claim {
-        match self.lie {
-            Lie::WrongFinal if step == self.total => falsify(&truth),
-            Lie::At(at) if step >= at => falsify(&truth),
-            _ => truth,
-        }
-    }
-}
-
-impl Party for Liar {
-    fn claim_at(&mut self, step: u64) -> Claim {
-        let truth = self.honest.claim_at(step);
-        self.view(step, truth)
-    }
-
-    fn dissect(&mut self, segment: &Segment, cuts: &[u64]) -> Vec<Claim> {
-        let truth = self.honest.dissect(segment, cuts);
-        let last = cuts.len().saturating_sub(1);
-        truth
-            .iter()
-            .zip(cuts)
-            .enumerate()
-            .map(|(i, (c, step))| match i {
-                0 => segment.start,
-                i if i == last => segment.end,
-                _ if self.lie == Lie::WrongIntermediate => falsify(c),
-                _ => self.view(*step, *c),
-            })
-            .collect()
-    }
-
-    fn choose(&mut self, segment: &Segment, cuts: &[u64], claims: &[Claim]) -> Option<usize> {
-        let truth = self.honest.dissect(segment, cuts);
-        let mine: Vec<Claim> = truth
-            .iter()
-            .zip(cuts)
-            .map(|(c, s)| self.view(*s, *c))
-            .collect();
-        let parts = cuts.len().saturating_sub(1);
-        match self.lie {
-            Lie::PicksAgreed => Some(
-                (0..parts)
-                    .find(|&i| mine.get(i + 1) == claims.get(i + 1))
-                    .unwrap_or(0),
-            ),
-            _ => (0..parts)
-                .find(|&i| mine.get(i + 1) != claims.get(i + 1))
-                .or(Some(parts.saturating_sub(1))),
-        }
-    }
-
-    fn prove(&mut self, step: u64, pre: &Claim) -> Option<Proof> {
-        let mut proof = self.honest.prove(step, pre)?;
-        if self.lie == Lie::ForgedProof {
-            proof.gas_remaining = proof.gas_remaining.wrapping_add(Int::from(7u8));
-        }
-        Some(proof)
-    }
-
-    fn steps_executed(&self) -> u64 {
-        self.honest.steps_executed()
-    }
+/// The first part (between consecutive cut points) whose end claim differs between
+/// `mine` and `theirs`.
+pub(crate) fn first_disagreement(mine: &[Claim], theirs: &[Claim]) -> Option<usize> {
+    let parts = theirs.len().saturating_sub(1);
+    (0..parts).find(|&i| {
+        let end = i.saturating_add(1);
+        mine.get(end) != theirs.get(end)
+    })
 }

@@ -6,7 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use avm_challenge::{
-    expected_rounds, play_with, Dispute, GameReport, HonestParty, Liar, Lie, Party, Role,
+    expected_rounds, play_with, start_claim, Dispute, GameReport, HonestParty, Liar, Lie, Party,
+    Role,
 };
 use avm_code::{load_mexe, LoadOptions};
 use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
@@ -99,6 +100,7 @@ fn game_with(case: &Case, degree: u64, liar: Option<(Role, Lie)>, dispute: Dispu
         _ => Box::new(honest()),
     };
     play_with(
+        start_claim(&case.machine),
         case.steps,
         degree,
         accs,
@@ -200,51 +202,79 @@ fn a_dispute_over_k_to_the_m_steps_takes_exactly_m_rounds() {
 }
 
 #[test]
-fn the_referee_refuses_malformed_moves_and_out_of_turn_moves() {
-    use avm_challenge::{Assertion, MoveError, Referee};
+fn the_referee_refuses_out_of_turn_moves_and_a_malformed_move_loses() {
+    use avm_challenge::{cut_points, Assertion, MoveError, Phase, Referee};
     let case = fixture("speedtest/add_2_1.mexe", 100);
+    let start = start_claim(&case.machine);
     let mut honest = HonestParty::new(case.machine.clone(), vec![], 8);
-    let start = honest.claim_at(0);
     let end = honest.claim_at(100);
     let mut wrong_end = end;
     wrong_end.gas_used += 1;
     let assertion = Assertion {
-        start,
         steps: 100,
         end: wrong_end,
     };
-    let mut referee = Referee::new(&assertion, 8, InboxAccumulators::default());
+    let fresh = || Referee::new(start, &assertion, 8, InboxAccumulators::default());
+    let segment = match fresh().phase().clone() {
+        Phase::Dissect(s) => s,
+        other => panic!("{other:?}"),
+    };
+    let cuts = cut_points(0, 100, 8);
+    let mut claims = honest.dissect(&segment, &cuts);
+    *claims.last_mut().unwrap() = wrong_end;
+
+    // Out of turn: refused, and nothing changes.
+    let mut referee = fresh();
     assert_eq!(
         referee.choose(0),
         Err(MoveError::NotYourTurn("the challenger"))
     );
-    assert!(matches!(
+    assert_eq!(
+        referee.prove(None),
+        Err(MoveError::NotYourTurn("the challenger"))
+    );
+    assert_eq!(referee.winner(), None);
+    referee.dissect(claims.clone()).unwrap();
+    assert_eq!(
+        referee.dissect(vec![]),
+        Err(MoveError::NotYourTurn("the asserter"))
+    );
+    assert_eq!(referee.winner(), None);
+
+    // Each malformed move loses the game for the party that made it.
+    let mut referee = fresh();
+    assert_eq!(
         referee.dissect(vec![start, end]),
         Err(MoveError::WrongClaimCount {
             expected: 9,
             got: 2
         })
-    ));
-    let segment = match referee.phase().clone() {
-        avm_challenge::Phase::Dissect(s) => s,
-        other => panic!("{other:?}"),
-    };
-    let cuts = avm_challenge::cut_points(0, 100, 8);
-    let mut claims = honest.dissect(&segment, &cuts);
-    assert_eq!(
-        referee.dissect(claims.clone()),
-        Err(MoveError::EndsDoNotMatch),
-        "the true end is not the asserted end"
     );
-    *claims.last_mut().unwrap() = wrong_end;
-    referee.dissect(claims).unwrap();
-    assert_eq!(
-        referee.dissect(vec![]),
-        Err(MoveError::NotYourTurn("the asserter"))
-    );
+    assert_eq!(referee.winner(), Some(Role::Challenger));
+
+    let mut referee = fresh();
+    let mut true_end = claims.clone();
+    *true_end.last_mut().unwrap() = end;
+    assert_eq!(referee.dissect(true_end), Err(MoveError::EndsDoNotMatch));
+    assert_eq!(referee.winner(), Some(Role::Challenger));
+
+    let mut referee = fresh();
+    referee.dissect(claims.clone()).unwrap();
     assert_eq!(referee.choose(8), Err(MoveError::NoSuchPart(8)));
+    assert_eq!(referee.winner(), Some(Role::Asserter));
+
+    let mut referee = fresh();
+    referee.dissect(claims.clone()).unwrap();
+    assert_eq!(
+        referee.choose(usize::MAX),
+        Err(MoveError::NoSuchPart(usize::MAX))
+    );
+    assert_eq!(referee.winner(), Some(Role::Asserter));
+
+    // A party that cannot move in time loses.
+    let mut referee = fresh();
+    referee.dissect(claims).unwrap();
     referee.choose(7).unwrap();
-    // The asserter cannot move in time: it loses.
     assert_eq!(referee.forfeit("timed out"), Role::Challenger);
     assert_eq!(referee.winner(), Some(Role::Challenger));
 }

@@ -1,7 +1,9 @@
 //! `avm challenge`: play the bisection game between an honest party and a liar (or
 //! two honest parties) and report each round, the winner and the costs.
 
-use avm_challenge::{play_with, Dispute, GameReport, HonestParty, Liar, Lie, Party, Role};
+use avm_challenge::{
+    play_with, start_claim, Dispute, GameReport, HonestParty, Liar, Lie, Party, Role, MAX_DEGREE,
+};
 use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
 use avm_value::value_hash;
 use avm_verifier::InboxAccumulators;
@@ -61,18 +63,19 @@ pub struct ChallengeArgs {
 
 /// Plays the game and prints the report.
 pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
-    if args.degree < 2 {
-        return Err(CliError::Input("--degree must be at least 2".into()));
+    if !(2..=MAX_DEGREE).contains(&args.degree) {
+        return Err(CliError::Input(format!(
+            "--degree must be between 2 and {MAX_DEGREE}"
+        )));
     }
     let (program, inbox) = args.input.load()?;
     let machine = Machine::new(program);
-    check_runnable(&machine, &inbox, args.steps)?;
+    let stop = run_until_stopped(&machine, &inbox, args.steps);
     let lie = match args.strategy {
         Strategy::LieAt => Lie::At(
             args.lie_at
-                .unwrap_or(args.steps / 2 + 1)
-                .min(args.steps)
-                .max(1),
+                .unwrap_or((args.steps / 2).saturating_add(1))
+                .min(args.steps),
         ),
         Strategy::WrongFinal => Lie::WrongFinal,
         Strategy::WrongIntermediate => Lie::WrongIntermediate,
@@ -96,6 +99,7 @@ pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
         Dispute::IfItDisagrees
     };
     let report = play_with(
+        start_claim(&machine),
         args.steps,
         args.degree,
         accs,
@@ -104,35 +108,44 @@ pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
         dispute,
     );
     if args.json {
-        println!("{}", to_json(&report, args, lie));
+        println!("{}", to_json(&report, args, lie, &stop));
     } else {
-        print_text(&report, args, lie);
+        print_text(&report, args, lie, &stop);
     }
     Ok(())
 }
 
-fn check_runnable(
-    machine: &Machine,
-    inbox: &[avm_value::Value],
-    steps: u64,
-) -> Result<(), CliError> {
+/// How the honest run of the asserted steps ends: where the machine stopped, if it
+/// stopped (halted, errored to a stop or blocked on its inbox) before the last step.
+struct Stop {
+    /// Instructions the machine really executes within the asserted steps.
+    executed: u64,
+    /// "halted", "errorstop" or "blocked", if it stopped early.
+    reason: Option<&'static str>,
+}
+
+/// Runs the machine for at most `steps` steps. A machine that stops earlier stays as it
+/// is for the rest of the assertion, which claims its stopped state.
+fn run_until_stopped(machine: &Machine, inbox: &[avm_value::Value], steps: u64) -> Stop {
     let mut m = machine.clone();
     let mut env = RuntimeEnv::with_inbox(inbox.to_vec());
+    let start = m.steps();
     let limits = RunLimits {
-        max_steps: Some(steps),
+        max_steps: Some(start.saturating_add(steps)),
         max_gas: None,
     };
-    loop {
+    let reason = loop {
         match m.run(&mut env, &limits).reason {
             StopReason::Breakpoint => continue,
-            StopReason::Blocked => {
-                return Err(CliError::Input(format!(
-                    "the machine blocks on its inbox after {} steps, before {steps}: give it more messages or fewer steps",
-                    m.steps()
-                )))
+            reason @ (StopReason::Blocked | StopReason::Halted | StopReason::ErrorStop) => {
+                break Some(reason.name())
             }
-            _ => return Ok(()),
+            _ => break None,
         }
+    };
+    Stop {
+        executed: m.steps().saturating_sub(start),
+        reason,
     }
 }
 
@@ -151,16 +164,22 @@ fn describe(args: &ChallengeArgs, lie: Lie) -> String {
     }
 }
 
-fn print_text(report: &GameReport, args: &ChallengeArgs, lie: Lie) {
+fn print_text(report: &GameReport, args: &ChallengeArgs, lie: Lie, stop: &Stop) {
     println!(
         "challenge over {} steps at degree {}: {}",
         args.steps,
         args.degree,
         describe(args, lie)
     );
+    if let Some(reason) = stop.reason {
+        println!(
+            "the machine stops ({reason}) after {} steps: from there on the assertion claims its stopped state",
+            stop.executed
+        );
+    }
     println!(
         "assertion: {} -> {}",
-        report.assertion.start.machine_hash, report.assertion.end.machine_hash
+        report.start.machine_hash, report.assertion.end.machine_hash
     );
     if !report.disputed {
         println!("no dispute: the challenger agrees with the assertion");
@@ -188,7 +207,7 @@ fn print_text(report: &GameReport, args: &ChallengeArgs, lie: Lie) {
     );
 }
 
-fn to_json(report: &GameReport, args: &ChallengeArgs, lie: Lie) -> serde_json::Value {
+fn to_json(report: &GameReport, args: &ChallengeArgs, lie: Lie, stop: &Stop) -> serde_json::Value {
     let rounds: Vec<serde_json::Value> = report
         .rounds
         .iter()
@@ -209,6 +228,8 @@ fn to_json(report: &GameReport, args: &ChallengeArgs, lie: Lie) -> serde_json::V
         "liar": args.liar.map(|r| if r == LiarRole::Asserter { Role::Asserter.name() } else { Role::Challenger.name() }),
         "strategy": args.liar.map(|_| lie.name()),
         "steps": args.steps,
+        "executed_steps": stop.executed,
+        "stopped": stop.reason,
         "degree": args.degree,
         "rounds": rounds,
         "totals": {
