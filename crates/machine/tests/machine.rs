@@ -6,9 +6,13 @@
 
 mod common;
 
+#[allow(dead_code)]
+#[path = "../../testkit/src/spec_gas.rs"]
+mod spec_gas;
+
 use std::path::{Path, PathBuf};
 
-use avm_code::{load_mexe, LoadOptions, Opcode, OPCODES};
+use avm_code::{load_mexe, LoadOptions, Opcode};
 use avm_machine::{Machine, RunLimits, RuntimeEnv, Status, StepOutcome, StopReason};
 use avm_value::{keccak256, keccak_pair, value_hash, Hash, Int, Tuple, Value};
 use common::*;
@@ -25,7 +29,7 @@ fn message(block: u64, payload: u64) -> Value {
 }
 
 #[test]
-fn gas_used_is_the_sum_of_the_table_costs_of_a_straight_line_program() {
+fn gas_used_is_the_sum_of_the_spec_costs_of_a_straight_line_program() {
     let insns = vec![
         push(int(3)),
         push(int(4)),
@@ -48,7 +52,7 @@ fn gas_used_is_the_sum_of_the_table_costs_of_a_straight_line_program() {
     insns.insert(12, imm(Opcode::Tget, int(1)));
     let expected: u64 = insns
         .iter()
-        .map(|i| OPCODES[i.opcode as usize].map_or(0, |info| info.gas))
+        .map(|i| spec_gas::deployed_gas_of_byte(i.opcode).unwrap())
         .sum();
     let mut m = machine(insns.clone());
     let (report, _) = run_with(&mut m, vec![]);

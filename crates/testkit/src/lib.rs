@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod spec_gas;
+
 use std::path::{Path, PathBuf};
 
 use avm_code::{Instruction, Opcode, Program, OPCODES};
