@@ -13,6 +13,8 @@
 //! by the proof's size (which is bounded by a constant per opcode, and logarithmically
 //! in buffer sizes).
 
+#![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
 mod claim;
 mod encoding;
 mod error;

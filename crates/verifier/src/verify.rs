@@ -192,7 +192,11 @@ pub fn verify(pre: &Claim, proof: &Proof, inbox: &impl InboxOracle) -> Result<Cl
         Outcome::Fault
     } else {
         let cost = match opcode {
-            Some(Opcode::EcPairing) => info.gas + crate::ops::ecpairing_extra_gas(&s.stack)?,
+            // A cost past u64::MAX would take the gas used past it too.
+            Some(Opcode::EcPairing) => info
+                .gas
+                .checked_add(crate::ops::ecpairing_extra_gas(&s.stack)?)
+                .ok_or(Rejection::CounterOverflow("gas used"))?,
             Some(_) => info.gas,
             None => ERROR_GAS,
         };
@@ -225,8 +229,8 @@ pub fn verify(pre: &Claim, proof: &Proof, inbox: &impl InboxOracle) -> Result<Cl
         Outcome::Jump(dest) => s.pc = dest,
         Outcome::Halt => halted = true,
         Outcome::Fault => {
-            s.stack.truncate(len - pops.min(len));
-            s.aux.truncate(aux_len - aux_pops.min(aux_len));
+            s.stack.truncate(len.saturating_sub(pops));
+            s.aux.truncate(aux_len.saturating_sub(aux_pops));
             if s.err == error_code_point_hash() {
                 errorstop = true;
             } else {
