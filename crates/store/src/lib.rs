@@ -17,11 +17,12 @@ mod codec;
 mod error;
 mod gc;
 mod load;
+mod load_code;
 mod records;
 mod save;
 mod store;
 
 pub use backend::{Backend, Batch, MemoryBackend, RedbBackend, Table};
-pub use error::StoreError;
+pub use error::{RecordKind, StoreError};
 pub use gc::GcReport;
 pub use store::{CheckpointInfo, Store, DATABASE_FILE};

@@ -18,7 +18,7 @@ use avm_machine::{InboxPosition, OutputAccumulators, Status};
 use avm_value::{CodePointRef, Hash, Int};
 
 use crate::codec::{In, Ref};
-use crate::error::corrupt;
+use crate::error::{bad_count, corrupt, RecordKind};
 use crate::StoreError;
 
 /// Instructions per stored code chunk.
@@ -43,7 +43,15 @@ pub(crate) struct SegmentEntry {
 pub(crate) fn read_segment_table(bytes: &[u8]) -> Result<Vec<SegmentEntry>, StoreError> {
     let mut r = In::new(bytes, "segment table");
     let n = r.u32()?;
-    let mut entries = Vec::with_capacity((n as usize).min(TABLE_CHUNK));
+    if n == 0 || n as usize > TABLE_CHUNK {
+        return Err(bad_count(
+            RecordKind::SegmentTable,
+            n,
+            1,
+            TABLE_CHUNK as u64,
+        ));
+    }
+    let mut entries = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let len = r.u32()?;
         let top = r.hash()?;
@@ -72,8 +80,8 @@ pub(crate) fn read_chunk(bytes: &[u8]) -> Result<Chunk, StoreError> {
     let mut r = In::new(bytes, "code chunk");
     let prev = r.hash()?;
     let n = r.u32()?;
-    if n as usize > CHUNK {
-        return Err(corrupt("code chunk longer than a chunk"));
+    if n == 0 || n as usize > CHUNK {
+        return Err(bad_count(RecordKind::CodeChunk, n, 1, CHUNK as u64));
     }
     let mut insns = Vec::with_capacity(n as usize);
     for _ in 0..n {

@@ -126,9 +126,17 @@ impl<B: Backend> Store<B> {
     }
 
     /// Saves a checkpoint of `machine` (atomically) and returns its summary. Only
-    /// records the store does not already hold are written.
+    /// records the store does not already hold are written. The checkpoint is numbered
+    /// one above the newest; if that is u64::MAX, nothing is written and the error is
+    /// [`StoreError::SequenceExhausted`] (numbers never wrap onto older checkpoints).
     pub fn save(&mut self, machine: &mut Machine) -> Result<CheckpointInfo, StoreError> {
-        let seq = self.latest()?.map_or(0, |c| c.seq + 1);
+        let seq = match self.latest()? {
+            None => 0,
+            Some(newest) => newest
+                .seq
+                .checked_add(1)
+                .ok_or(StoreError::SequenceExhausted(newest.seq))?,
+        };
         let (batch, record) = checkpoint_batch(&self.backend, &mut self.known, machine, seq)?;
         if let Err(e) = self.backend.apply(batch) {
             // The batch did not land: forget the keys it would have stored.
