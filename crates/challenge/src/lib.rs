@@ -6,7 +6,7 @@
 //!   the end. The start of the game is the agreed state, never a party's word.
 //! - [`Party`]: a side's strategy. [`HonestParty`] derives claims from its own runs,
 //!   re-running only the disputed part from snapshots; [`Liar`] lies in one of several
-//!   ways, and loses.
+//!   ways, and loses; [`Chaos`] moves as arbitrary bytes say, for fuzzing.
 //! - [`play`]: a whole game, with rounds, bytes exchanged, steps and time.
 //!
 //! A machine that cannot step (halted, in ErrorStop, or blocked on an inbox message
@@ -15,6 +15,7 @@
 
 #![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
+mod chaos;
 mod error;
 mod game;
 mod liar;
@@ -22,6 +23,7 @@ mod party;
 mod referee;
 mod segment;
 
+pub use chaos::Chaos;
 pub use error::MoveError;
 pub use game::{expected_rounds, play, play_with, start_claim, Dispute, GameReport};
 pub use liar::{Liar, Lie};
