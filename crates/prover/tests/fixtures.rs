@@ -76,7 +76,9 @@ fn message(block: u64) -> Value {
 #[test]
 fn every_step_of_every_machine_case_verifies() {
     let mut total = 0;
+    let mut programs = 0;
     for entry in std::fs::read_dir(fixtures().join("machine-cases")).unwrap() {
+        programs += 1;
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let inbox: Vec<Value> = (0..4).map(message).collect();
@@ -84,12 +86,15 @@ fn every_step_of_every_machine_case_verifies() {
         assert!(n > 0, "{name}");
         total += n;
     }
+    assert!(programs >= 22, "only {programs} programs");
     assert!(total > 800, "only {total} steps");
 }
 
 #[test]
 fn speedtest_programs_verify_for_their_first_thousands_of_steps() {
+    let mut programs = 0;
     for entry in std::fs::read_dir(fixtures().join("speedtest")).unwrap() {
+        programs += 1;
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let steps = if name.starts_with("ecpairing") {
@@ -103,19 +108,58 @@ fn speedtest_programs_verify_for_their_first_thousands_of_steps() {
         let n = prove_every_step(load(&format!("speedtest/{name}")), inbox, steps, &name);
         assert!(n > 0, "{name}");
     }
+    assert!(programs >= 50, "only {programs} speedtest programs");
+}
+
+/// The opcode byte of program instruction `index` of arbos-2020.mexe, read from the
+/// file's JSON.
+fn arbos_2020_opcode(index: usize) -> u64 {
+    let text = std::fs::read_to_string(fixtures().join("arbos-2020.mexe")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["code"][index]["opcode"].as_u64().unwrap()
 }
 
 /// ArbOS 2020 initialises, blocks on its inbox, and (given a message in a format it
 /// does not expect) raises an Error: every one of those steps must verify.
+///
+/// The step counts come from reading the program (arbos-2020.mexe), not from a run:
+/// `rset` and `jump` (#0, #1) lead to #8417; the ten instructions #8417..#8426 end in a
+/// `cjump` that is not taken, and #8427 is `inbox`: 12 steps, then it blocks. Given a
+/// message, `inbox` and #8428..#8433 (7 steps) end in a `jump` to #363, the head of a
+/// loop of 13 instructions (#363..#375, ending in `jump`) that walks the message; the
+/// first round completes and the second faults at its fifth instruction, the `tget` at
+/// #367, whose operand is no tuple: 12 + 7 + 13 + 5 = 37 steps.
 #[test]
 fn arbos_2020_verifies_through_its_start_up() {
+    let (inbox, jump, cjump, tget) = (0x72, 0x34, 0x35, 0x50);
+    assert_eq!(arbos_2020_opcode(1), jump);
+    assert_eq!(arbos_2020_opcode(8426), cjump);
+    assert_eq!(arbos_2020_opcode(8427), inbox);
+    assert_eq!(arbos_2020_opcode(8433), jump);
+    assert_eq!(arbos_2020_opcode(375), jump);
+    assert_eq!(arbos_2020_opcode(367), tget);
+    let to_inbox = 2 + (8426 - 8417 + 1);
+    let after_inbox = 8433 - 8427 + 1;
+    let loop_round = 375 - 363 + 1;
+    let into_second_round = 367 - 363 + 1;
+
     let n = prove_every_step(load("arbos-2020.mexe"), vec![], 20_000, "arbos-2020");
-    assert_eq!(n, 12);
+    assert_eq!(n, to_inbox);
+    let mut machine = load("arbos-2020.mexe");
+    let mut env = RuntimeEnv::default();
+    while machine.step(&mut env) != StepOutcome::Blocked {}
+    assert_eq!(machine.code().program_index(machine.pc()), Some(8427));
+
     let n = prove_every_step(
         load("arbos-2020.mexe"),
         vec![message(1)],
         20_000,
         "arbos-2020",
     );
-    assert_eq!(n, 37);
+    assert_eq!(n, to_inbox + after_inbox + loop_round + into_second_round);
+    let mut machine = load("arbos-2020.mexe");
+    let mut env = RuntimeEnv::with_inbox(vec![message(1)]);
+    while machine.step(&mut env) != StepOutcome::Stopped {}
+    assert_eq!(machine.status(), avm_machine::Status::ErrorStop);
+    assert_eq!(machine.code().program_index(machine.pc()), Some(367));
 }
