@@ -32,3 +32,10 @@ pub enum CliError {
     #[error("{0}")]
     Input(String),
 }
+
+impl CliError {
+    /// Whether this is a write to a stdout whose reader went away.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, CliError::Io { source, .. } if crate::output::is_closed_pipe(source))
+    }
+}

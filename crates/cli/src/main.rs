@@ -1,5 +1,11 @@
 //! `avm`: run, inspect and hash Arbitrum Virtual Machine programs.
 
+// Output goes through the `output` module, which never panics on a closed pipe.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[macro_use]
+mod output;
+
 mod bounds;
 mod commands;
 mod error;
@@ -72,11 +78,20 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args),
         Command::Bench(args) => commands::bench::run(args).map(|()| ExitCode::SUCCESS),
     };
-    match result {
+    let code = match result {
         Ok(code) => code,
+        // The reader of stdout went away (`| head`): it had enough; stop quietly.
+        Err(e) if output::stdout_closed() && e.is_closed_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             ExitCode::from(2)
         }
+    };
+    match output::write_failure() {
+        Some(failure) => {
+            errln!("error: writing to stdout: {failure}");
+            ExitCode::from(2)
+        }
+        None => code,
     }
 }

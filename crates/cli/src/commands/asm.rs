@@ -41,7 +41,7 @@ pub fn run(args: &AsmArgs) -> Result<(), CliError> {
     })?;
     let count = program.instruction_count();
     let hash = Machine::new(program).hash();
-    println!(
+    outln!(
         "wrote {}: {count} instructions, initial machine hash {hash}",
         output.display()
     );

@@ -63,9 +63,14 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         max_gas: Some(args.max_gas),
     };
     if !args.json {
-        println!(
+        outln!(
             "{:<36} {:>12} {:>13} {:>9} {:>12} {:>12}  status",
-            "program", "steps", "gas", "seconds", "M steps/s", "M gas/s"
+            "program",
+            "steps",
+            "gas",
+            "seconds",
+            "M steps/s",
+            "M gas/s"
         );
     }
     for file in files {
@@ -100,7 +105,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
 fn print_measurement(m: &Measurement, json: bool) {
     let rate = |n: u64| n as f64 / m.seconds.max(1e-12) / 1e6;
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "program": m.name,
@@ -113,7 +118,7 @@ fn print_measurement(m: &Measurement, json: bool) {
             })
         );
     } else {
-        println!(
+        outln!(
             "{:<36} {:>12} {:>13} {:>9.4} {:>12.2} {:>12.1}  {}",
             m.name,
             m.steps,

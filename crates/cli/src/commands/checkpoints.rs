@@ -28,9 +28,10 @@ pub fn run(args: &CheckpointsArgs) -> Result<(), CliError> {
         let doomed: Vec<u64> = all.iter().rev().skip(keep).map(|c| c.seq).collect();
         let report = store.delete(&doomed).map_err(store_error)?;
         if !args.json {
-            eprintln!(
+            errln!(
                 "deleted {} checkpoints, reclaimed {} records",
-                report.checkpoints, report.records
+                report.checkpoints,
+                report.records
             );
         }
     }
@@ -50,14 +51,18 @@ pub fn run(args: &CheckpointsArgs) -> Result<(), CliError> {
                 })
             })
             .collect();
-        println!("{}", serde_json::json!({ "checkpoints": items }));
+        outln!("{}", serde_json::json!({ "checkpoints": items }));
     } else {
-        println!(
+        outln!(
             "{:>8}  {:>12}  {:>14}  {:<66}  {:>10}",
-            "sequence", "steps", "gas used", "machine hash", "bytes"
+            "sequence",
+            "steps",
+            "gas used",
+            "machine hash",
+            "bytes"
         );
         for c in &list {
-            println!(
+            outln!(
                 "{:>8}  {:>12}  {:>14}  {:<66}  {:>10}",
                 c.seq,
                 c.steps,

@@ -28,9 +28,9 @@ pub fn run(args: &DebugArgs) -> Result<(), CliError> {
     let stdin = std::io::stdin();
     let prompt = stdin.is_terminal();
     if prompt {
-        println!("avm debug: `help` lists the commands");
+        outln!("avm debug: `help` lists the commands");
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(crate::output::Stdout);
     debugger
         .run_session(stdin.lock(), &mut out, prompt)
         .map_err(|source| CliError::Io {

@@ -27,15 +27,8 @@ pub fn run(args: &DisasmArgs) -> Result<(), CliError> {
             source,
         }),
         None => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Io {
-                    path: "stdout".to_owned(),
-                    source: e,
-                }),
-                _ => Ok(()),
-            }
+            out!("{text}");
+            Ok(())
         }
     }
 }

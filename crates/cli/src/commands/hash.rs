@@ -37,6 +37,6 @@ pub fn run(args: &HashArgs) -> Result<(), CliError> {
         })?;
         value_hash(&value, &NoCode)
     };
-    println!("{hash}");
+    outln!("{hash}");
     Ok(())
 }

@@ -36,21 +36,21 @@ pub fn run(args: &InfoArgs) -> Result<(), CliError> {
             "instructions_with_source_locations": located,
             "source_files": program.debug.file_names.len(),
         });
-        println!("{out}");
+        outln!("{out}");
     } else {
-        println!("program                 {}", args.program.display());
-        println!("instructions            {}", program.instruction_count());
-        println!("static hash             {static_hash}");
-        println!("entry code point hash   {entry_hash}");
-        println!(
+        outln!("program                 {}", args.program.display());
+        outln!("instructions            {}", program.instruction_count());
+        outln!("static hash             {static_hash}");
+        outln!("entry code point hash   {entry_hash}");
+        outln!(
             "load time               {:.1} ms",
             load_time.as_secs_f64() * 1e3
         );
         if let Some(v) = program.arbos_version {
-            println!("arbos version           {v}");
+            outln!("arbos version           {v}");
         }
         if located > 0 {
-            println!(
+            outln!(
                 "debug info              {located} instructions located in {} source files",
                 program.debug.file_names.len()
             );

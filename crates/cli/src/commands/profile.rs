@@ -100,7 +100,7 @@ pub fn run(args: &ProfileArgs) -> Result<(), CliError> {
                 serde_json::json!({"where": unit, "gas": cost.gas, "steps": cost.steps})
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "status": reason.name(),
@@ -110,10 +110,10 @@ pub fn run(args: &ProfileArgs) -> Result<(), CliError> {
             })
         );
     } else {
-        println!("{title}, stopped: {}", reason.name());
-        print!("{}", profile.table(args.top));
+        outln!("{title}, stopped: {}", reason.name());
+        out!("{}", profile.table(args.top));
         if let Some(path) = &args.output {
-            println!("flamegraph written to {}", path.display());
+            outln!("flamegraph written to {}", path.display());
         }
     }
     Ok(())

@@ -76,7 +76,7 @@ pub fn run(args: &ProveArgs) -> Result<(), CliError> {
                 path: path.display().to_string(),
                 source,
             })?;
-            eprintln!(
+            errln!(
                 "proof of step {} ({}, {} bytes) written to {}",
                 args.step,
                 avm_code::mnemonic_for_byte(file.proof.opcode),
@@ -84,7 +84,7 @@ pub fn run(args: &ProveArgs) -> Result<(), CliError> {
                 path.display()
             );
         }
-        None => println!(
+        None => outln!(
             "{}",
             serde_json::to_string_pretty(&file.to_json()).unwrap_or_default()
         ),

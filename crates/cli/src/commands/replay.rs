@@ -49,9 +49,9 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode, CliError> {
     let (report, machine) = replay.run(&limits, &mut ());
     progress.finish();
     if args.json {
-        println!("{}", json_report(&report, machine.code()));
+        outln!("{}", json_report(&report, machine.code()));
     } else {
-        print!("{}", text_report(args, &report, machine.code()));
+        out!("{}", text_report(args, &report, machine.code()));
     }
     Ok(if report.matches() {
         ExitCode::SUCCESS

@@ -60,7 +60,7 @@ pub fn run(args: &ResumeArgs) -> Result<(), CliError> {
         None => Vec::new(),
     };
     if !args.options.json {
-        eprintln!("resuming checkpoint {} at step {}", info.seq, info.steps);
+        errln!("resuming checkpoint {} at step {}", info.seq, info.steps);
     }
     let progress = crate::progress::Progress::new(!args.options.json);
     let mut runtime = args.options.runtime(machine, messages, &progress);

@@ -136,16 +136,16 @@ pub fn print_summary(runtime: &mut Runtime, report: &RunReport, json: bool, to_s
         summary.to_text()
     };
     if to_stderr {
-        eprint!("{text}");
+        crate::output::write_stderr(format_args!("{text}"));
     } else {
-        print!("{text}");
+        out!("{text}");
     }
 }
 
 /// Where a trace goes.
 fn trace_writer(path: &std::path::Path) -> Result<Box<dyn std::io::Write>, CliError> {
     if path.as_os_str() == "-" {
-        return Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock())));
+        return Ok(Box::new(std::io::BufWriter::new(crate::output::Stdout)));
     }
     let file = std::fs::File::create(path).map_err(|source| CliError::Io {
         path: path.display().to_string(),
@@ -219,7 +219,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     match tracer.finish() {
         Ok(_) => {}
         // The reader went away (`| head`): stop quietly, as Unix tools do.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) if crate::output::is_closed_pipe(&e) => return Ok(()),
         Err(source) => {
             return Err(CliError::Io {
                 path: trace_path.display().to_string(),

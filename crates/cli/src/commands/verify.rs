@@ -38,20 +38,20 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
             "pre": file.as_ref().map(|f| avm_verifier::json::claim_to_json(&f.pre)),
             "post": file.as_ref().map(|f| avm_verifier::json::claim_to_json(&f.post)),
         });
-        println!("{out}");
+        outln!("{out}");
     } else {
         if let Some(f) = &file {
-            println!(
+            outln!(
                 "step {} ({})",
                 f.pre.steps,
                 avm_code::mnemonic_for_byte(f.proof.opcode)
             );
-            println!("pre-state claim\n{}", f.pre);
-            println!("post-state claim\n{}", f.post);
+            outln!("pre-state claim\n{}", f.pre);
+            outln!("post-state claim\n{}", f.post);
         }
         match &reason {
-            None => println!("valid"),
-            Some(r) => println!("INVALID: {r}"),
+            None => outln!("valid"),
+            Some(r) => outln!("INVALID: {r}"),
         }
     }
     Ok(if valid {
