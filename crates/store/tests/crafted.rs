@@ -226,6 +226,24 @@ fn two_stack_nodes_resting_on_each_other_are_a_cycle() {
     assert_cycle(store.restore_error(), RecordKind::StackNode, &a);
 }
 
+/// 100,000 distinct stack nodes whose last rests on the first: the walk ends at the
+/// first node met twice, having held one item per record.
+#[test]
+fn a_long_stack_chain_closing_on_itself_is_a_cycle() {
+    let store = Crafted::new("stack-long");
+    let keys: Vec<Hash> = (0..100_000u32)
+        .map(|i| keccak256(&i.to_be_bytes()))
+        .collect();
+    let puts = keys
+        .iter()
+        .zip(keys.iter().cycle().skip(1))
+        .map(|(k, rest)| value(k, tuple_record(&[int_ref(1), tuple_ref(rest)])))
+        .collect();
+    store.put(puts);
+    store.with_stack(&keys[0]);
+    assert_cycle(store.restore_error(), RecordKind::StackNode, &keys[0]);
+}
+
 #[test]
 fn a_stack_node_whose_content_is_not_its_key_is_a_key_mismatch() {
     let store = Crafted::new("stack-mismatch");
