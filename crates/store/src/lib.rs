@@ -11,6 +11,11 @@
 //! whatever two checkpoints share is stored once and a new checkpoint writes only what
 //! changed. Each save is one transaction of the embedded database: a process killed
 //! mid-save leaves the last committed checkpoint intact.
+//!
+//! A store file is untrusted input. A restore checks every record it reads against
+//! the key it is stored under, reports records that reach themselves as
+//! [`StoreError::Cycle`] before hashing anything, and does work and holds memory in
+//! proportion to the records it reads; a save never reuses a checkpoint number.
 
 mod backend;
 mod codec;
