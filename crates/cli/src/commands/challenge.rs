@@ -108,7 +108,7 @@ pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
         dispute,
     );
     if args.json {
-        println!("{}", to_json(&report, args, lie, &stop));
+        outln!("{}", to_json(&report, args, lie, &stop));
     } else {
         print_text(&report, args, lie, &stop);
     }
@@ -165,27 +165,28 @@ fn describe(args: &ChallengeArgs, lie: Lie) -> String {
 }
 
 fn print_text(report: &GameReport, args: &ChallengeArgs, lie: Lie, stop: &Stop) {
-    println!(
+    outln!(
         "challenge over {} steps at degree {}: {}",
         args.steps,
         args.degree,
         describe(args, lie)
     );
     if let Some(reason) = stop.reason {
-        println!(
+        outln!(
             "the machine stops ({reason}) after {} steps: from there on the assertion claims its stopped state",
             stop.executed
         );
     }
-    println!(
+    outln!(
         "assertion: {} -> {}",
-        report.start.machine_hash, report.assertion.end.machine_hash
+        report.start.machine_hash,
+        report.assertion.end.machine_hash
     );
     if !report.disputed {
-        println!("no dispute: the challenger agrees with the assertion");
+        outln!("no dispute: the challenger agrees with the assertion");
     }
     for (i, round) in report.rounds.iter().enumerate() {
-        println!(
+        outln!(
             "round {:>2}: segment [{}, {}] ({} steps) -> part {} [{}, {}]",
             i + 1,
             round.segment.from,
@@ -196,8 +197,8 @@ fn print_text(report: &GameReport, args: &ChallengeArgs, lie: Lie, stop: &Stop) 
             round.chosen_range.1
         );
     }
-    println!("winner: {} ({})", report.winner.name(), report.reason);
-    println!(
+    outln!("winner: {} ({})", report.winner.name(), report.reason);
+    outln!(
         "rounds {}, bytes exchanged {}, steps executed: asserter {}, challenger {}, wall time {:.3} s",
         report.rounds.len(),
         report.bytes,
