@@ -127,3 +127,29 @@ fn an_executable_with_two_code_arrays_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("duplicate key \"code\""), "{err}");
 }
+
+#[test]
+fn a_proof_file_with_a_field_it_does_not_define_is_refused() {
+    // A misspelt or extra field would otherwise be skipped, and the file read as
+    // something its author did not write.
+    for (path, key) in [
+        (vec!["pre"], "step"),
+        (vec!["post"], "send_count"),
+        (vec![], "comment"),
+        (vec!["proof"], "gas"),
+        (vec!["inbox"], "last"),
+    ] {
+        let mut proof = echo_proof();
+        let mut at = &mut proof;
+        for p in &path {
+            at = &mut at[*p];
+        }
+        at[key] = serde_json::json!(1);
+        let (code, out) = verify("extra-field.json", &proof.to_string());
+        assert_eq!(code, Some(1), "{path:?}.{key}: {out}");
+        assert!(
+            out.contains(&format!("no field \"{key}\"")),
+            "{path:?}.{key}: {out}"
+        );
+    }
+}

@@ -97,6 +97,21 @@ fn field<'a>(obj: &'a Map<String, Json>, key: &str) -> Result<&'a Json, Rejectio
         .ok_or_else(|| bad(&format!("missing \"{key}\"")))
 }
 
+/// `j` as an object holding only the keys in `allowed`. A key the format does not
+/// define is refused, not skipped: a misspelt or extra field would otherwise give the
+/// file a meaning its author did not write.
+pub(crate) fn object_with<'a>(
+    j: &'a Json,
+    what: &str,
+    allowed: &[&str],
+) -> Result<&'a Map<String, Json>, Rejection> {
+    let o = object(j, what)?;
+    match o.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(key) => Err(bad(&format!("{what} has no field \"{key}\""))),
+        None => Ok(o),
+    }
+}
+
 fn object<'a>(j: &'a Json, what: &str) -> Result<&'a Map<String, Json>, Rejection> {
     j.as_object()
         .ok_or_else(|| bad(&format!("{what} must be an object")))
@@ -133,7 +148,7 @@ fn value(j: &Json, depth: usize) -> Result<ProofValue, Rejection> {
         "code_point" => ProofValue::CodePoint(hash(v)?),
         "buffer" => ProofValue::Buffer(hash(v)?),
         "closed_tuple" => {
-            let o = object(v, "closed_tuple")?;
+            let o = object_with(v, "closed_tuple", &["inner", "size"])?;
             ProofValue::ClosedTuple {
                 inner: hash(field(o, "inner")?)?,
                 size: int(field(o, "size")?)?,
@@ -171,7 +186,7 @@ fn values(j: &Json) -> Result<Vec<ProofValue>, Rejection> {
 }
 
 fn digest(j: &Json) -> Result<StackDigest, Rejection> {
-    let o = object(j, "a stack digest")?;
+    let o = object_with(j, "a stack digest", &["inner", "size"])?;
     Ok(StackDigest::from_preimage(
         hash(field(o, "inner")?)?,
         int(field(o, "size")?)?,
@@ -179,7 +194,7 @@ fn digest(j: &Json) -> Result<StackDigest, Rejection> {
 }
 
 fn path(j: &Json) -> Result<LeafPath, Rejection> {
-    let o = object(j, "a leaf path")?;
+    let o = object_with(j, "a leaf path", &["leaf", "siblings"])?;
     let mut leaf = [0u8; 32];
     let text = field(o, "leaf")?
         .as_str()
@@ -210,7 +225,19 @@ fn optional<T>(
 
 /// A claim from its JSON form.
 pub fn claim_from_json(j: &Json) -> Result<Claim, Rejection> {
-    let o = object(j, "a claim")?;
+    let o = object_with(
+        j,
+        "a claim",
+        &[
+            "machine_hash",
+            "inbox_consumed",
+            "inbox_acc",
+            "send_acc",
+            "log_acc",
+            "gas_used",
+            "steps",
+        ],
+    )?;
     Ok(Claim {
         machine_hash: hash(field(o, "machine_hash")?)?,
         inbox_consumed: u64_of(field(o, "inbox_consumed")?)?,
@@ -224,17 +251,47 @@ pub fn claim_from_json(j: &Json) -> Result<Claim, Rejection> {
 
 /// A proof from its JSON form.
 pub fn proof_from_json(j: &Json) -> Result<Proof, Rejection> {
-    let o = object(j, "a proof")?;
+    let o = object_with(
+        j,
+        "a proof",
+        &[
+            "version",
+            "opcode",
+            "mnemonic",
+            "immediate",
+            "next_hash",
+            "stack",
+            "stack_rest",
+            "aux",
+            "aux_rest",
+            "register",
+            "static",
+            "gas_remaining",
+            "err_pc_hash",
+            "pending",
+            "extra",
+        ],
+    )?;
     if u64_of(field(o, "version")?)? != u64::from(PROOF_VERSION) {
         return Err(bad("unsupported proof version"));
     }
     let opcode =
         u8::try_from(u64_of(field(o, "opcode")?)?).map_err(|_| bad("opcode out of range"))?;
+    // The mnemonic is written for people; one that names another opcode would make
+    // the file say two things.
+    if let Some(name) = o.get("mnemonic") {
+        if name.as_str() != Some(mnemonic_for_byte(opcode).as_str()) {
+            return Err(bad("\"mnemonic\" does not name the opcode"));
+        }
+    }
     let extra = match field(o, "extra")? {
         Json::Null => Extra::None,
         e => {
             let e = object(e, "extra")?;
             let (key, v) = e.iter().next().ok_or_else(|| bad("empty extra"))?;
+            if e.len() != 1 {
+                return Err(bad("extra has exactly one key"));
+            }
             match key.as_str() {
                 "message" => Extra::Message(value(v, 0)?),
                 "reads" => Extra::Reads(
@@ -245,8 +302,9 @@ pub fn proof_from_json(j: &Json) -> Result<Proof, Rejection> {
                         .collect::<Result<_, _>>()?,
                 ),
                 "write" => {
-                    let w = object(v, "write")?;
-                    let n = object(field(w, "normal")?, "normal")?;
+                    let w = object_with(v, "write", &["first", "second", "normal"])?;
+                    let n =
+                        object_with(field(w, "normal")?, "normal", &["height", "left", "right"])?;
                     Extra::Write {
                         first: path(field(w, "first")?)?,
                         second: optional(field(w, "second")?, path)?,
@@ -267,7 +325,7 @@ pub fn proof_from_json(j: &Json) -> Result<Proof, Rejection> {
                     Extra::SendData(data)
                 }
                 "send_overflow" => {
-                    let s = object(v, "send_overflow")?;
+                    let s = object_with(v, "send_overflow", &["index", "path"])?;
                     Extra::SendOverflow {
                         index: u64_of(field(s, "index")?)?,
                         path: path(field(s, "path")?)?,

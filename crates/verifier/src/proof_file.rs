@@ -118,8 +118,14 @@ impl StepProofFile {
         if j.get("version").and_then(Json::as_u64) != Some(u64::from(FILE_VERSION)) {
             return Err(bad("unsupported container version"));
         }
+        crate::json::object_with(
+            j,
+            "a step proof file",
+            &["format", "version", "pre", "post", "inbox", "proof"],
+        )?;
         let field = |k: &str| j.get(k).ok_or_else(|| bad(&format!("missing \"{k}\"")));
         let inbox = field("inbox")?;
+        crate::json::object_with(inbox, "inbox", &["first", "accs"])?;
         let accs = inbox
             .get("accs")
             .and_then(Json::as_array)
