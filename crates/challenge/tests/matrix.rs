@@ -10,7 +10,7 @@ use avm_challenge::{
     Role,
 };
 use avm_code::{load_mexe, LoadOptions};
-use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
+use avm_machine::Machine;
 use avm_testkit::{fixtures, random_inbox, random_program, Rng};
 use avm_value::{value_hash, Tuple, Value};
 use avm_verifier::InboxAccumulators;
@@ -34,23 +34,6 @@ fn fixture(rel: &str, steps: u64) -> Case {
     }
 }
 
-/// Steps the machine can run before blocking on its inbox (halting is fine).
-fn runnable_steps(machine: &Machine, inbox: &[Value], max: u64) -> u64 {
-    let mut m = machine.clone();
-    let mut env = RuntimeEnv::with_inbox(inbox.to_vec());
-    let limits = RunLimits {
-        max_steps: Some(max),
-        max_gas: None,
-    };
-    loop {
-        match m.run(&mut env, &limits).reason {
-            StopReason::Breakpoint => continue,
-            StopReason::Blocked => return m.steps(),
-            _ => return max,
-        }
-    }
-}
-
 fn cases() -> Vec<Case> {
     let mut cases = vec![
         fixture("speedtest/dup2_dup2_dup2_tset_0_1.mexe", 3_000),
@@ -64,18 +47,14 @@ fn cases() -> Vec<Case> {
         let len = program.instruction_count() as usize;
         let inbox = random_inbox(&mut rng, len);
         let machine = Machine::new(program);
-        let steps = runnable_steps(&machine, &inbox, 300).max(2);
         cases.push(Case {
             name: format!("random program {seed}"),
             machine,
             inbox,
-            steps,
+            // Random programs often halt, error or block well before: the games
+            // assert their stopped state from there on.
+            steps: 300,
         });
-    }
-    for case in &mut cases {
-        case.steps = case
-            .steps
-            .min(runnable_steps(&case.machine, &case.inbox, case.steps));
     }
     cases
 }

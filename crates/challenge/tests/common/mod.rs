@@ -138,6 +138,16 @@ pub fn runs() -> Vec<Run> {
         ),
         run("inbox.mexe", fixture("machine-cases/inbox.mexe"), vec![]),
         run(
+            "buffer_test.mexe",
+            fixture("machine-cases/buffer_test.mexe"),
+            vec![],
+        ),
+        run(
+            "dupsegments.mexe",
+            fixture("machine-cases/dupsegments.mexe"),
+            vec![],
+        ),
+        run(
             "opcodeteststack.mexe",
             fixture("machine-cases/opcodeteststack.mexe"),
             vec![],
