@@ -41,7 +41,8 @@ pub struct ChallengeArgs {
     /// The program and its inbox.
     #[command(flatten)]
     pub input: ProgramInput,
-    /// Steps the assertion covers.
+    /// Steps the assertion covers. A machine that halts, errors to a stop or blocks on
+    /// its inbox before then stays as it is: the assertion claims its stopped state.
     #[arg(long, value_name = "N")]
     pub steps: u64,
     /// Parts each dissection splits a segment into.
@@ -53,7 +54,8 @@ pub struct ChallengeArgs {
     /// How the liar lies.
     #[arg(long, value_enum, default_value_t = Strategy::LieAt)]
     pub strategy: Strategy,
-    /// For --strategy lie-at: the first step whose claim is a lie.
+    /// For --strategy lie-at: the first step whose claim is a lie (0: the liar's
+    /// view of the start is false too; the game still starts from the agreed state).
     #[arg(long, value_name = "STEP")]
     pub lie_at: Option<u64>,
     /// Print one JSON object.
