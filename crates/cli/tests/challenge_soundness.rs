@@ -151,3 +151,35 @@ fn a_degree_beyond_the_referees_limit_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--degree"));
 }
+
+#[test]
+fn a_liar_claiming_a_stop_that_did_not_happen_or_steps_that_never_ran_loses() {
+    // Echo blocks after 20 steps with its three messages. Claiming it stopped at 10
+    // is a lie; claiming it kept counting steps past 20 is a lie.
+    for (strategy, at, name) in [
+        ("stops-at", "10", "stops-at-10"),
+        ("never-stops", "5", "never-stops-from-5"),
+        ("never-stops", "30", "never-stops-from-30"),
+    ] {
+        for liar in ["asserter", "challenger"] {
+            let out = json(&[
+                "challenge",
+                ECHO,
+                "--inbox",
+                ECHO_INBOX,
+                "--steps",
+                "64",
+                "--liar",
+                liar,
+                "--strategy",
+                strategy,
+                "--lie-at",
+                at,
+                "--json",
+            ]);
+            assert_eq!(out["strategy"], name, "{out}");
+            assert_eq!(out["disputed"], true, "{out}");
+            assert_eq!(out["winner"], honest_winner(liar), "{strategy} {at}: {out}");
+        }
+    }
+}

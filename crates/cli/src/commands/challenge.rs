@@ -25,6 +25,10 @@ pub enum LiarRole {
 pub enum Strategy {
     /// Claims wrong states from --lie-at on.
     LieAt,
+    /// Claims the machine stopped at --lie-at: repeats that state from there on.
+    StopsAt,
+    /// Claims the machine never stops: from --lie-at on, one more step each step.
+    NeverStops,
     /// Claims a wrong final state (as challenger: disputes a correct one).
     WrongFinal,
     /// Claims the right final state but wrong intermediate ones (the challenger audits).
@@ -54,8 +58,9 @@ pub struct ChallengeArgs {
     /// How the liar lies.
     #[arg(long, value_enum, default_value_t = Strategy::LieAt)]
     pub strategy: Strategy,
-    /// For --strategy lie-at: the first step whose claim is a lie (0: the liar's
-    /// view of the start is false too; the game still starts from the agreed state).
+    /// For --strategy lie-at, stops-at and never-stops: the first step whose claim is
+    /// a lie (0: the liar's view of the start is false too; the game still starts
+    /// from the agreed state).
     #[arg(long, value_name = "STEP")]
     pub lie_at: Option<u64>,
     /// Print one JSON object.
@@ -73,12 +78,14 @@ pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
     let (program, inbox) = args.input.load()?;
     let machine = Machine::new(program);
     let stop = run_until_stopped(&machine, &inbox, args.steps);
+    let at = args
+        .lie_at
+        .unwrap_or((args.steps / 2).saturating_add(1))
+        .min(args.steps);
     let lie = match args.strategy {
-        Strategy::LieAt => Lie::At(
-            args.lie_at
-                .unwrap_or((args.steps / 2).saturating_add(1))
-                .min(args.steps),
-        ),
+        Strategy::LieAt => Lie::At(at),
+        Strategy::StopsAt => Lie::StopsAt(at),
+        Strategy::NeverStops => Lie::NeverStops(at),
         Strategy::WrongFinal => Lie::WrongFinal,
         Strategy::WrongIntermediate => Lie::WrongIntermediate,
         Strategy::PicksAgreed => Lie::PicksAgreed,
