@@ -11,6 +11,7 @@
 //! is the post-state claim the verifier must compute.
 
 mod buffer;
+pub mod classic;
 mod values;
 
 use avm_code::{info_for_byte, Opcode};

@@ -16,6 +16,7 @@
 #![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 mod claim;
+pub mod classic;
 mod encoding;
 mod error;
 mod inbox;
