@@ -581,11 +581,4 @@ fn challenge_reports_the_honest_winner_rounds_and_totals() {
         text.contains("round  6:") && text.contains("winner: challenger"),
         "{text}"
     );
-    let blocked = avm(&["challenge", "examples/echo.mexe", "--steps", "100"]);
-    assert_eq!(blocked.status.code(), Some(2));
-    assert!(
-        stderr(&blocked).contains("blocks on its inbox"),
-        "{}",
-        stderr(&blocked)
-    );
 }
