@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use avm_code::{load_mexe, LoadOptions};
 use avm_machine::Machine;
 use avm_prover::classic::{prove_step, ClassicStep};
+use avm_verifier::classic::verify_step;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/classic")
@@ -114,4 +115,79 @@ fn every_fixture_step_is_byte_identical() {
         failures.join("\n\n")
     );
     assert_eq!(identical, 694);
+}
+
+#[test]
+fn every_fixture_step_verifies_natively_to_its_after_state() {
+    let mut checked = 0;
+    for (program, _, steps) in proof_files() {
+        for (k, step) in steps.iter().enumerate() {
+            let after = verify_step(&step.before, &step.proof, &step.buffer_proof)
+                .unwrap_or_else(|e| panic!("{program} step {k}: {e}"));
+            assert_eq!(after, step.after, "{program} step {k}");
+            step.verify().unwrap();
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 694);
+}
+
+/// Proves up to `max_steps` steps in the Classic format and checks each with the
+/// native Classic verifier; stops at the first step that reads the inbox (whose
+/// Classic proof needs the inbox suffix). Returns the steps checked.
+fn prove_and_verify(mut machine: Machine, max_steps: u64, name: &str) -> u64 {
+    let mut checked = 0;
+    for _ in 0..max_steps {
+        if machine.status() != avm_machine::Status::Running {
+            break;
+        }
+        let opcode = machine.code().instruction(machine.pc()).map(|i| i.opcode);
+        if opcode == Some(0x72) {
+            break;
+        }
+        let step = match prove_step(&mut machine, &[]) {
+            Ok(step) => step,
+            Err(e) => panic!("{name} step {checked}: {e}"),
+        };
+        let after =
+            verify_step(&step.before, &step.proof, &step.buffer_proof).unwrap_or_else(|e| {
+                panic!(
+                    "{name} step {checked} (opcode {:#04x}): {e}\nproof {}\nbproof {}",
+                    step.proof[0],
+                    hex::encode(&step.proof),
+                    hex::encode(&step.buffer_proof)
+                )
+            });
+        assert_eq!(after, step.after, "{name} step {checked}");
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn our_classic_proofs_verify_for_every_step_of_every_machine_case() {
+    let mut total = 0;
+    let mut programs = 0;
+    for entry in std::fs::read_dir(fixtures().join("machine-cases")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        total += prove_and_verify(load(&name), 5_000, &name);
+        programs += 1;
+    }
+    assert!(programs >= 22, "only {programs} programs");
+    assert!(total > 694, "only {total} steps");
+}
+
+#[test]
+fn our_classic_proofs_verify_for_the_speedtest_programs() {
+    let mut programs = 0;
+    for entry in std::fs::read_dir(fixtures().join("speedtest")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let steps = if name.starts_with("ec") { 60 } else { 600 };
+        let machine = Machine::new(load_mexe(&path, &LoadOptions::default()).unwrap());
+        prove_and_verify(machine, steps, &name);
+        programs += 1;
+    }
+    assert!(programs >= 50, "only {programs} programs");
 }

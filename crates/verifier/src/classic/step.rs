@@ -1,0 +1,255 @@
+//! Verifying a Classic step: decode the bytes into our own proof, let our verifier
+//! decide the step, and decide natively only what our proof cannot carry in Classic's
+//! terms (reading and writing buffer leaves proven the C++ way, and a `send` shown
+//! too long by a leaf proof).
+
+use avm_code::info_for_byte;
+use avm_value::{error_code_point_hash, keccak256, Hash, Int, StackDigest};
+
+use super::buffer::{self, Parts};
+use super::decode::decode;
+use super::ExecutionState;
+use crate::verify::{errorstop_hash, fold_stack};
+use crate::{verify, Claim, Extra, InboxAccumulators, Proof, ProofValue, Rejection};
+
+/// Our claim for a Classic state (the step count is not part of Classic states).
+fn claim_of(state: &ExecutionState) -> Claim {
+    Claim {
+        machine_hash: state.machine_hash,
+        inbox_consumed: state.inbox_count,
+        inbox_acc: state.inbox_acc,
+        send_acc: state.send_acc,
+        log_acc: state.log_acc,
+        gas_used: state.gas_used,
+        steps: 0,
+    }
+}
+
+/// The Classic state after a step from `before` that our verifier concluded in `post`.
+fn state_of(before: &ExecutionState, post: &Claim) -> Result<ExecutionState, Rejection> {
+    let bump = |count: u64, changed: bool, what| {
+        if changed {
+            count.checked_add(1).ok_or(Rejection::CounterOverflow(what))
+        } else {
+            Ok(count)
+        }
+    };
+    Ok(ExecutionState {
+        machine_hash: post.machine_hash,
+        inbox_acc: post.inbox_acc,
+        inbox_count: post.inbox_consumed,
+        gas_used: post.gas_used,
+        send_count: bump(
+            before.send_count,
+            post.send_acc != before.send_acc,
+            "send count",
+        )?,
+        log_count: bump(
+            before.log_count,
+            post.log_acc != before.log_acc,
+            "log count",
+        )?,
+        send_acc: post.send_acc,
+        log_acc: post.log_acc,
+    })
+}
+
+/// The machine hash of a running machine with these words (no pending message: the
+/// Classic machine has none).
+fn machine_hash(proof: &Proof, pc: &Hash, stack: &StackDigest, gas: &Int) -> Hash {
+    let aux = fold_stack(&proof.aux, &proof.aux_rest);
+    let mut data = Vec::with_capacity(32 * 7);
+    for word in [
+        *pc,
+        stack.hash,
+        aux.hash,
+        proof.register.hash(),
+        proof.static_value.hash(),
+    ] {
+        data.extend_from_slice(&word.0);
+    }
+    data.extend_from_slice(&gas.to_be_bytes::<32>());
+    data.extend_from_slice(&proof.err_pc_hash.0);
+    keccak256(&data)
+}
+
+/// The post-state of a buffer instruction whose checks our verifier passed (it stopped
+/// only for want of data it reads), given what it pushes (None: it raises an Error).
+fn finish(pre: &Claim, proof: &Proof, result: Option<ProofValue>) -> Result<Claim, Rejection> {
+    let info = info_for_byte(proof.opcode);
+    let cost = info.gas;
+    let mut items = proof.stack.clone();
+    items.extend(proof.immediate.clone());
+    items.truncate(items.len().saturating_sub(usize::from(info.pops)));
+    let gas = proof
+        .gas_remaining
+        .checked_sub(Int::from(cost))
+        .ok_or(Rejection::Extra("the instruction cannot pay its cost"))?;
+    let machine_hash = match result {
+        Some(value) => {
+            items.push(value);
+            let stack = fold_stack(&items, &proof.stack_rest);
+            machine_hash(proof, &proof.next_hash, &stack, &gas)
+        }
+        None if proof.err_pc_hash == error_code_point_hash() => errorstop_hash(),
+        None => {
+            let stack = fold_stack(&items, &proof.stack_rest);
+            machine_hash(proof, &proof.err_pc_hash, &stack, &gas)
+        }
+    };
+    Ok(Claim {
+        machine_hash,
+        gas_used: pre
+            .gas_used
+            .checked_add(cost)
+            .ok_or(Rejection::CounterOverflow("gas used"))?,
+        steps: pre
+            .steps
+            .checked_add(1)
+            .ok_or(Rejection::CounterOverflow("step count"))?,
+        ..*pre
+    })
+}
+
+/// The operand `index` places from the top (the immediate first).
+fn operand(proof: &Proof, index: usize) -> Option<&ProofValue> {
+    let mut items = proof.stack.iter().chain(proof.immediate.as_ref()).rev();
+    items.nth(index)
+}
+
+fn int_operand(proof: &Proof, index: usize) -> Result<Int, Rejection> {
+    operand(proof, index)
+        .and_then(ProofValue::as_int)
+        .copied()
+        .ok_or(Rejection::Extra("a buffer operand changed type"))
+}
+
+fn buffer_operand(proof: &Proof, index: usize) -> Result<Hash, Rejection> {
+    match operand(proof, index) {
+        Some(ProofValue::Buffer(root)) => Ok(*root),
+        _ => Err(Rejection::Extra("a buffer operand changed type")),
+    }
+}
+
+fn offset_operand(proof: &Proof) -> Result<u64, Rejection> {
+    u64::try_from(int_operand(proof, 0)?).map_err(|_| Rejection::Extra("offset past 2^64"))
+}
+
+/// A read of `width` bytes, as getbuffer8/64/256 do.
+fn read(proof: &Proof, parts: &Parts, width: usize) -> Result<ProofValue, Rejection> {
+    let root = buffer_operand(proof, 1)?;
+    let at = offset_operand(proof)?;
+    let first = buffer::read_leaf(&root, at / 32, parts.leaf(0))?;
+    let start = (at % 32) as usize;
+    let mut bytes = [0u8; 64];
+    let (low, high) = bytes.split_at_mut(32);
+    low.copy_from_slice(&first);
+    if start.saturating_add(width) > 32 {
+        let next = (at / 32)
+            .checked_add(1)
+            .ok_or(Rejection::BufferProof("a buffer read past byte 2^64 - 1"))?;
+        high.copy_from_slice(&buffer::read_leaf(&root, next, parts.leaf(1))?);
+    }
+    let mut word = [0u8; 32];
+    let read = bytes
+        .get(start..start.saturating_add(width))
+        .ok_or(Rejection::BufferProof("a buffer read past its leaves"))?;
+    word.get_mut(32usize.saturating_sub(width)..)
+        .ok_or(Rejection::BufferProof("a buffer read past its leaves"))?
+        .copy_from_slice(read);
+    Ok(ProofValue::Int(Int::from_be_bytes(word)))
+}
+
+/// A write of the low `width` bytes of the value, as setbuffer8/64/256 do.
+fn write(proof: &Proof, parts: &Parts, width: usize) -> Result<ProofValue, Rejection> {
+    let root = buffer_operand(proof, 2)?;
+    let at = offset_operand(proof)?;
+    let value = int_operand(proof, 1)?.to_be_bytes::<32>();
+    let data = value
+        .get(32usize.saturating_sub(width)..)
+        .ok_or(Rejection::BufferProof(
+            "a buffer write of more than 32 bytes",
+        ))?;
+    let start = (at % 32) as usize;
+    let in_first = 32usize.saturating_sub(start).min(data.len());
+    let (first, second) = data.split_at(in_first);
+    let index = at / 32;
+    let mut new_root =
+        buffer::write_leaf(&root, index, start, first, parts.leaf(0), parts.normal(0))?;
+    if !second.is_empty() {
+        let next = index
+            .checked_add(1)
+            .ok_or(Rejection::BufferProof("a buffer write past byte 2^64 - 1"))?;
+        new_root = buffer::write_leaf(&new_root, next, 0, second, parts.leaf(1), parts.normal(1))?;
+    }
+    Ok(ProofValue::Buffer(new_root))
+}
+
+/// Checks the Classic proof of one step from `before` and returns the state after it.
+///
+/// `proof` and `buffer_proof` are `executeStep`'s `proof` and `bproof`. The step's
+/// machine proof is decoded into our own [`Proof`] and decided by [`verify`]; for the
+/// buffer instructions, whose Merkle proofs the C++ AVM writes in its own way (a leaf
+/// beyond the tree is proven by the leaf at the same index modulo the tree's width; a
+/// write's second leaf is proven in the canonical tree after the first), the leaves
+/// are checked here and the instruction's result computed from them.
+///
+/// Bytes after the machine proof are ignored, as the contracts ignore them, except for
+/// `send` (its data). `inbox` steps need the Classic inbox suffix and the inbox
+/// contracts' accumulators, which this verifier does not read yet: a step that reads a
+/// message is rejected.
+pub fn verify_step(
+    before: &ExecutionState,
+    proof: &[u8],
+    buffer_proof: &[u8],
+) -> Result<ExecutionState, Rejection> {
+    let decoded = decode(proof)?;
+    let mut ours = decoded.proof;
+    let pre = claim_of(before);
+    let no_inbox = InboxAccumulators::default();
+    let post = match verify(&pre, &ours, &no_inbox) {
+        Err(Rejection::Extra(why)) => match ours.opcode {
+            // send: its data follows the machine proof, or a leaf shows the buffer longer.
+            0x70 => {
+                let size = offset_operand(&ours)?;
+                if decoded.tail.is_empty() {
+                    // No data: a leaf must show the buffer longer than the size.
+                    let parts = Parts::parse(buffer_proof)?;
+                    let root = buffer_operand(&ours, 1)?;
+                    if !buffer::longer_than(&root, size, parts.leaf(0))? {
+                        return Err(Rejection::SendData);
+                    }
+                    finish(&pre, &ours, None)?
+                } else {
+                    let data = usize::try_from(size)
+                        .ok()
+                        .and_then(|n| decoded.tail.get(..n))
+                        .ok_or(Rejection::SendData)?;
+                    ours.extra = Extra::SendData(data.to_vec());
+                    verify(&pre, &ours, &no_inbox)?
+                }
+            }
+            0xa1..=0xa3 => {
+                let width = match ours.opcode {
+                    0xa1 => 1,
+                    0xa2 => 8,
+                    _ => 32,
+                };
+                let value = read(&ours, &Parts::parse(buffer_proof)?, width)?;
+                finish(&pre, &ours, Some(value))?
+            }
+            0xa4..=0xa6 => {
+                let width = match ours.opcode {
+                    0xa4 => 1,
+                    0xa5 => 8,
+                    _ => 32,
+                };
+                let value = write(&ours, &Parts::parse(buffer_proof)?, width)?;
+                finish(&pre, &ours, Some(value))?
+            }
+            _ => return Err(Rejection::Extra(why)),
+        },
+        other => other?,
+    };
+    state_of(before, &post)
+}
