@@ -93,7 +93,7 @@ fn tampered_fixture_proofs_are_rejected_or_change_nothing() {
 
 #[test]
 fn tampered_random_program_proofs_are_rejected_or_change_nothing() {
-    let mut rng = Rng(0xc1a5_51c);
+    let mut rng = Rng(0x0c1a_551c);
     let mut rejected = 0;
     for seed in 1..=300u64 {
         let mut prng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
