@@ -82,6 +82,17 @@ pub enum StoreError {
         /// The greatest count allowed.
         max: u64,
     },
+    /// The segments of a checkpoint add up to more instructions than a restore builds.
+    /// Chunks are stored once however many segments share them, so without this bound
+    /// a small crafted file listing one long segment many times would make restore
+    /// allocate without limit.
+    #[error("the checkpoint's code holds more than {max} instructions ({instructions} so far)")]
+    TooMuchCode {
+        /// Instructions counted when the bound was passed.
+        instructions: u64,
+        /// The bound, [`crate::MAX_RESTORED_INSTRUCTIONS`].
+        max: u64,
+    },
     /// The newest checkpoint has the largest sequence number, so no other can follow.
     #[error("no checkpoint can follow checkpoint {0}: sequence numbers are used up")]
     SequenceExhausted(u64),

@@ -30,4 +30,5 @@ mod store;
 pub use backend::{Backend, Batch, MemoryBackend, RedbBackend, Table};
 pub use error::{RecordKind, StoreError};
 pub use gc::GcReport;
+pub use load_code::MAX_RESTORED_INSTRUCTIONS;
 pub use store::{CheckpointInfo, Store, DATABASE_FILE};

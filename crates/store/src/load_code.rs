@@ -12,6 +12,10 @@ use crate::load::{missing, Loader};
 use crate::records::{read_chunk, read_segment_table, Record, SegmentEntry};
 use crate::StoreError;
 
+/// The most instructions a restored machine's code may hold in all its segments
+/// together: 8.4 M, over a hundred times ArbOS (75,754), about 700 MB of code.
+pub const MAX_RESTORED_INSTRUCTIONS: u64 = 1 << 23;
+
 /// Most items reserved up front from a count read from the store.
 const MAX_CAPACITY_HINT: usize = 1 << 16;
 
@@ -20,6 +24,7 @@ impl<B: Backend> Loader<'_, B> {
     /// [`check_code_points`], as an immediate may name a code point not yet restored.
     pub(crate) fn code(&mut self, record: &Record) -> Result<Code, StoreError> {
         let mut segments = Vec::with_capacity(hint(record.segments));
+        let mut instructions = 0u64;
         for table in &record.tables {
             let bytes = self
                 .backend
@@ -34,6 +39,13 @@ impl<B: Backend> Loader<'_, B> {
             for entry in read_segment_table(&bytes)? {
                 if segments.len() >= record.segments as usize {
                     return Err(corrupt("segment count does not match the record"));
+                }
+                instructions = instructions.saturating_add(u64::from(entry.len));
+                if instructions > MAX_RESTORED_INSTRUCTIONS {
+                    return Err(StoreError::TooMuchCode {
+                        instructions,
+                        max: MAX_RESTORED_INSTRUCTIONS,
+                    });
                 }
                 segments.push(self.segment(&entry)?);
             }

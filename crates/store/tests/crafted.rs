@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 
 use avm_code::{Instruction, Opcode, Program};
 use avm_machine::Machine;
-use avm_store::{Backend, Batch, RecordKind, RedbBackend, Store, StoreError, Table, DATABASE_FILE};
+use avm_store::{
+    Backend, Batch, RecordKind, RedbBackend, Store, StoreError, Table, DATABASE_FILE,
+    MAX_RESTORED_INSTRUCTIONS,
+};
 use avm_value::{
     empty_tuple_digest, hash_int, keccak256, tuple_digest, Hash, Int, NoCode, StackDigest, Tuple,
     Value,
@@ -362,9 +365,29 @@ fn a_code_chunk_that_sits_on_itself_is_a_cycle() {
     chunk.extend_from_slice(&[Opcode::Halt as u8, 0]);
     chunk.extend_from_slice(&k.0);
     store.put(vec![(Table::Code, k.0.to_vec(), chunk)]);
-    let table = put_segment_table(&store, u32::MAX, &k);
+    let table = put_segment_table(&store, 1000, &k);
     store.with_table(&table);
     assert_cycle(store.restore_error(), RecordKind::CodeChunk, &k);
+}
+
+#[test]
+fn a_segment_longer_than_any_restore_builds_is_too_much_code() {
+    // Chunks are stored once however many segments list them, so the declared lengths
+    // are bounded as they are read, before any instruction is built.
+    let store = Crafted::new("too-much-code");
+    let k = key("too-much-code");
+    let len = u32::try_from(MAX_RESTORED_INSTRUCTIONS + 1).unwrap();
+    let table = put_segment_table(&store, len, &k);
+    store.with_table(&table);
+    match store.restore_error() {
+        StoreError::TooMuchCode { instructions, max } => {
+            assert_eq!(
+                (instructions, max),
+                (u64::from(len), MAX_RESTORED_INSTRUCTIONS)
+            );
+        }
+        other => panic!("expected too much code, got {other:?}"),
+    }
 }
 
 #[test]
