@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use avm_l1::{
-    gas_table_markdown, parse_step_records, Contracts, Executor, L1Config, L1World, Rejection,
-    StepRecord, Verdict,
+    gas_table_markdown, parse_step_records, Contracts, Executor, Hardfork, L1Config, L1World,
+    Rejection, StepRecord, Verdict,
 };
 use avm_value::Hash;
 
@@ -181,4 +181,29 @@ fn a_step_sent_to_the_wrong_executor_reverts() {
         matches!(result.outcome, avm_l1::StepOutcome::Reverted(_)),
         "{result:?}"
     );
+}
+
+#[test]
+fn every_fixture_step_is_accepted_under_later_hardforks_too() {
+    let contracts = Contracts::load(fixtures().join("contracts")).expect("contracts");
+    let files = proof_files();
+    for hardfork in [Hardfork::Prague, Hardfork::Osaka] {
+        let config = L1Config {
+            hardfork,
+            ..L1Config::default()
+        };
+        let mut world = L1World::new(&contracts, config).expect("world");
+        let mut accepted = 0;
+        for (name, records) in &files {
+            for (i, record) in records.iter().enumerate() {
+                let verdict = world.check_step(record).expect("EVM ran");
+                assert!(
+                    verdict.is_accepted(),
+                    "{hardfork:?}: {name} step {i}: {verdict:?}"
+                );
+                accepted += 1;
+            }
+        }
+        assert_eq!(accepted, 694);
+    }
 }
