@@ -18,9 +18,24 @@
 //! 6. for a `send` whose buffer's data fits its size, that data (size bytes).
 //!
 //! The `BufferProof` holds Merkle proofs for the buffer instructions (see `buffer`).
-//! An `inbox` step on L1 also needs an inbox suffix after the machine proof (the
-//! message's fields, its batch, accumulators; written by the C++ ArbCore::genInboxProof);
-//! that suffix is not produced here yet: [`prove_step`] returns the machine proof alone.
+//!
+//! # Not yet: the inbox suffix
+//!
+//! An `inbox` step on L1 needs, after the machine proof, a suffix the C++ validator
+//! writes separately (ArbCore::genInboxProof) and OneStepProof.sol's `incrementInbox`
+//! reads; [`prove_step`] returns the machine proof alone. Its layout (facts from the
+//! contract): the message's kind (1 byte), sender (20 bytes), L1 block number, L1
+//! timestamp, inbox sequence number, L1 gas price and data length (32 bytes each), the
+//! data; the sequencer batch number (32 bytes); a byte saying whether the message is
+//! delayed (0 or 1); the sequencer accumulator before it (32 bytes); for a delayed
+//! message the first sequencer sequence number, delayed start and delayed end (32
+//! bytes each); then any later items of the batch, each a byte 0 (a sequencer
+//! message: prefix hash and data hash, 32 bytes each) or 1 (a delayed range: start and
+//! end, 32 bytes each); and the byte 2. The message the machine receives is the
+//! 8-tuple (kind, block, timestamp, sender, sequence number, gas price, data length,
+//! data buffer), the sequence number of a delayed message having its top bit set. The
+//! ExecutionState's `inboxAcc` is then the inbox contracts' accumulator, which the
+//! machine itself does not know (see [`execution_state`]).
 
 mod buffer;
 mod levels;

@@ -48,3 +48,122 @@ impl ClassicStep {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::Rejection;
+
+    fn machine_tail() -> Vec<u8> {
+        let mut out = vec![0u8; 32]; // next hash
+        for _ in 0..2 {
+            out.extend([0u8; 32]); // stack preimage inner
+            out.extend([0u8; 31]);
+            out.push(1); // size
+        }
+        out.extend([0u8; 33]); // register: the integer 0
+        out.extend([0u8; 33]); // static: the integer 0
+        out.extend([0xffu8; 32]); // gas
+        out.extend([0u8; 32]); // error code point hash
+        out
+    }
+
+    #[test]
+    fn malformed_proofs_are_rejected_not_panics() {
+        let before = ExecutionState::default();
+        for bytes in [
+            vec![],
+            vec![0x3b],
+            vec![0x3b, 1, 0, 99],
+            vec![0x3b, 0, 0],
+            vec![0x3b, 1, 0, 0],
+        ] {
+            assert!(matches!(
+                verify_step(&before, &bytes, &[]),
+                Err(Rejection::Malformed(_))
+            ));
+        }
+        // An immediate flag of 2, and an immediate with no value shown.
+        for (count, flag) in [(0u8, 2u8), (0, 1)] {
+            let mut bytes = vec![0x3b, count, 0];
+            bytes.extend(machine_tail());
+            bytes.push(flag);
+            assert!(matches!(
+                verify_step(&before, &bytes, &[]),
+                Err(Rejection::Malformed(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn deep_tuples_are_refused_and_long_code_point_chains_do_not_recurse() {
+        let before = ExecutionState::default();
+        let mut bytes = vec![0x30, 1, 0];
+        bytes.extend(std::iter::repeat_n(4u8, MAX_CLASSIC_TUPLE_DEPTH + 1));
+        bytes.extend([0u8; 33]);
+        assert!(matches!(
+            verify_step(&before, &bytes, &[]),
+            Err(Rejection::Malformed(_))
+        ));
+
+        // 100,000 code points, each the immediate of the one before.
+        let depth = 100_000;
+        let mut bytes = vec![0x30, 1, 0];
+        for _ in 0..depth {
+            bytes.extend([1u8, 1, 0x3b]);
+        }
+        bytes.extend([0u8; 33]);
+        bytes.extend(std::iter::repeat_n(0u8, 32 * depth));
+        bytes.extend(machine_tail());
+        bytes.push(0);
+        // It decodes (and is then rejected for not being this machine).
+        let running = ExecutionState {
+            machine_hash: avm_value::Hash([7; 32]),
+            ..before
+        };
+        assert!(matches!(
+            verify_step(&running, &bytes, &[]),
+            Err(Rejection::PreStateMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn buffer_proof_headers_out_of_range_are_rejected() {
+        let header = |h: [u8; 5]| {
+            let mut bytes = h.to_vec();
+            bytes.resize(32, 0);
+            bytes
+        };
+        assert!(buffer::Parts::parse(&[1, 2]).is_err());
+        assert!(buffer::Parts::parse(&header([1, 9, 9, 9, 9])).is_err());
+        assert!(buffer::Parts::parse(&header([1, 0, 0, 0, 0])).is_err());
+        assert!(buffer::Parts::parse(&header([1, 1, 1, 1, 1])).is_ok());
+        let mut two = header([1, 2, 2, 2, 2]);
+        two.extend([7u8; 32]);
+        let parts = buffer::Parts::parse(&two).unwrap();
+        assert_eq!(parts.leaf(0), &[[7u8; 32]]);
+        assert!(parts.normal(0).is_empty());
+    }
+
+    #[test]
+    fn json_shape_refuses_unknown_and_missing_fields() {
+        let step = ClassicStep::default();
+        let json = step.to_json();
+        assert_eq!(ClassicStep::from_json(&json).unwrap(), step);
+        assert_eq!(json["BufferProof"], serde_json::Value::String("0x".into()));
+        let mut extra = json.clone();
+        extra["Other"] = serde_json::Value::Null;
+        assert!(ClassicStep::from_json(&extra).is_err());
+        let mut missing = json.clone();
+        missing["Assertion"]["afterState"]
+            .as_object_mut()
+            .unwrap()
+            .remove("gasUsed");
+        assert!(ClassicStep::from_json(&missing).is_err());
+        let mut wide = json;
+        wide["Assertion"]["beforeState"]["machineHash"][0] = 256.into();
+        assert!(ClassicStep::from_json(&wide).is_err());
+        assert!(ClassicStep::parse_file("[{").is_err());
+    }
+}
