@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use avm_code::{load_mexe, LoadOptions};
 use avm_machine::Machine;
-use avm_prover::classic::{prove_step, ClassicStep};
+use avm_prover::classic::{prove_step, prove_steps, ClassicStep};
 use avm_verifier::classic::verify_step;
 
 fn fixtures() -> PathBuf {
@@ -190,4 +190,16 @@ fn our_classic_proofs_verify_for_the_speedtest_programs() {
         programs += 1;
     }
     assert!(programs >= 50, "only {programs} programs");
+}
+
+#[test]
+fn prove_steps_writes_upstreams_files_byte_for_byte() {
+    for (program, text, steps) in proof_files() {
+        let mut machine = load(&program);
+        let ours = prove_steps(&mut machine, &[], steps.len() as u64).unwrap();
+        assert_eq!(ClassicStep::file_text(&ours), text.trim_end(), "{program}");
+    }
+    // A run that halts ends the range early.
+    let mut machine = load("opcodehalt.mexe");
+    assert_eq!(prove_steps(&mut machine, &[], 1_000).unwrap().len(), 1);
 }

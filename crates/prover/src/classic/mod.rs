@@ -276,3 +276,24 @@ pub fn prove_step(
         buffer_proof: proof.buffer_proof,
     })
 }
+
+/// Proves and executes up to `count` consecutive steps (what upstream's proof files
+/// hold), stopping early, without an error, where the run halts, enters ErrorStop or
+/// blocks on the inbox.
+pub fn prove_steps(
+    machine: &mut Machine,
+    inbox: &[Value],
+    count: u64,
+) -> Result<Vec<ClassicStep>, ClassicProveError> {
+    let mut steps = Vec::new();
+    for _ in 0..count {
+        match prove_step(machine, inbox) {
+            Ok(step) => steps.push(step),
+            Err(ClassicProveError::Step(ProveError::NotRunning(_) | ProveError::Blocked(_))) => {
+                break
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(steps)
+}

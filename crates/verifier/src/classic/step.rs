@@ -247,6 +247,11 @@ pub fn verify_step(
                 let value = write(&ours, &Parts::parse(buffer_proof)?, width)?;
                 finish(&pre, &ours, Some(value))?
             }
+            0x72 => {
+                return Err(Rejection::Extra(
+                    "an inbox step needs the Classic inbox suffix, which this verifier does not read yet",
+                ))
+            }
             _ => return Err(Rejection::Extra(why)),
         },
         other => other?,
