@@ -56,7 +56,9 @@ impl Progress {
         self.bar.finish_and_clear();
     }
 
-    fn update(&self, machine: &Machine) {
+    /// Updates the line from `machine` (for loops that step a machine themselves
+    /// rather than through a [`Runtime`]).
+    pub fn update(&self, machine: &Machine) {
         let elapsed = self.started.elapsed();
         if elapsed < SHOW_AFTER {
             return;

@@ -14,3 +14,4 @@ pub mod replay;
 pub mod resume;
 pub mod run;
 pub mod verify;
+pub mod verify_classic;

@@ -12,7 +12,8 @@ use crate::error::CliError;
 /// Arguments of `avm verify`.
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
-    /// A proof file written by `avm prove` (binary or JSON).
+    /// A proof file written by `avm prove`: avm's own (binary or JSON), or Classic
+    /// proofs (one step object or an array, as `--format classic` writes them).
     pub file: PathBuf,
     /// Check the file's inbox accumulators against this inbox (a JSON array of
     /// messages; code points in them cannot be checked without the program).
@@ -26,6 +27,9 @@ pub struct VerifyArgs {
 /// Verifies the proof: exit 0 if it is valid, 1 (with the reason) if not.
 pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let bytes = read_file(&args.file)?;
+    if super::verify_classic::is_classic(&bytes) {
+        return super::verify_classic::run(&bytes, &args.file.display().to_string(), args.json);
+    }
     let outcome = check(&bytes, args);
     let (valid, reason, file) = match outcome {
         Ok(file) => (true, None, Some(file)),

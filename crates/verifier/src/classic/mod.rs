@@ -24,13 +24,41 @@ pub enum ClassicStepError {
     #[error(transparent)]
     Rejected(#[from] crate::Rejection),
     /// The proof is valid but leads to another state than the entry's after-state.
-    #[error("the proof leads to {computed:?}, not the claimed {claimed:?}")]
+    #[error(
+        "the proof leads to another after-state: {}",
+        differences(claimed, computed)
+    )]
     AfterState {
         /// The entry's after-state.
         claimed: Box<ExecutionState>,
         /// The state the proof leads to.
         computed: Box<ExecutionState>,
     },
+}
+
+/// The fields in which `computed` differs from `claimed`, named as in the files.
+fn differences(claimed: &ExecutionState, computed: &ExecutionState) -> String {
+    let mut out = Vec::new();
+    let mut hash = |name: &str, a: &avm_value::Hash, b: &avm_value::Hash| {
+        if a != b {
+            out.push(format!("{name} {b}, not the claimed {a}"));
+        }
+    };
+    hash("machineHash", &claimed.machine_hash, &computed.machine_hash);
+    hash("inboxAcc", &claimed.inbox_acc, &computed.inbox_acc);
+    hash("sendAcc", &claimed.send_acc, &computed.send_acc);
+    hash("logAcc", &claimed.log_acc, &computed.log_acc);
+    for (name, a, b) in [
+        ("inboxCount", claimed.inbox_count, computed.inbox_count),
+        ("gasUsed", claimed.gas_used, computed.gas_used),
+        ("sendCount", claimed.send_count, computed.send_count),
+        ("logCount", claimed.log_count, computed.log_count),
+    ] {
+        if a != b {
+            out.push(format!("{name} {b}, not the claimed {a}"));
+        }
+    }
+    out.join("; ")
 }
 
 impl ClassicStep {

@@ -213,6 +213,9 @@ impl ClassicStep {
 
     /// Reads a proof file: one step object, or an array of them.
     pub fn parse_file(text: &str) -> Result<Vec<ClassicStep>, ClassicJsonError> {
+        // A key given twice would be read one way here and another way elsewhere.
+        avm_value::json::check_unambiguous(text.as_bytes(), 8)
+            .map_err(|e| ClassicJsonError::Syntax(e.to_string()))?;
         let json: Json =
             serde_json::from_str(text).map_err(|e| ClassicJsonError::Syntax(e.to_string()))?;
         match &json {
