@@ -153,3 +153,50 @@ fn a_proof_file_with_a_field_it_does_not_define_is_refused() {
         );
     }
 }
+
+/// `avm run --json` on `program` with `extra` options, parsed.
+fn run_json(program: &str, extra: &[&str]) -> serde_json::Value {
+    let out = avm(&[&["run", program, "--json"][..], extra].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_breakpoint_costs_its_gas_and_the_run_goes_on() {
+    // opcodetesttuple halts when every tuple opcode behaves as the spec says, and has
+    // a `breakpoint` half way: the deployed AVM runs through it.
+    let program = "../shared/fixtures/classic/machine-cases/opcodetesttuple.mexe";
+    let through = run_json(program, &[]);
+    assert_eq!(through["status"], "halted", "{through}");
+    let stopped = run_json(program, &["--stop-at-breakpoint"]);
+    assert_eq!(stopped["status"], "breakpoint", "{stopped}");
+    let old_flag = run_json(program, &["--ignore-breakpoints"]);
+    assert_eq!(old_flag["status"], "halted");
+    // The stopped run ends just after the breakpoint, charged as the C++ AVM charged
+    // it in upstream's proof of that step (opcode 0x60).
+    let proofs: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/fixtures/classic/proofs/opcodetesttuple.mexe-proofs.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (index, step) = proofs
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s["Proof"].as_str().unwrap().starts_with("0x60"))
+        .expect("upstream proves the breakpoint step");
+    assert_eq!(stopped["steps"], index as u64 + 1);
+    assert_eq!(
+        stopped["gas_used"],
+        step["Assertion"]["afterState"]["gasUsed"]
+    );
+    assert!(stopped["steps"].as_u64() < through["steps"].as_u64());
+}

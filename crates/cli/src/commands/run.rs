@@ -26,8 +26,13 @@ pub struct RunOptions {
     /// from the start of the machine, also when resuming).
     #[arg(long, value_name = "N")]
     pub max_gas: Option<u64>,
-    /// Keep running through `breakpoint` instructions instead of stopping there.
+    /// Stop after a `breakpoint` instruction (status "breakpoint"). Without it a run
+    /// treats `breakpoint` as the deployed AVM does: it costs its gas and execution
+    /// continues.
     #[arg(long)]
+    pub stop_at_breakpoint: bool,
+    /// Accepted for older scripts: running through breakpoints is the default now.
+    #[arg(long, hide = true, conflicts_with = "stop_at_breakpoint")]
     pub ignore_breakpoints: bool,
     /// With a store: save a checkpoint every N steps (and always at the end).
     #[arg(long, value_name = "N")]
@@ -69,10 +74,10 @@ impl RunOptions {
     pub fn runtime(&self, machine: Machine, messages: Vec<Value>, progress: &Progress) -> Runtime {
         let runtime = Runtime::with_env(machine, RuntimeEnv::with_inbox(messages));
         let runtime = progress.attach(runtime);
-        if self.ignore_breakpoints {
-            runtime.ignore_breakpoints()
-        } else {
+        if self.stop_at_breakpoint {
             runtime
+        } else {
+            runtime.ignore_breakpoints()
         }
     }
 }
