@@ -15,6 +15,7 @@
 
 #![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
+pub mod classic;
 mod chaos;
 mod error;
 mod game;

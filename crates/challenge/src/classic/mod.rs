@@ -1,0 +1,42 @@
+//! The challenge as Arbitrum Classic plays it: the Challenge contract's data model and
+//! rules beside our own bisection game (which cuts by steps; this one cuts by AVMGas).
+//!
+//! - [`hash`]: cut hashes of [`ExecutionState`]s, chunk hashes, the execution hash.
+//! - [`segment`]: segments, the chunk split, bisections and their Merkle trees.
+//! - [`moves`]: one type per contract function a party calls, with all its calldata.
+//! - [`ClassicReferee`]: the contract's acceptance rules natively, with its revert
+//!   reasons ([`ClassicRevert`]); the EVM referee (crates/l1) is the authority.
+//! - [`ClassicParty`]: the honest party, choosing moves from its own execution as the
+//!   Go validator does, and liars ([`ClassicLie`]).
+//! - [`play_classic`]: a whole game before the native referee, ended by `timeout()`.
+//!
+//! [`ExecutionState`]: avm_verifier::classic::ExecutionState
+
+pub mod hash;
+pub mod moves;
+pub mod segment;
+
+mod execution;
+mod game;
+mod liar;
+mod party;
+mod referee;
+mod revert;
+
+pub use execution::{ClassicExecution, Cut};
+pub use game::{play_classic, ClassicGameReport, GameConfig, MoveRecord};
+pub use hash::{
+    assertion_hash, assertion_rest_hash, bisection_chunk_hash, cut_hash, ClassicAssertion,
+    UNREACHABLE,
+};
+pub use liar::{ClassicLiar, ClassicLie};
+pub use moves::{
+    executor_for_opcode, BisectExecution, ChunkRef, ClassicMove, OneStepProveExecution,
+    ProveContinuedExecution,
+};
+pub use party::{ClassicParty, HonestClassic};
+pub use referee::{Accepted, ClassicReferee};
+pub use revert::ClassicRevert;
+pub use segment::{
+    calculate_root, Bisection, ClassicSegment, MerkleProof, MerkleTree, CLASSIC_DEGREE,
+};
