@@ -15,8 +15,8 @@
 
 #![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
-pub mod classic;
 mod chaos;
+pub mod classic;
 mod error;
 mod game;
 mod liar;
