@@ -19,25 +19,29 @@
 //!
 //! The `BufferProof` holds Merkle proofs for the buffer instructions (see `buffer`).
 //!
-//! # Not yet: the inbox suffix
+//! # The inbox suffix
 //!
 //! An `inbox` step on L1 needs, after the machine proof, a suffix the C++ validator
 //! writes separately (ArbCore::genInboxProof) and OneStepProof.sol's `incrementInbox`
-//! reads; [`prove_step`] returns the machine proof alone. Its layout (facts from the
-//! contract): the message's kind (1 byte), sender (20 bytes), L1 block number, L1
-//! timestamp, inbox sequence number, L1 gas price and data length (32 bytes each), the
-//! data; the sequencer batch number (32 bytes); a byte saying whether the message is
-//! delayed (0 or 1); the sequencer accumulator before it (32 bytes); for a delayed
-//! message the first sequencer sequence number, delayed start and delayed end (32
-//! bytes each); then any later items of the batch, each a byte 0 (a sequencer
-//! message: prefix hash and data hash, 32 bytes each) or 1 (a delayed range: start and
-//! end, 32 bytes each); and the byte 2. The message the machine receives is the
-//! 8-tuple (kind, block, timestamp, sender, sequence number, gas price, data length,
-//! data buffer), the sequence number of a delayed message having its top bit set. The
-//! ExecutionState's `inboxAcc` is then the inbox contracts' accumulator, which the
-//! machine itself does not know (see [`execution_state`]).
+//! reads; [`prove_step`] returns the machine proof alone, [`prove_step_l1`] adds the
+//! suffix for a machine fed a [`ClassicInbox`] (a model of the Bridge and the
+//! SequencerInbox). Its layout (facts from the contract, see
+//! `avm_verifier::classic::InboxSuffix`): the message's kind (1 byte), sender (20
+//! bytes), L1 block number, L1 timestamp, inbox sequence number, L1 gas price and data
+//! length (32 bytes each), the data; the sequencer batch number (32 bytes); a byte
+//! saying whether the message is delayed (0 or 1); the sequencer accumulator before its
+//! item (32 bytes); for a delayed message the range's first sequencer sequence number,
+//! delayed start and delayed end (32 bytes each); then any later items of the batch,
+//! each a byte 0 (a sequencer message: prefix hash and data hash, 32 bytes each) or 1
+//! (a delayed range: start and end, 32 bytes each); and the byte 2. The message the
+//! machine receives is the 8-tuple (kind, block, timestamp, sender, sequence number,
+//! gas price, data length, data buffer), the sequence number of a delayed message
+//! (its Bridge index) having its top bit set. The ExecutionState's `inboxAcc` is then
+//! the SequencerInbox's running accumulator after the item holding the last message
+//! read, which the machine itself does not know (see [`execution_state_l1`]).
 
 mod buffer;
+mod inbox;
 mod levels;
 mod marshal;
 
@@ -46,6 +50,10 @@ use avm_machine::{Environment, Machine, Status, StepOutcome};
 use avm_value::Value;
 
 pub use avm_verifier::classic::{ClassicJsonError, ClassicStep, ExecutionState};
+pub use inbox::{
+    execution_state_l1, prove_step_l1, prove_steps_l1, BatchSection, ClassicInbox,
+    ClassicInboxError,
+};
 
 use crate::ProveError;
 
@@ -68,6 +76,9 @@ pub enum ClassicProveError {
     /// The proof would be longer than the limit.
     #[error("the Classic proof of this step would pass {0} bytes")]
     TooLarge(usize),
+    /// The L1 inbox has no suffix for the message an `inbox` step reads.
+    #[error(transparent)]
+    Inbox(#[from] ClassicInboxError),
 }
 
 /// The two byte strings of a Classic one-step proof of a machine's next step.
@@ -84,7 +95,8 @@ pub struct ClassicProof {
 ///
 /// `inbox_acc` is our machine's inbox accumulator (keccak over the consumed messages'
 /// value hashes); on an L1 chain it is the inbox contracts' accumulator instead, which
-/// the machine does not know (both are zero until a message is read).
+/// the machine does not know (both are zero until a message is read): see
+/// [`execution_state_l1`].
 pub fn execution_state(machine: &mut Machine) -> ExecutionState {
     let inbox = machine.inbox_position();
     let outputs = machine.outputs();

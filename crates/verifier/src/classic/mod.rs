@@ -6,16 +6,24 @@
 //! view of the same step. It holds the Classic ExecutionState and the JSON shape of
 //! upstream's proof files ([`ExecutionState`], [`ClassicStep`]), and [`verify_step`],
 //! which decodes the Classic bytes and decides the step with our verifier, without a
-//! machine.
+//! machine. An `inbox` step also needs the inbox contracts' accumulators
+//! ([`L1InboxOracle`]): [`verify_step_with_inbox`] checks its inbox suffix (see
+//! [`InboxSuffix`]) as the contract does.
 
 mod buffer;
 mod decode;
+mod inbox;
 mod state;
 mod step;
 
 pub use decode::{MAX_CLASSIC_PROOF_BYTES, MAX_CLASSIC_TUPLE_DEPTH};
+pub use inbox::{
+    bridge_acc, delayed_range_acc, delayed_seq_num_bit, prefix_hash, sequencer_item_acc,
+    CheckedMessage, InboxSuffix, InboxSuffixError, L1InboxAccumulators, L1InboxOracle, L1Message,
+    LaterItem, MessagePlace, NoL1Inbox, KIND_END_OF_BLOCK, KIND_L2_MESSAGE,
+};
 pub use state::{ClassicJsonError, ClassicStep, ExecutionState};
-pub use step::verify_step;
+pub use step::{verify_step, verify_step_with_inbox};
 
 /// Why a Classic step file entry does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,7 +73,13 @@ impl ClassicStep {
     /// Checks this step with [`verify_step`]: its proof must take its before-state to
     /// exactly its after-state.
     pub fn verify(&self) -> Result<(), ClassicStepError> {
-        let after = verify_step(&self.before, &self.proof, &self.buffer_proof)?;
+        self.verify_with_inbox(&NoL1Inbox)
+    }
+
+    /// Checks this step with [`verify_step_with_inbox`] against the inbox contracts'
+    /// accumulators: its proof must take its before-state to exactly its after-state.
+    pub fn verify_with_inbox(&self, inbox: &impl L1InboxOracle) -> Result<(), ClassicStepError> {
+        let after = verify_step_with_inbox(&self.before, &self.proof, &self.buffer_proof, inbox)?;
         if after == self.after {
             Ok(())
         } else {

@@ -4,13 +4,34 @@
 //! too long by a leaf proof).
 
 use avm_code::info_for_byte;
-use avm_value::{error_code_point_hash, keccak256, Hash, Int, StackDigest};
+use avm_value::{error_code_point_hash, keccak256, keccak_pair, Hash, Int, StackDigest};
 
 use super::buffer::{self, Parts};
 use super::decode::decode;
+use super::inbox::{InboxSuffix, L1InboxOracle, NoL1Inbox};
 use super::ExecutionState;
 use crate::verify::{errorstop_hash, fold_stack};
-use crate::{verify, Claim, Extra, InboxAccumulators, Proof, ProofValue, Rejection};
+use crate::{verify, Claim, Extra, InboxAccumulators, InboxOracle, Proof, ProofValue, Rejection};
+
+/// Our verifier's view of the one message an `inbox` step reads: the accumulator
+/// before it (whatever the claim holds) and after it.
+struct OneMessage {
+    count: u64,
+    before: Hash,
+    after: Hash,
+}
+
+impl InboxOracle for OneMessage {
+    fn acc_after(&self, count: u64) -> Option<Hash> {
+        if count == self.count {
+            Some(self.before)
+        } else if Some(count) == self.count.checked_add(1) {
+            Some(self.after)
+        } else {
+            None
+        }
+    }
+}
 
 /// Our claim for a Classic state (the step count is not part of Classic states).
 fn claim_of(state: &ExecutionState) -> Claim {
@@ -195,13 +216,32 @@ fn write(proof: &Proof, parts: &Parts, width: usize) -> Result<ProofValue, Rejec
 /// are checked here and the instruction's result computed from them.
 ///
 /// Bytes after the machine proof are ignored, as the contracts ignore them, except for
-/// `send` (its data). `inbox` steps need the Classic inbox suffix and the inbox
-/// contracts' accumulators, which this verifier does not read yet: a step that reads a
-/// message is rejected.
+/// `send` (its data) and `inbox` (its inbox suffix). Without the inbox contracts'
+/// accumulators a step that reads a message is rejected: see [`verify_step_with_inbox`].
 pub fn verify_step(
     before: &ExecutionState,
     proof: &[u8],
     buffer_proof: &[u8],
+) -> Result<ExecutionState, Rejection> {
+    verify_step_with_inbox(before, proof, buffer_proof, &NoL1Inbox)
+}
+
+/// [`verify_step`] with the inbox contracts' accumulators, so that `inbox` steps can be
+/// decided.
+///
+/// An `inbox` step's proof carries, after the machine proof, the inbox suffix (see
+/// [`InboxSuffix`]); it is checked as `OneStepProof` checks it, with `before`'s
+/// `inboxCount` as the messages read, and the machine then receives the message. As on
+/// L1, the before-state's `inboxAcc` is not consulted; the after-state's is the
+/// SequencerInbox's running accumulator after the message's batch item (what the
+/// Classic node reports as the inbox accumulator once the message is read). An `inbox`
+/// step that does not read (its machine cannot pay for it) ignores the suffix, as the
+/// contract does.
+pub fn verify_step_with_inbox(
+    before: &ExecutionState,
+    proof: &[u8],
+    buffer_proof: &[u8],
+    inbox: &impl L1InboxOracle,
 ) -> Result<ExecutionState, Rejection> {
     let decoded = decode(proof)?;
     let mut ours = decoded.proof;
@@ -248,9 +288,20 @@ pub fn verify_step(
                 finish(&pre, &ours, Some(value))?
             }
             0x72 => {
-                return Err(Rejection::Extra(
-                    "an inbox step needs the Classic inbox suffix, which this verifier does not read yet",
-                ))
+                let (suffix, _) = InboxSuffix::parse(decoded.tail)
+                    .map_err(|e| Rejection::Malformed(format!("Classic proof: {e}")))?;
+                let checked = suffix
+                    .check(&Int::from(before.inbox_count), inbox)
+                    .map_err(|e| Rejection::Extra(e.reason()))?;
+                let oracle = OneMessage {
+                    count: before.inbox_count,
+                    before: before.inbox_acc,
+                    after: keccak_pair(&before.inbox_acc, &checked.value.hash()),
+                };
+                ours.extra = Extra::Message(checked.value);
+                let mut post = verify(&pre, &ours, &oracle)?;
+                post.inbox_acc = checked.item_acc;
+                post
             }
             _ => return Err(Rejection::Extra(why)),
         },
