@@ -194,3 +194,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Rejection> {
         tail: r.rest(),
     })
 }
+
+/// The length of the machine proof at the start of a Classic `proof` (what follows it
+/// is a `send`'s data or an `inbox` step's inbox suffix), or why it does not decode.
+pub fn machine_proof_len(bytes: &[u8]) -> Result<usize, Rejection> {
+    let decoded = decode(bytes)?;
+    Ok(bytes.len().saturating_sub(decoded.tail.len()))
+}

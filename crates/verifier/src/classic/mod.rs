@@ -16,7 +16,7 @@ mod inbox;
 mod state;
 mod step;
 
-pub use decode::{MAX_CLASSIC_PROOF_BYTES, MAX_CLASSIC_TUPLE_DEPTH};
+pub use decode::{machine_proof_len, MAX_CLASSIC_PROOF_BYTES, MAX_CLASSIC_TUPLE_DEPTH};
 pub use inbox::{
     bridge_acc, delayed_range_acc, delayed_seq_num_bit, prefix_hash, sequencer_item_acc,
     CheckedMessage, InboxSuffix, InboxSuffixError, L1InboxAccumulators, L1InboxOracle, L1Message,
