@@ -14,7 +14,10 @@ use avm_l1::{
     StepRecord, Verdict, SEQUENCER,
 };
 use avm_machine::Machine;
-use avm_prover::classic::{self as prover, prove_step_l1, ClassicInbox, ClassicStep};
+use avm_prover::classic::{
+    self as prover, prove_step_l1, ClassicInbox, ClassicProveError, ClassicStep,
+};
+use avm_prover::ProveError;
 use avm_value::Int;
 use avm_verifier::classic::{
     machine_proof_len, verify_step_with_inbox, InboxSuffix, L1InboxAccumulators, L1Message,
@@ -162,8 +165,12 @@ fn mixed() -> Inboxes {
 fn prove_run(inbox: &ClassicInbox) -> Vec<ClassicStep> {
     let mut machine = echo();
     let mut steps = Vec::new();
-    while let Ok(step) = prove_step_l1(&mut machine, inbox) {
-        steps.push(step);
+    loop {
+        match prove_step_l1(&mut machine, inbox) {
+            Ok(step) => steps.push(step),
+            Err(ClassicProveError::Step(ProveError::Blocked(_))) => break,
+            Err(e) => panic!("step {}: {e}", steps.len()),
+        }
         assert!(steps.len() < 10_000, "runaway");
     }
     steps

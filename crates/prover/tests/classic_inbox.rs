@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 
 use avm_code::{load_mexe, LoadOptions};
 use avm_machine::Machine;
-use avm_prover::classic::{prove_step_l1, BatchSection, ClassicInbox, ClassicStep};
+use avm_prover::classic::{
+    prove_step_l1, BatchSection, ClassicInbox, ClassicProveError, ClassicStep,
+};
+use avm_prover::ProveError;
 use avm_value::{Hash, Int};
 use avm_verifier::classic::{
     machine_proof_len, verify_step, verify_step_with_inbox, ExecutionState, InboxSuffix,
@@ -233,7 +236,8 @@ fn prove_run(machine: &mut Machine, inbox: &ClassicInbox) -> Vec<ClassicStep> {
     loop {
         match prove_step_l1(machine, inbox) {
             Ok(step) => steps.push(step),
-            Err(_) => break,
+            Err(ClassicProveError::Step(ProveError::Blocked(_))) => break,
+            Err(e) => panic!("step {}: {e}", steps.len()),
         }
         assert!(steps.len() < 10_000, "runaway");
     }

@@ -46,7 +46,9 @@ pub const KIND_END_OF_BLOCK: u8 = 6;
 
 /// Bit 255, set in the sequence number the machine sees for a delayed message.
 pub fn delayed_seq_num_bit() -> Int {
-    Int::ONE << 255
+    let mut bytes = [0u8; 32];
+    bytes[0] = 0x80;
+    Int::from_be_bytes(bytes)
 }
 
 /// A Classic L1 inbox message with its L1 fields.
