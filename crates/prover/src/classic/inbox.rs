@@ -326,6 +326,11 @@ impl ClassicInbox {
     }
 
     /// The inbox suffix proving that message `index` is the SequencerInbox's.
+    ///
+    /// As the C++ validator writes it: the running accumulator before the message's
+    /// item (that of the previous item, perhaps in an earlier batch; 0 for the first),
+    /// for a delayed message the whole range holding it (its first sequence number, the
+    /// Bridge start and end), then every later item of the same batch.
     pub fn suffix(&self, index: u64) -> Result<InboxSuffix, ClassicInboxError> {
         let item_index = *usize::try_from(index)
             .ok()
