@@ -9,36 +9,10 @@
 use avm_fuzz::{accumulators, Bytes};
 use avm_machine::RuntimeEnv;
 use avm_prover::{claim, prove_step};
-use avm_value::{keccak256, keccak_pair, value_hash, Hash};
+use avm_testkit::claims::{successor, Effect};
+use avm_value::{keccak256, value_hash, Hash};
 use avm_verifier::{verify, Claim};
 use libfuzzer_sys::fuzz_target;
-
-/// What the executed step did to a claim.
-struct Effect {
-    gas: u64,
-    message: Option<Hash>,
-    log: Option<Hash>,
-    send: Option<Hash>,
-    machine_hash: Hash,
-}
-
-fn successor(pre: &Claim, e: &Effect) -> Option<Claim> {
-    let mut post = *pre;
-    post.steps = pre.steps.checked_add(1)?;
-    post.gas_used = pre.gas_used.checked_add(e.gas)?;
-    post.machine_hash = e.machine_hash;
-    if let Some(m) = e.message {
-        post.inbox_consumed = pre.inbox_consumed.checked_add(1)?;
-        post.inbox_acc = keccak_pair(&pre.inbox_acc, &m);
-    }
-    if let Some(l) = e.log {
-        post.log_acc = keccak_pair(&pre.log_acc, &l);
-    }
-    if let Some(s) = e.send {
-        post.send_acc = keccak_pair(&pre.send_acc, &s);
-    }
-    Some(post)
-}
 
 fn counter(bytes: &mut Bytes<'_>, truth: u64) -> u64 {
     match bytes.byte() % 8 {

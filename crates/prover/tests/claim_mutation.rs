@@ -14,23 +14,11 @@
 use avm_code::{load_mexe, LoadOptions, Program};
 use avm_machine::{Machine, RuntimeEnv};
 use avm_prover::{claim, prove_step};
+use avm_testkit::claims::{successor, Effect};
 use avm_testkit::{fixtures, random_program, Rng};
-use avm_value::{keccak256, keccak_pair, value_hash, Buffer, Hash, Tuple, Value};
+use avm_value::{keccak256, value_hash, Buffer, Hash, Tuple, Value};
 use avm_verifier::{verify, Claim, InboxAccumulators, Proof, Rejection};
 use proptest::prelude::*;
-
-/// What one executed step did, as the executor reports it.
-#[derive(Clone, Debug)]
-struct Effect {
-    gas: u64,
-    /// The hash of the message read, if the step read one.
-    message: Option<Hash>,
-    /// The hash of the value logged, if any.
-    log: Option<Hash>,
-    /// keccak of the bytes sent, if any.
-    send: Option<Hash>,
-    machine_hash: Hash,
-}
 
 /// An honest step: the claim before, the proof, and what executing it did.
 #[derive(Clone, Debug)]
@@ -38,26 +26,6 @@ struct Step {
     pre: Claim,
     proof: Proof,
     effect: Effect,
-}
-
-/// The post-state claim of a step with `effect` from `pre`, or None if a counter
-/// would pass u64::MAX.
-fn successor(pre: &Claim, effect: &Effect) -> Option<Claim> {
-    let mut post = *pre;
-    post.steps = pre.steps.checked_add(1)?;
-    post.gas_used = pre.gas_used.checked_add(effect.gas)?;
-    post.machine_hash = effect.machine_hash;
-    if let Some(m) = effect.message {
-        post.inbox_consumed = pre.inbox_consumed.checked_add(1)?;
-        post.inbox_acc = keccak_pair(&pre.inbox_acc, &m);
-    }
-    if let Some(l) = effect.log {
-        post.log_acc = keccak_pair(&pre.log_acc, &l);
-    }
-    if let Some(s) = effect.send {
-        post.send_acc = keccak_pair(&pre.send_acc, &s);
-    }
-    Some(post)
 }
 
 /// Runs `program` on `inbox` for up to `max` steps, recording each provable step.

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod claims;
 pub mod spec_gas;
 
 use std::path::{Path, PathBuf};
