@@ -12,7 +12,8 @@
 //!   default, 30 M block gas limit, nonce, balance and base-fee checks off, gas price 0)
 //!   and wires Bridge, SequencerInbox and RollupMock as upstream's tests do.
 //! - [`L1World::execute_step`] calls `executeStep` on the contract the opcode selects;
-//!   [`L1World::check_step`] turns a Classic [`StepRecord`] into a [`Verdict`].
+//!   [`L1World::check_step`] turns a Classic step (`avm_verifier::classic::ClassicStep`,
+//!   the fixture files' shape) into a [`Verdict`].
 //! - [`L1World::deliver_message`] and [`L1World::add_sequencer_batch`] feed the inbox
 //!   through the contracts' own entry points, so the accumulators are the chain's.
 //! - [`gas_table_markdown`] summarizes the L1 cost of proving steps.
@@ -27,10 +28,7 @@ mod world;
 pub use contracts::{Contract, Contracts, ContractsError};
 pub use gas_table::{gas_rows, gas_table_markdown, GasRow};
 pub use inbox::{BatchSection, DelayedMessage, DeliveredMessage, PostedBatch, SequencerBatch};
-pub use step::{
-    parse_step_records, ExecutionState, Executor, RecordError, Rejection, RevertReason,
-    StepOutcome, StepOutput, StepRecord, StepResult, Verdict,
-};
+pub use step::{Executor, Rejection, RevertReason, StepOutcome, StepOutput, StepResult, Verdict};
 pub use world::{
     CallOutcome, Deployed, Hardfork, L1Config, L1Error, L1World, DELAYED_INBOX, OWNER, SEQUENCER,
 };

@@ -1,11 +1,10 @@
-//! Classic step records (the fixture files' shape) and the contracts' verdict on them.
+//! The contracts' verdict on a Classic step (`ClassicStep`, the fixture files' shape).
 
 use std::fmt;
 
-use serde_json::{Map, Value as Json};
-
 use crate::world::{L1Error, L1World};
 use avm_value::{Hash, Int};
+use avm_verifier::classic::ClassicStep;
 
 /// Which one-step-proof contract checks a step: the Classic verifier is split in three
 /// to stay under the contract size limit, and the opcode picks the part.
@@ -92,198 +91,6 @@ pub struct StepResult {
     pub evm_gas: u64,
 }
 
-/// A Classic `ExecutionState`: the machine's hash and the counters and accumulators an
-/// assertion carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ExecutionState {
-    /// The machine's hash.
-    pub machine_hash: Hash,
-    /// The inbox accumulator.
-    pub inbox_acc: Hash,
-    /// Inbox messages read.
-    pub inbox_count: u64,
-    /// AVM gas used so far.
-    pub gas_used: u64,
-    /// Sends so far.
-    pub send_count: u64,
-    /// Logs so far.
-    pub log_count: u64,
-    /// The send accumulator.
-    pub send_acc: Hash,
-    /// The log accumulator.
-    pub log_acc: Hash,
-}
-
-/// One proven step as the Classic fixture files hold it: the states before and after,
-/// the `Proof` and the `BufferProof`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepRecord {
-    /// The state before the step.
-    pub before: ExecutionState,
-    /// The state after the step.
-    pub after: ExecutionState,
-    /// The machine proof (its first byte is the opcode).
-    pub proof: Vec<u8>,
-    /// The buffer proof (empty for steps that touch no buffer).
-    pub buffer_proof: Vec<u8>,
-}
-
-impl StepRecord {
-    /// The opcode executed: the proof's first byte (`None` for an empty proof).
-    pub fn opcode(&self) -> Option<u8> {
-        self.proof.first().copied()
-    }
-}
-
-/// Why a step record file could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    /// Not JSON, ambiguous JSON (a key twice in an object), or nested too deep.
-    #[error("not valid JSON: {0}")]
-    Json(String),
-    /// JSON, but not of the step record shape.
-    #[error("{path}: {message}")]
-    Shape {
-        /// Where, as a JSON path (`[3].Assertion.afterState.gasUsed`).
-        path: String,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-const MAX_RECORD_DEPTH: usize = 16;
-
-/// Reads step records: a JSON array of them (the fixture files) or a single object.
-pub fn parse_step_records(bytes: &[u8]) -> Result<Vec<StepRecord>, RecordError> {
-    avm_value::json::check_unambiguous(bytes, MAX_RECORD_DEPTH)
-        .map_err(|e| RecordError::Json(e.to_string()))?;
-    let json: Json = serde_json::from_slice(bytes).map_err(|e| RecordError::Json(e.to_string()))?;
-    match &json {
-        Json::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| record_from(item, &format!("[{i}]")))
-            .collect(),
-        Json::Object(_) => Ok(vec![record_from(&json, "")?]),
-        _ => Err(shape("", "expected an object or an array of objects")),
-    }
-}
-
-fn shape(path: &str, message: impl Into<String>) -> RecordError {
-    RecordError::Shape {
-        path: if path.is_empty() {
-            "$".into()
-        } else {
-            path.into()
-        },
-        message: message.into(),
-    }
-}
-
-/// The object at `path` with exactly the `fields` keys.
-fn object_with<'a>(
-    json: &'a Json,
-    path: &str,
-    fields: &[&str],
-) -> Result<&'a Map<String, Json>, RecordError> {
-    let object = json
-        .as_object()
-        .ok_or_else(|| shape(path, "expected an object"))?;
-    for key in object.keys() {
-        if !fields.contains(&key.as_str()) {
-            return Err(shape(path, format!("unknown field `{key}`")));
-        }
-    }
-    for field in fields {
-        if !object.contains_key(*field) {
-            return Err(shape(path, format!("missing field `{field}`")));
-        }
-    }
-    Ok(object)
-}
-
-fn record_from(json: &Json, path: &str) -> Result<StepRecord, RecordError> {
-    let object = object_with(json, path, &["Assertion", "Proof", "BufferProof"])?;
-    let assertion_path = format!("{path}.Assertion");
-    let assertion = object_with(
-        &object["Assertion"],
-        &assertion_path,
-        &["beforeState", "afterState"],
-    )?;
-    Ok(StepRecord {
-        before: state_from(
-            &assertion["beforeState"],
-            &format!("{assertion_path}.beforeState"),
-        )?,
-        after: state_from(
-            &assertion["afterState"],
-            &format!("{assertion_path}.afterState"),
-        )?,
-        proof: hex_from(&object["Proof"], &format!("{path}.Proof"))?,
-        buffer_proof: hex_from(&object["BufferProof"], &format!("{path}.BufferProof"))?,
-    })
-}
-
-fn state_from(json: &Json, path: &str) -> Result<ExecutionState, RecordError> {
-    let object = object_with(
-        json,
-        path,
-        &[
-            "machineHash",
-            "inboxAcc",
-            "inboxCount",
-            "gasUsed",
-            "sendCount",
-            "logCount",
-            "sendAcc",
-            "logAcc",
-        ],
-    )?;
-    let hash = |key: &str| hash_from(&object[key], &format!("{path}.{key}"));
-    let number = |key: &str| {
-        object[key]
-            .as_u64()
-            .ok_or_else(|| shape(&format!("{path}.{key}"), "expected an integer 0..2^64"))
-    };
-    Ok(ExecutionState {
-        machine_hash: hash("machineHash")?,
-        inbox_acc: hash("inboxAcc")?,
-        inbox_count: number("inboxCount")?,
-        gas_used: number("gasUsed")?,
-        send_count: number("sendCount")?,
-        log_count: number("logCount")?,
-        send_acc: hash("sendAcc")?,
-        log_acc: hash("logAcc")?,
-    })
-}
-
-/// A hash written as an array of 32 byte values.
-fn hash_from(json: &Json, path: &str) -> Result<Hash, RecordError> {
-    let items = json
-        .as_array()
-        .filter(|items| items.len() == 32)
-        .ok_or_else(|| shape(path, "expected an array of 32 bytes"))?;
-    let mut hash = [0u8; 32];
-    for (byte, item) in hash.iter_mut().zip(items) {
-        *byte = item
-            .as_u64()
-            .and_then(|v| u8::try_from(v).ok())
-            .ok_or_else(|| shape(path, "expected an array of 32 bytes"))?;
-    }
-    Ok(Hash(hash))
-}
-
-/// Bytes written as a `0x`-prefixed hex string.
-fn hex_from(json: &Json, path: &str) -> Result<Vec<u8>, RecordError> {
-    let text = json
-        .as_str()
-        .ok_or_else(|| shape(path, "expected a 0x-prefixed hex string"))?;
-    let digits = text
-        .strip_prefix("0x")
-        .ok_or_else(|| shape(path, "expected a 0x-prefixed hex string"))?;
-    hex::decode(digits).map_err(|e| shape(path, format!("bad hex: {e}")))
-}
-
 /// Why the contracts refuse a step record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
@@ -365,8 +172,8 @@ impl L1World {
     /// accumulators, gas delta and after inbox count.
     ///
     /// `Err` only when the EVM could not run the call.
-    pub fn check_step(&mut self, record: &StepRecord) -> Result<Verdict, L1Error> {
-        let Some(opcode) = record.opcode() else {
+    pub fn check_step(&mut self, record: &ClassicStep) -> Result<Verdict, L1Error> {
+        let Some(opcode) = record.proof.first().copied() else {
             return Ok(Verdict::Rejected(Rejection::EmptyProof, None));
         };
         let Some(claimed_gas) = record.after.gas_used.checked_sub(record.before.gas_used) else {

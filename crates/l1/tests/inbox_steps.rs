@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use avm_code::{load_mexe, LoadOptions};
 use avm_l1::{
     BatchSection, Contracts, DelayedMessage, L1Config, L1World, SequencerBatch, StepOutcome,
-    StepRecord, Verdict, SEQUENCER,
+    Verdict, SEQUENCER,
 };
 use avm_machine::Machine;
 use avm_prover::classic::{
@@ -35,28 +35,6 @@ fn world() -> L1World {
 fn echo() -> Machine {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/echo.mexe");
     Machine::new(load_mexe(&path, &LoadOptions::default()).unwrap())
-}
-
-fn l1_state(s: &prover::ExecutionState) -> avm_l1::ExecutionState {
-    avm_l1::ExecutionState {
-        machine_hash: s.machine_hash,
-        inbox_acc: s.inbox_acc,
-        inbox_count: s.inbox_count,
-        gas_used: s.gas_used,
-        send_count: s.send_count,
-        log_count: s.log_count,
-        send_acc: s.send_acc,
-        log_acc: s.log_acc,
-    }
-}
-
-fn record(step: &ClassicStep) -> StepRecord {
-    StepRecord {
-        before: l1_state(&step.before),
-        after: l1_state(&step.after),
-        proof: step.proof.clone(),
-        buffer_proof: step.buffer_proof.clone(),
-    }
 }
 
 /// The chain and our model of it, fed the same deliveries and batches.
@@ -190,7 +168,7 @@ fn every_step_of_a_program_reading_the_l1_inbox_is_accepted_by_the_contracts() {
     let mut delayed_read = 0;
     for (i, step) in steps.iter().enumerate() {
         let opcode = step.proof[0];
-        match inboxes.world.check_step(&record(step)).unwrap() {
+        match inboxes.world.check_step(step).unwrap() {
             Verdict::Accepted(result) => {
                 if opcode == 0x72 {
                     let StepOutcome::Returned(out) = result.outcome else {
@@ -236,10 +214,7 @@ fn verdicts(world: &mut L1World, step: &ClassicStep, accs: &L1InboxAccumulators)
                 ..after
             } == step.after
         });
-    (
-        world.check_step(&record(step)).unwrap().is_accepted(),
-        native,
-    )
+    (world.check_step(step).unwrap().is_accepted(), native)
 }
 
 #[test]
@@ -396,7 +371,7 @@ fn the_recorded_inbox_step_and_ours_agree_with_the_contract() {
         proof,
         buffer_proof: vec![],
     };
-    match inboxes.world.check_step(&record(&step)).unwrap() {
+    match inboxes.world.check_step(&step).unwrap() {
         Verdict::Accepted(_) => {}
         Verdict::Rejected(why, _) => panic!("the contract disagrees with our verifier: {why}"),
     }

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use avm_l1::{
-    gas_table_markdown, parse_step_records, Contracts, Executor, Hardfork, L1Config, L1World,
-    Rejection, StepRecord, Verdict,
+    gas_table_markdown, Contracts, Executor, Hardfork, L1Config, L1World, Rejection, Verdict,
 };
 use avm_value::Hash;
+use avm_verifier::classic::ClassicStep;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/classic")
@@ -19,7 +19,7 @@ fn world() -> L1World {
     L1World::new(&contracts, L1Config::default()).expect("world")
 }
 
-fn proof_files() -> Vec<(String, Vec<StepRecord>)> {
+fn proof_files() -> Vec<(String, Vec<ClassicStep>)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures().join("proofs"))
         .expect("proofs dir")
         .map(|e| e.expect("entry").path())
@@ -29,9 +29,9 @@ fn proof_files() -> Vec<(String, Vec<StepRecord>)> {
     files
         .into_iter()
         .map(|path| {
-            let bytes = std::fs::read(&path).expect("read");
-            let records =
-                parse_step_records(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let text = std::fs::read_to_string(&path).expect("read");
+            let records = ClassicStep::parse_file(&text)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             (
                 path.file_name().unwrap().to_string_lossy().into_owned(),
                 records,
@@ -51,11 +51,11 @@ fn every_fixture_step_is_accepted_and_the_gas_table_is_printed() {
         for (i, record) in records.iter().enumerate() {
             match world.check_step(record).expect("EVM ran") {
                 Verdict::Accepted(result) => {
-                    samples.push((record.opcode().unwrap(), result.evm_gas));
+                    samples.push((record.proof.first().copied().unwrap(), result.evm_gas));
                 }
                 Verdict::Rejected(why, _) => panic!(
                     "{name} step {i} (opcode {:#04x}) rejected: {why}",
-                    record.opcode().unwrap_or(0)
+                    record.proof.first().copied().unwrap_or(0)
                 ),
             }
             steps += 1;
@@ -65,11 +65,11 @@ fn every_fixture_step_is_accepted_and_the_gas_table_is_printed() {
     println!("{}", gas_table_markdown(samples));
 }
 
-fn first_step_with(opcode: Option<u8>) -> StepRecord {
+fn first_step_with(opcode: Option<u8>) -> ClassicStep {
     proof_files()
         .into_iter()
         .flat_map(|(_, records)| records)
-        .find(|r| opcode.is_none_or(|op| r.opcode() == Some(op)))
+        .find(|r| opcode.is_none_or(|op| r.proof.first().copied() == Some(op)))
         .expect("a step")
 }
 
@@ -99,7 +99,9 @@ fn a_flipped_buffer_proof_byte_is_rejected() {
     let record = proof_files()
         .into_iter()
         .flat_map(|(_, records)| records)
-        .find(|r| matches!(r.opcode(), Some(0xa1..=0xa6)) && !r.buffer_proof.is_empty())
+        .find(|r| {
+            matches!(r.proof.first().copied(), Some(0xa1..=0xa6)) && !r.buffer_proof.is_empty()
+        })
         .expect("a buffer step with a buffer proof");
     assert!(world.check_step(&record).unwrap().is_accepted());
     // Its header and its first proof word. (Not every byte matters to the contract: for

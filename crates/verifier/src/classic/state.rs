@@ -219,7 +219,19 @@ impl ClassicStep {
         let json: Json =
             serde_json::from_str(text).map_err(|e| ClassicJsonError::Syntax(e.to_string()))?;
         match &json {
-            Json::Array(items) => items.iter().map(ClassicStep::from_json).collect(),
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    ClassicStep::from_json(item).map_err(|e| match e {
+                        ClassicJsonError::Field { field, problem } => ClassicJsonError::Field {
+                            field: format!("[{i}].{field}"),
+                            problem,
+                        },
+                        other => other,
+                    })
+                })
+                .collect(),
             other => Ok(vec![ClassicStep::from_json(other)?]),
         }
     }
