@@ -136,3 +136,68 @@ fn a_tampered_step_is_named_with_its_reason() {
     );
     assert!(text.contains("INVALID: 1 of 200 Classic steps"), "{text}");
 }
+
+#[test]
+fn the_l1_contracts_judge_a_file_with_evm() {
+    let path = classic().join("proofs/opcodetestmath.mexe-proofs.json");
+    let contracts = classic().join("contracts");
+    let args = |file: &Path| {
+        avm(&[
+            "verify",
+            file.to_str().unwrap(),
+            "--evm",
+            "--contracts",
+            contracts.to_str().unwrap(),
+            "--json",
+        ])
+    };
+    let out = args(&path);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["evm"].clone(), report["steps"].clone()),
+        (true.into(), 200.into())
+    );
+    // Every executeStep transaction costs at least the 21,000 base.
+    assert!(
+        report["l1_gas"].as_u64().unwrap() > 200 * 21_000,
+        "{report}"
+    );
+
+    let mut steps: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let hash = &mut steps[3]["Assertion"]["afterState"]["machineHash"][0];
+    *hash = (hash.as_u64().unwrap() ^ 1).into();
+    let bad = scratch("tampered-for-l1.json");
+    std::fs::write(&bad, steps.to_string()).unwrap();
+    let out = args(&bad);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let invalid = report["invalid"].as_array().unwrap();
+    assert_eq!(invalid.len(), 1, "{report}");
+    assert_eq!(invalid[0]["index"], 3);
+    // Both judges refuse it, each for its own reason.
+    assert!(
+        invalid[0]["reason"].is_string() && invalid[0]["evm_reason"].is_string(),
+        "{report}"
+    );
+    // An avm proof file is not for the EVM.
+    let avm_proof = scratch("avm-proof.json");
+    let proved = avm(&[
+        "prove",
+        "examples/echo.mexe",
+        "--inbox",
+        "examples/echo-inbox.json",
+        "--step",
+        "3",
+        "-o",
+        avm_proof.to_str().unwrap(),
+    ]);
+    assert!(proved.status.success());
+    assert_eq!(args(&avm_proof).status.code(), Some(2));
+}

@@ -22,13 +22,38 @@ pub struct VerifyArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Classic files: also ask the deployed L1 one-step-proof contracts, run in an
+    /// embedded EVM, whether they accept each step ("would L1 accept this?").
+    #[arg(long)]
+    pub evm: bool,
+    /// With --evm: the directory holding the contracts' ABI and creation bytecode
+    /// (OneStepProof.json, ...; upstream's compiled contracts).
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "../shared/fixtures/classic/contracts",
+        requires = "evm"
+    )]
+    pub contracts: PathBuf,
 }
 
 /// Verifies the proof: exit 0 if it is valid, 1 (with the reason) if not.
 pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let bytes = read_file(&args.file)?;
-    if super::verify_classic::is_classic(&bytes) {
-        return super::verify_classic::run(&bytes, &args.file.display().to_string(), args.json);
+    let classic = super::verify_classic::is_classic(&bytes);
+    if args.evm && !classic {
+        return Err(CliError::Input(
+            "--evm checks Classic proof files (avm prove --format classic); this is an avm proof file".into(),
+        ));
+    }
+    if classic {
+        let evm = args.evm.then_some(args.contracts.as_path());
+        return super::verify_classic::run(
+            &bytes,
+            &args.file.display().to_string(),
+            args.json,
+            evm,
+        );
     }
     let outcome = check(&bytes, args);
     let (valid, reason, file) = match outcome {

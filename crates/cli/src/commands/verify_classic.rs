@@ -1,10 +1,12 @@
 //! `avm verify` on Classic proof files: one step object or an array of them, in the
 //! shape of upstream's proof files (what `avm prove --format classic` writes). Each
 //! step is decided by our native verifier, which decodes the Classic encoding without
-//! a machine.
+//! a machine, and with `--evm` also by the deployed L1 contracts in an embedded EVM.
 
+use std::path::Path;
 use std::process::ExitCode;
 
+use avm_l1::{Contracts, L1Config, L1World, Verdict as L1Verdict};
 use avm_verifier::classic::ClassicStep;
 
 use crate::error::CliError;
@@ -27,11 +29,36 @@ pub fn is_classic(bytes: &[u8]) -> bool {
 struct Verdict {
     index: usize,
     opcode: String,
+    /// Why the native verifier refuses it, if it does.
     reason: Option<String>,
+    /// With --evm: why the contracts refuse it (None: accepted), and the L1 gas of
+    /// the `executeStep` transaction when one was made.
+    evm: Option<(Option<String>, Option<u64>)>,
 }
 
-/// Checks every step of a Classic file: exit 0 if all are valid, 1 if any is not.
-pub fn run(bytes: &[u8], path: &str, json: bool) -> Result<ExitCode, CliError> {
+impl Verdict {
+    fn valid(&self) -> bool {
+        self.reason.is_none() && self.evm.as_ref().is_none_or(|(why, _)| why.is_none())
+    }
+}
+
+/// The contracts' verdict on `step`: why they refuse it (None: accepted) and the gas.
+fn ask_l1(
+    world: &mut L1World,
+    step: &ClassicStep,
+) -> Result<(Option<String>, Option<u64>), CliError> {
+    let verdict = world
+        .check_step(step)
+        .map_err(|e| CliError::Input(format!("the EVM could not run the step: {e}")))?;
+    Ok(match verdict {
+        L1Verdict::Accepted(result) => (None, Some(result.evm_gas)),
+        L1Verdict::Rejected(why, result) => (Some(why.to_string()), result.map(|r| r.evm_gas)),
+    })
+}
+
+/// Checks every step of a Classic file (with `evm`, the contracts' directory, also on
+/// L1): exit 0 if all are valid, 1 if any is not.
+pub fn run(bytes: &[u8], path: &str, json: bool, evm: Option<&Path>) -> Result<ExitCode, CliError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| CliError::Input(format!("{path}: a Classic proof file is JSON text")))?;
     let steps =
@@ -39,41 +66,79 @@ pub fn run(bytes: &[u8], path: &str, json: bool) -> Result<ExitCode, CliError> {
     if steps.is_empty() {
         return Err(CliError::Input(format!("{path}: the file holds no step")));
     }
-    let verdicts: Vec<Verdict> = steps
-        .iter()
-        .enumerate()
-        .map(|(index, step)| Verdict {
+    let mut world = match evm {
+        Some(dir) => {
+            let contracts = Contracts::load(dir).map_err(|e| {
+                CliError::Input(format!(
+                    "--evm: {e} (point --contracts at the compiled Classic contracts)"
+                ))
+            })?;
+            let world = L1World::new(&contracts, L1Config::default())
+                .map_err(|e| CliError::Input(format!("--evm: {e}")))?;
+            Some(world)
+        }
+        None => None,
+    };
+    let mut verdicts = Vec::with_capacity(steps.len());
+    for (index, step) in steps.iter().enumerate() {
+        let evm = match world.as_mut() {
+            Some(world) => Some(ask_l1(world, step)?),
+            None => None,
+        };
+        verdicts.push(Verdict {
             index,
             opcode: step
                 .proof
                 .first()
                 .map_or_else(|| "?".into(), |op| avm_code::mnemonic_for_byte(*op)),
             reason: step.verify().err().map(|e| e.to_string()),
-        })
-        .collect();
-    let invalid: Vec<&Verdict> = verdicts.iter().filter(|v| v.reason.is_some()).collect();
+            evm,
+        });
+    }
+    let invalid: Vec<&Verdict> = verdicts.iter().filter(|v| !v.valid()).collect();
+    let l1_gas: Option<u64> = evm.map(|_| {
+        verdicts
+            .iter()
+            .filter_map(|v| v.evm.as_ref().and_then(|(_, gas)| *gas))
+            .sum()
+    });
     if json {
         let out = serde_json::json!({
             "format": "classic",
             "valid": invalid.is_empty(),
             "steps": verdicts.len(),
+            "evm": evm.is_some(),
+            "l1_gas": l1_gas,
             "invalid": invalid
                 .iter()
-                .map(|v| serde_json::json!({"index": v.index, "opcode": v.opcode, "reason": v.reason}))
+                .map(|v| serde_json::json!({
+                    "index": v.index,
+                    "opcode": v.opcode,
+                    "reason": v.reason,
+                    "evm_reason": v.evm.as_ref().and_then(|(why, _)| why.clone()),
+                }))
                 .collect::<Vec<_>>(),
         });
         outln!("{out}");
     } else {
         for v in &invalid {
-            outln!(
-                "step {} ({}): INVALID: {}",
-                v.index,
-                v.opcode,
-                v.reason.as_deref().unwrap_or_default()
-            );
+            if let Some(reason) = &v.reason {
+                outln!("step {} ({}): INVALID: {reason}", v.index, v.opcode);
+            }
+            if let Some((Some(why), _)) = &v.evm {
+                outln!("step {} ({}): L1 refuses it: {why}", v.index, v.opcode);
+            }
+        }
+        if let Some(gas) = l1_gas {
+            outln!("L1 gas of the executeStep transactions: {gas}");
         }
         if invalid.is_empty() {
-            outln!("{} Classic steps: valid", verdicts.len());
+            let judges = if evm.is_some() {
+                "valid (native verifier and L1 contracts)"
+            } else {
+                "valid"
+            };
+            outln!("{} Classic steps: {judges}", verdicts.len());
         } else {
             outln!(
                 "INVALID: {} of {} Classic steps",
