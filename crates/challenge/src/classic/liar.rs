@@ -23,7 +23,8 @@ pub enum ClassicLie {
     WrongIntermediate,
     /// Claims a wrong end, then always disputes a chunk whose end it agrees with.
     PicksAgreed,
-    /// Claims a wrong end, and alters every one-step proof it gives.
+    /// Claims wrong states from the first AVMGas after the start on (so it is the one
+    /// to prove a step), and alters every one-step proof it gives.
     ForgedProof,
     /// Claims a wrong end (as asserter), then never moves.
     Silent,
@@ -70,9 +71,10 @@ fn false_cut(cut: Cut, gas: u64) -> Cut {
 
 /// The cut at `gas` a liar with `lie` in a game ending at `end` claims, given the
 /// true one.
-fn sees(lie: ClassicLie, end: u64, gas: u64, cut: Cut) -> Cut {
+fn sees(lie: ClassicLie, start: u64, end: u64, gas: u64, cut: Cut) -> Cut {
     let lies = match lie {
         ClassicLie::LieAt(at) => gas >= at,
+        ClassicLie::ForgedProof => gas > start,
         _ => gas == end,
     };
     if lies {
@@ -103,6 +105,7 @@ impl ClassicLiar {
         self.end = assertion.after.gas_used;
         let cut = sees(
             self.lie,
+            self.honest.exec.base(),
             self.end,
             self.end,
             Cut {
@@ -136,8 +139,8 @@ impl ClassicParty for ClassicLiar {
         if self.lie == ClassicLie::Silent {
             return None;
         }
-        let (lie, end) = (self.lie, self.end);
-        let mut view = move |gas: u64, cut: Cut| sees(lie, end, gas, cut);
+        let (lie, start, end) = (self.lie, self.honest.exec.base(), self.end);
+        let mut view = move |gas: u64, cut: Cut| sees(lie, start, end, gas, cut);
         let mine = self.honest.cuts(prev, &mut view);
         let chunks = usize::try_from(prev.chunk_count()).ok()?;
         let index = match self.lie {
