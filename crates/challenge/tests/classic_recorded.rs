@@ -8,9 +8,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use avm_challenge::classic::{
-    assertion_rest_hash, calculate_root, cut_hash, executor_for_opcode, Accepted, BisectExecution,
-    Bisection, ChunkRef, ClassicAssertion, ClassicMove, ClassicReferee, ClassicRevert,
-    ClassicSegment, OneStepProveExecution, ProveContinuedExecution, CLASSIC_DEGREE, UNREACHABLE,
+    assertion_hash, assertion_rest_hash, calculate_root, cut_hash, executor_for_opcode, Accepted,
+    BisectExecution, Bisection, ChunkRef, ClassicAssertion, ClassicMove, ClassicReferee,
+    ClassicRevert, ClassicSegment, OneStepProveExecution, ProveContinuedExecution, CLASSIC_DEGREE,
+    UNREACHABLE,
 };
 use avm_challenge::Role;
 use avm_testkit::fixtures;
@@ -434,4 +435,240 @@ fn recorded_small_unreachable_game_reverts_not_cont() {
             winner: Some(Role::Challenger),
         },
     );
+}
+
+/// Applies `mv` to a copy of `referee` and returns the refusal.
+fn refused(referee: &ClassicReferee, by: Role, block: u64, mv: ClassicMove) -> ClassicRevert {
+    referee.clone().apply(by, block, &mv).unwrap_err()
+}
+
+#[test]
+fn the_native_referee_reverts_as_the_contract_does() {
+    let file = load("TestChallengeToOSP.json");
+    let a = assertion(&file);
+    let mut referee = ClassicReferee::new(a.execution_hash().unwrap(), 0, 10, 10, 100, 400);
+    let moves: Vec<ClassicMove> = (0..3)
+        .map(|i| to_move(&file["Moves"][i]).unwrap())
+        .collect();
+    referee.apply(Role::Challenger, 101, &moves[0]).unwrap();
+
+    // The asserter's bisection, altered one way at a time.
+    let ClassicMove::Bisect(good) = moves[1].clone() else {
+        panic!("move 1 bisects")
+    };
+    let bisect = |f: &dyn Fn(&mut BisectExecution)| {
+        let mut m = good.clone();
+        f(&mut m);
+        ClassicMove::Bisect(m)
+    };
+    let r = &referee;
+    assert_eq!(
+        refused(r, Role::Challenger, 102, moves[1].clone()),
+        ClassicRevert::NotOnTurn
+    );
+    assert_eq!(
+        refused(r, Role::Asserter, 112, moves[1].clone()),
+        ClassicRevert::Deadline
+    );
+    assert_eq!(
+        refused(
+            r,
+            Role::Asserter,
+            102,
+            bisect(&|m| {
+                m.chain_hashes.pop();
+            })
+        ),
+        ClassicRevert::CutCount {
+            expected: 5,
+            got: 4
+        }
+    );
+    assert_eq!(
+        refused(
+            r,
+            Role::Asserter,
+            102,
+            bisect(&|m| {
+                *m.chain_hashes.last_mut().unwrap() = m.chunk.old_end;
+            })
+        ),
+        ClassicRevert::SameEnd
+    );
+    assert_eq!(
+        refused(r, Role::Asserter, 102, bisect(&|m| m.gas_used_before += 1)),
+        ClassicRevert::PreFields
+    );
+    assert_eq!(
+        refused(
+            r,
+            Role::Asserter,
+            102,
+            bisect(&|m| m.chunk.segment.length = 1)
+        ),
+        ClassicRevert::TooShort
+    );
+    assert_eq!(
+        refused(
+            r,
+            Role::Asserter,
+            102,
+            bisect(&|m| m.chunk.proof.route ^= 1)
+        ),
+        ClassicRevert::BisPrev
+    );
+    assert_eq!(
+        refused(
+            r,
+            Role::Asserter,
+            102,
+            bisect(&|m| {
+                m.gas_used_before = 4;
+                m.chain_hashes[0] = assertion_hash(4, &m.assertion_rest);
+            })
+        ),
+        ClassicRevert::InvalidSegmentLength
+    );
+    assert!(matches!(
+        refused(r, Role::Asserter, 102, bisect(&|m| m.chain_hashes.clear())),
+        ClassicRevert::Panic(_)
+    ));
+    assert!(matches!(
+        refused(
+            r,
+            Role::Asserter,
+            102,
+            bisect(&|m| m.chunk.proof.nodes = vec![Hash::default(); 257])
+        ),
+        ClassicRevert::Panic(_)
+    ));
+    referee.apply(Role::Asserter, 102, &moves[1]).unwrap();
+
+    // The challenger's one-step proof, altered one way at a time.
+    let ClassicMove::OneStepProve(good) = moves[2].clone() else {
+        panic!("move 2 proves a step")
+    };
+    let osp = |f: &dyn Fn(&mut OneStepProveExecution)| {
+        let mut m = good.clone();
+        f(&mut m);
+        ClassicMove::OneStepProve(m)
+    };
+    let r = &referee;
+    let before = state(&file["Moves"][2]["PreviousCut"]);
+    let after = verify_step(&before, &good.execution_proof, &good.buffer_proof).unwrap();
+    assert!(matches!(
+        refused(r, Role::Challenger, 103, osp(&|m| m.prover = 1)),
+        ClassicRevert::WrongExecutor { .. }
+    ));
+    assert!(matches!(
+        refused(r, Role::Challenger, 103, osp(&|m| m.prover = 3)),
+        ClassicRevert::Panic(_)
+    ));
+    assert!(matches!(
+        refused(
+            r,
+            Role::Challenger,
+            103,
+            osp(&|m| m.execution_proof.truncate(10))
+        ),
+        ClassicRevert::Executor(_)
+    ));
+    assert_eq!(
+        refused(r, Role::Challenger, 103, osp(&|m| m.initial_state[0] = 4)),
+        ClassicRevert::OspCont
+    );
+    assert_eq!(
+        refused(
+            r,
+            Role::Challenger,
+            103,
+            osp(&|m| m.chunk.segment.length = 1000)
+        ),
+        ClassicRevert::OspShort
+    );
+    assert_eq!(
+        refused(
+            r,
+            Role::Challenger,
+            103,
+            osp(&|m| m.chunk.old_end = cut_hash(&after))
+        ),
+        ClassicRevert::WrongEnd
+    );
+    assert_eq!(
+        refused(
+            r,
+            Role::Challenger,
+            103,
+            osp(&|m| {
+                let at = m.execution_proof.len() - 34;
+                m.execution_proof[at] ^= 1;
+            })
+        ),
+        ClassicRevert::BisPrev
+    );
+    assert_eq!(
+        referee.apply(Role::Challenger, 103, &moves[2]),
+        Ok(Accepted::Proven)
+    );
+    assert_eq!(referee.challenge_state(), Hash::default());
+
+    // The asserter has no legal move left; it loses once its blocks are used up.
+    assert_eq!(
+        refused(&referee, Role::Asserter, 104, moves[1].clone()),
+        ClassicRevert::BisPrev
+    );
+    let at = referee.timeout_block();
+    assert_eq!(at, 103 + 9 + 1, "the asserter used one of its ten blocks");
+    assert_eq!(
+        refused(&referee, Role::Challenger, at - 1, ClassicMove::Timeout),
+        ClassicRevert::TimeoutDeadline
+    );
+    assert_eq!(
+        referee.apply(Role::Asserter, at, &ClassicMove::Timeout),
+        Ok(Accepted::Decided {
+            winner: Role::Challenger
+        })
+    );
+    assert_eq!(referee.winner(), Some(Role::Challenger));
+    assert_eq!(
+        refused(&referee, Role::Challenger, at + 1, ClassicMove::Timeout),
+        ClassicRevert::Over
+    );
+    // Reasons are the contract's strings.
+    assert_eq!(ClassicRevert::NotOnTurn.reason(), Some("BIS_SENDER"));
+    assert_eq!(ClassicRevert::OspShort.reason(), Some("OSP_SHORT"));
+    assert_eq!(ClassicRevert::InboxStepNative.reason(), None);
+}
+
+#[test]
+fn merkle_trees_promote_odd_nodes_and_prove_every_leaf() {
+    use avm_challenge::classic::MerkleTree;
+    use avm_value::{keccak256, keccak_pair};
+    for n in 1..=20usize {
+        let leaves: Vec<Hash> = (0..n).map(|i| keccak256(&[i as u8])).collect();
+        let tree = MerkleTree::new(leaves.clone()).unwrap();
+        for (i, leaf) in leaves.iter().enumerate() {
+            let p = tree.proof(i).unwrap();
+            assert_eq!(
+                calculate_root(&p.nodes, p.route, leaf),
+                tree.root(),
+                "{n} {i}"
+            );
+            // Another leaf's hash does not pass with this proof.
+            let other = leaves[(i + 1) % n];
+            if n > 1 {
+                assert_ne!(calculate_root(&p.nodes, p.route, &other), tree.root());
+            }
+        }
+        assert!(tree.proof(n).is_none());
+    }
+    // Three leaves: the third is promoted, not paired with itself.
+    let l: Vec<Hash> = (0..3u8).map(|i| keccak256(&[i])).collect();
+    let tree = MerkleTree::new(l.clone()).unwrap();
+    assert_eq!(tree.root(), keccak_pair(&keccak_pair(&l[0], &l[1]), &l[2]));
+    let p = tree.proof(2).unwrap();
+    assert_eq!(p.nodes, vec![keccak_pair(&l[0], &l[1])]);
+    assert_eq!(p.route, 0, "the promoted node is a right child at the top");
+    assert!(MerkleTree::new(Vec::new()).is_none());
 }
