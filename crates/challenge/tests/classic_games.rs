@@ -5,13 +5,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use avm_challenge::classic::{
-    play_classic, Accepted, ClassicGameReport, ClassicLiar, ClassicLie, ClassicMove, ClassicParty,
-    GameConfig, HonestClassic,
+    assertion_rest_hash, play_classic, Accepted, BisectExecution, Bisection, ChunkRef,
+    ClassicAssertion, ClassicGameReport, ClassicLiar, ClassicLie, ClassicMove, ClassicParty,
+    GameConfig, HonestClassic, UNREACHABLE,
 };
 use avm_challenge::Role;
 use avm_code::{load_mexe, LoadOptions};
 use avm_machine::Machine;
 use avm_testkit::fixtures;
+use avm_value::keccak256;
+use avm_verifier::classic::ExecutionState;
 
 fn machine(rel: &str) -> Machine {
     Machine::new(load_mexe(&fixtures().join(rel), &LoadOptions::default()).unwrap())
@@ -220,4 +223,100 @@ fn covers_every_move(seen: &[(&'static str, bool)]) {
     ] {
         assert!(seen.contains(&kind), "no {kind:?} in any game");
     }
+}
+
+/// An asserter that exploits a gap in the deployed rules: `bisectExecution` does not
+/// require that a cut after an unreachable one be unreachable too. It claims its run
+/// goes on past the machine's halt; answering the honest challenger's bisection, it
+/// copies the challenger's own cuts into its sub-cuts (reachable, then unreachable)
+/// but ends them with a made-up reachable cut.
+struct PastTheHalt {
+    truth: HonestClassic,
+}
+
+impl ClassicParty for PastTheHalt {
+    fn disputes(&mut self, _: &ClassicAssertion) -> bool {
+        true
+    }
+
+    fn respond(&mut self, prev: &Bisection, degree: u64) -> Option<ClassicMove> {
+        // The first chunk whose (honest) end is unreachable.
+        let index = prev.cuts.iter().position(|c| *c == UNREACHABLE)? - 1;
+        let chunk = prev.chunk(index as u64)?;
+        let offsets = chunk.cut_offsets(chunk.chunk_count(degree));
+        let cuts = self.truth.execution().cuts_at(&offsets);
+        let start = cuts[0].state?;
+        let mut chain: Vec<_> = cuts.iter().map(|c| c.hash()).collect();
+        *chain.last_mut()? = keccak256(b"made up");
+        Some(ClassicMove::Bisect(BisectExecution {
+            chunk: ChunkRef {
+                proof: prev.tree()?.proof(index)?,
+                segment: chunk,
+                old_end: prev.cuts[index + 1],
+            },
+            gas_used_before: start.gas_used,
+            assertion_rest: assertion_rest_hash(&start),
+            chain_hashes: chain,
+        }))
+    }
+
+    fn steps_executed(&self) -> u64 {
+        0
+    }
+}
+
+/// A flaw of the deployed Challenge contract (and of the Go validator's strategy, which
+/// this party follows): facing a bisection whose only disputed chunk starts at an
+/// unreachable cut, the honest party has no legal move (bisecting it reverts on its
+/// start, and no proof can start there), so it loses by timeout. This test pins the
+/// native referee to the contract's rules; the EVM referee should show the same.
+#[test]
+fn a_reachable_cut_after_an_unreachable_one_strands_the_honest_challenger() {
+    let m = machine("machine-cases/opcodetestmath.mexe");
+    let mut truth = HonestClassic::new(m.clone(), &[], 0);
+    let honest = truth.assertion(None).unwrap();
+    let halt = honest.after.gas_used;
+    let assertion = ClassicAssertion {
+        before: honest.before,
+        after: ExecutionState {
+            gas_used: halt * 3,
+            machine_hash: keccak256(b"still running"),
+            ..honest.after
+        },
+    };
+    let mut asserter = PastTheHalt { truth };
+    let mut challenger = HonestClassic::new(m, &[], 0);
+    let report = play_classic(
+        &assertion,
+        &GameConfig::default(),
+        &mut asserter,
+        &mut challenger,
+    );
+    let log = describe(&report);
+    assert_eq!(report.winner, Role::Asserter, "{log}");
+    // The challenger's first bisection is accepted, the asserter answers it, and the
+    // challenger then has no legal move: it makes none and times out.
+    assert!(report.moves.iter().all(|m| m.result.is_ok()), "{log}");
+    let functions: Vec<_> = report
+        .moves
+        .iter()
+        .map(|m| (m.by, m.mv.function()))
+        .collect();
+    assert_eq!(
+        functions,
+        [
+            (Role::Challenger, "bisectExecution"),
+            (Role::Asserter, "bisectExecution"),
+            (Role::Asserter, "timeout"),
+        ],
+        "{log}"
+    );
+    let ClassicMove::Bisect(b) = &report.moves[1].mv else {
+        unreachable!()
+    };
+    let unreachable_then_reachable = b
+        .chain_hashes
+        .windows(2)
+        .any(|w| w[0] == UNREACHABLE && w[1] != UNREACHABLE);
+    assert!(unreachable_then_reachable, "{log}");
 }

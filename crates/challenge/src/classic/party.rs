@@ -3,6 +3,12 @@
 //! that differs from its own; if the chunk before it holds more than one step, or its
 //! own end there is unreachable, bisect it; if it holds none, prove continued
 //! execution; if exactly one, prove that step.
+//!
+//! The deployed contract does not require a cut after an unreachable one to be
+//! unreachable, so an opponent may answer with a bisection whose only chunk the honest
+//! party disputes starts unreachable; no move can take that chunk up, and the honest
+//! party loses by timeout (as the Go validator would). See the test
+//! `a_reachable_cut_after_an_unreachable_one_strands_the_honest_challenger`.
 
 use avm_machine::Machine;
 use avm_prover::classic::prove_step;
@@ -162,7 +168,11 @@ impl ClassicParty for HonestClassic {
         // The first cut is the chunk's agreed start; a difference there is no dispute
         // this party can take up.
         let differs = first_difference(&mine, &prev.cuts).filter(|i| *i > 0)?;
-        let index = u64::try_from(differs.checked_sub(1)?).ok()?;
+        let start = differs.checked_sub(1)?;
+        // A chunk starting unreachable admits no move (no bisection or proof can start
+        // there); as the Go validator, make none rather than one that must revert.
+        mine.get(start)?.state?;
+        let index = u64::try_from(start).ok()?;
         self.move_on_chunk(prev, index, &mine, degree, &mut truth)
     }
 
