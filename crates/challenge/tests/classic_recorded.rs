@@ -672,3 +672,49 @@ fn merkle_trees_promote_odd_nodes_and_prove_every_leaf() {
     assert_eq!(p.route, 0, "the promoted node is a right child at the top");
     assert!(MerkleTree::new(Vec::new()).is_none());
 }
+
+#[test]
+fn move_signatures_are_the_deployed_abis() {
+    let path = fixtures().join("contracts/Challenge.json");
+    let json: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let abi = &json["abi"];
+    let abi: Json = match abi {
+        Json::String(s) => serde_json::from_str(s).unwrap(),
+        other => other.clone(),
+    };
+    let declared: Vec<String> = abi
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["type"] == "function")
+        .map(|f| {
+            let inputs: Vec<&str> = f["inputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["type"].as_str().unwrap())
+                .collect();
+            format!("{}({})", f["name"].as_str().unwrap(), inputs.join(","))
+        })
+        .collect();
+    let file = load("TestChallengeToOSP.json");
+    let mut moves: Vec<ClassicMove> = (0..3)
+        .map(|i| to_move(&file["Moves"][i]).unwrap())
+        .collect();
+    moves.push(to_move(&load("TestChallengeToUnreachableSmall.json")["Moves"][1]).unwrap());
+    moves.push(ClassicMove::Timeout);
+    for mv in &moves {
+        assert!(
+            declared.iter().any(|d| d == mv.signature()),
+            "{}",
+            mv.signature()
+        );
+        assert!(mv.signature().starts_with(mv.function()));
+    }
+    // The dispatcher of the deployed bytecode compares with each selector (PUSH4).
+    let code = json["creation_bytecode"].as_str().unwrap().to_lowercase();
+    for mv in &moves {
+        let push = format!("63{}", hex::encode(mv.selector()));
+        assert!(code.contains(&push), "{} not dispatched", mv.function());
+    }
+}

@@ -98,6 +98,29 @@ impl ClassicMove {
         }
     }
 
+    /// The function's canonical ABI signature (its selector is the first four bytes
+    /// of its keccak256), as Challenge.json's ABI declares it.
+    pub fn signature(&self) -> &'static str {
+        match self {
+            ClassicMove::Bisect(_) => {
+                "bisectExecution(bytes32[],uint256,uint256,uint256,bytes32,uint256,bytes32,bytes32[])"
+            }
+            ClassicMove::ProveContinued(_) => {
+                "proveContinuedExecution(bytes32[],uint256,uint256,uint256,bytes32,uint256,bytes32)"
+            }
+            ClassicMove::OneStepProve(_) => {
+                "oneStepProveExecution(bytes32[],uint256,uint256,uint256,bytes32,uint256,bytes32[2],uint256[3],bytes,bytes,uint8)"
+            }
+            ClassicMove::Timeout => "timeout()",
+        }
+    }
+
+    /// The four-byte function selector.
+    pub fn selector(&self) -> [u8; 4] {
+        let h = avm_value::keccak256(self.signature().as_bytes());
+        [h.0[0], h.0[1], h.0[2], h.0[3]]
+    }
+
     /// The chunk a move answers (None for `timeout`).
     pub fn chunk(&self) -> Option<&ChunkRef> {
         match self {

@@ -29,7 +29,9 @@ pub enum ClassicRevert {
     /// `segment pre-fields`: the first cut is not the hash of the start state given.
     #[error("segment pre-fields: the first cut is not the start state's hash")]
     PreFields,
-    /// `UNREACHABLE_START`: the bisection starts unreachable.
+    /// `UNREACHABLE_START`: the bisection starts unreachable. The contract checks
+    /// `segment pre-fields` first, and an assertion hash is never zero, so neither
+    /// referee can reach this one; it is kept for the contract's full list.
     #[error("UNREACHABLE_START: a bisection cannot start at an unreachable cut")]
     UnreachableStart,
     /// `invalid segment length`: the start state already used the segment's gas.
@@ -86,7 +88,9 @@ pub enum ClassicRevert {
     /// MerkleLib's bare `require`), or SafeMath's message.
     #[error("reverts without a reason: {0}")]
     Panic(&'static str),
-    /// The challenge is decided; its contract is gone.
+    /// The challenge is decided; its contract is gone. (On the EVM under London a call
+    /// to the self-destructed address succeeds and does nothing; from Cancun on the
+    /// code survives. The native referee refuses instead.)
     #[error("the challenge is over")]
     Over,
 }
