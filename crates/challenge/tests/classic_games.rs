@@ -7,13 +7,13 @@
 use avm_challenge::classic::{
     assertion_rest_hash, play_classic, Accepted, BisectExecution, Bisection, ChunkRef,
     ClassicAssertion, ClassicGameReport, ClassicLiar, ClassicLie, ClassicMove, ClassicParty,
-    GameConfig, HonestClassic, UNREACHABLE,
+    ClassicRevert, GameConfig, HonestClassic, UNREACHABLE,
 };
 use avm_challenge::Role;
 use avm_code::{load_mexe, LoadOptions};
 use avm_machine::Machine;
 use avm_testkit::fixtures;
-use avm_value::keccak256;
+use avm_value::{keccak256, Tuple, Value};
 use avm_verifier::classic::ExecutionState;
 
 fn machine(rel: &str) -> Machine {
@@ -319,4 +319,96 @@ fn a_reachable_cut_after_an_unreachable_one_strands_the_honest_challenger() {
         .windows(2)
         .any(|w| w[0] == UNREACHABLE && w[1] != UNREACHABLE);
     assert!(unreachable_then_reachable, "{log}");
+}
+
+/// Plays an asserter (a liar seeing its run over `liar_messages` of `inbox` truly, but
+/// for its claimed end) that claims `after` against the honest challenger.
+fn claim_against_honest(
+    program: &str,
+    inbox: &[Value],
+    liar_messages: u64,
+    after: ExecutionState,
+) -> ClassicGameReport {
+    let m = machine(program);
+    let before = HonestClassic::new(m.clone(), inbox, 0)
+        .assertion(None)
+        .unwrap()
+        .before;
+    let assertion = ClassicAssertion { before, after };
+    let max = assertion.max_message_count();
+    let mut asserter = ClassicLiar::new(
+        HonestClassic::new(m.clone(), inbox, liar_messages),
+        ClassicLie::WrongFinal,
+        after.gas_used,
+    );
+    let mut challenger = HonestClassic::new(m, inbox, max);
+    play_classic(
+        &assertion,
+        &GameConfig::default(),
+        &mut asserter,
+        &mut challenger,
+    )
+}
+
+#[test]
+fn an_assertion_past_the_halt_loses_to_bisection_toward_unreachable() {
+    let program = "machine-cases/opcodetestmath.mexe";
+    let honest = HonestClassic::new(machine(program), &[], 0)
+        .assertion(None)
+        .unwrap();
+    let after = ExecutionState {
+        gas_used: honest.after.gas_used * 3,
+        machine_hash: keccak256(b"still running"),
+        ..honest.after
+    };
+    let report = claim_against_honest(program, &[], 0, after);
+    check(&report, Role::Challenger, "past the halt");
+    // The challenger's bisections end unreachable.
+    let first = &report.moves[0];
+    let ClassicMove::Bisect(b) = &first.mv else {
+        panic!("{}", describe(&report))
+    };
+    assert_eq!(b.chain_hashes.last(), Some(&UNREACHABLE));
+}
+
+#[test]
+fn an_assertion_reading_fewer_messages_than_its_run_reverts_too_many_messages() {
+    // As upstream's TestChallengeToUnreachable: the end state of a run that read two
+    // messages, claimed with an inbox count of 0. The honest challenger, limited to 0
+    // messages, bisects toward unreachable down to the first `inbox` step, which the
+    // asserter must prove and cannot.
+    let program = "speedtest/inbox_0_1.mexe";
+    let messages: Vec<Value> = (0..2)
+        .map(|i| Value::Tuple(Tuple::pair(Value::int(0), Value::int(i))))
+        .collect();
+    let honest = HonestClassic::new(machine(program), &messages, 2)
+        .assertion(None)
+        .unwrap();
+    assert_eq!(honest.after.inbox_count, 2);
+    let after = ExecutionState {
+        inbox_count: 0,
+        ..honest.after
+    };
+    let report = claim_against_honest(program, &messages, 2, after);
+    check(&report, Role::Challenger, "fewer messages");
+    let last_asserter_move = report
+        .moves
+        .iter()
+        .rev()
+        .find(|m| m.by == Role::Asserter && m.mv.function() != "timeout")
+        .unwrap();
+    assert_eq!(
+        last_asserter_move.mv.function(),
+        "oneStepProveExecution",
+        "{}",
+        describe(&report)
+    );
+    assert!(
+        matches!(
+            last_asserter_move.result,
+            Err(ClassicRevert::TooManyMessages { read: 1, max: 0 })
+        ),
+        "{}",
+        describe(&report)
+    );
 }
