@@ -77,15 +77,34 @@ pub struct ProgramInput {
     /// A JSON array of inbox messages in value JSON.
     #[arg(long, value_name = "MESSAGES.json")]
     pub inbox: Option<std::path::PathBuf>,
+    /// Take the inbox from a recorded run instead (an .aoslog, as `avm replay` reads:
+    /// e.g. ArbOS's benchmark logs).
+    #[arg(long, value_name = "LOG.aoslog", conflicts_with = "inbox")]
+    pub replay: Option<std::path::PathBuf>,
+}
+
+/// The inbox messages of the recorded run in `path` (an .aoslog).
+pub fn read_recorded_inbox(
+    path: &Path,
+    code: &impl ResolveCodePoint,
+) -> Result<Vec<Value>, CliError> {
+    let bytes = bounds::read_file(path)?;
+    let recording = avm_tools::replay::parse_aoslog(&bytes, code, &bounds::get().value_limits())
+        .map_err(|error| CliError::Json {
+            path: path.display().to_string(),
+            error,
+        })?;
+    Ok(recording.inbox)
 }
 
 impl ProgramInput {
-    /// Loads the program and reads its inbox (empty without `--inbox`).
+    /// Loads the program and reads its inbox (empty without `--inbox` or `--replay`).
     pub fn load(&self) -> Result<(avm_code::Program, Vec<Value>), CliError> {
         let program = bounds::load_mexe(&self.program)?;
-        let messages = match &self.inbox {
-            Some(path) => read_inbox(path, &program.code)?,
-            None => Vec::new(),
+        let messages = match (&self.inbox, &self.replay) {
+            (Some(path), _) => read_inbox(path, &program.code)?,
+            (None, Some(log)) => read_recorded_inbox(log, &program.code)?,
+            (None, None) => Vec::new(),
         };
         Ok((program, messages))
     }

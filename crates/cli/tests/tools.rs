@@ -342,3 +342,43 @@ fn bench_reports_gas_capped_runs() {
         assert!(row["steps_per_second"].as_f64().unwrap() > 0.0);
     }
 }
+
+#[test]
+fn bench_and_profile_take_the_inbox_of_a_recorded_arbos_run() {
+    // Facts from ../shared/fixtures/arbos/SOURCE.md: ArbOS v58 replays boot.aoslog in
+    // 176,762 steps (the C++ AVM's count) and then waits for more input; the recording
+    // holds the total gas.
+    let arbos = "../shared/fixtures/arbos/arbos-v58.mexe";
+    let log = "../shared/fixtures/arbos/benchmarks/boot.aoslog";
+    let recorded: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo_root().join(log)).unwrap()).unwrap();
+    let total_gas = recorded["total_gas"].as_u64().unwrap();
+    let bench = avm(&["bench", arbos, "--replay", log, "--repeat", "1", "--json"]);
+    assert!(
+        bench.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bench.stderr)
+    );
+    let bench: serde_json::Value = serde_json::from_slice(&bench.stdout).unwrap();
+    assert_eq!(bench["steps"], 176_762, "{bench}");
+    assert_eq!(bench["gas_used"], total_gas);
+    assert_eq!(bench["status"], "blocked");
+    let profile = avm(&["profile", arbos, "--replay", log, "--json"]);
+    assert!(
+        profile.status.success(),
+        "{}",
+        String::from_utf8_lossy(&profile.stderr)
+    );
+    let profile: serde_json::Value = serde_json::from_slice(&profile.stdout).unwrap();
+    assert_eq!(profile["steps"], 176_762, "{profile}");
+    assert_eq!(profile["gas_used"], total_gas);
+    let both = avm(&[
+        "run",
+        arbos,
+        "--replay",
+        log,
+        "--inbox",
+        "examples/echo-inbox.json",
+    ]);
+    assert_eq!(both.status.code(), Some(2), "--replay and --inbox conflict");
+}

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use avm_machine::{Machine, RunLimits, RuntimeEnv};
+use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
 
 use crate::error::CliError;
 
@@ -15,9 +15,11 @@ pub struct BenchArgs {
     /// The executables (.mexe) to run; a directory stands for the .mexe files in it.
     #[arg(required = true)]
     pub programs: Vec<PathBuf>,
-    /// Stop each run before the instruction that would take gas used above N.
-    #[arg(long, value_name = "N", default_value_t = 100_000_000)]
-    pub max_gas: u64,
+    /// Stop each run before the instruction that would take gas used above N
+    /// (default 100,000,000, as the C++ speedtest; none with --replay, whose runs end
+    /// when the machine blocks for more input).
+    #[arg(long, value_name = "N")]
+    pub max_gas: Option<u64>,
     /// Also stop each run after N steps.
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u64>,
@@ -27,6 +29,11 @@ pub struct BenchArgs {
     /// Print one JSON object per program, one per line.
     #[arg(long)]
     pub json: bool,
+    /// Feed each program the inbox of this recorded run (an .aoslog, e.g. one of
+    /// ArbOS's benchmark logs) and run it until it halts, errors or blocks (the gas
+    /// cap still applies).
+    #[arg(long, value_name = "LOG.aoslog")]
+    pub replay: Option<PathBuf>,
 }
 
 /// One program's measurement.
@@ -60,7 +67,11 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     }
     let limits = RunLimits {
         max_steps: args.max_steps,
-        max_gas: Some(args.max_gas),
+        max_gas: match (args.max_gas, &args.replay) {
+            (Some(gas), _) => Some(gas),
+            (None, Some(_)) => None,
+            (None, None) => Some(100_000_000),
+        },
     };
     if !args.json {
         outln!(
@@ -75,12 +86,20 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     }
     for file in files {
         let program = crate::bounds::load_mexe(&file)?;
+        let inbox = match &args.replay {
+            Some(log) => crate::inbox::read_recorded_inbox(log, &program.code)?,
+            None => Vec::new(),
+        };
         let mut best: Option<Measurement> = None;
         for _ in 0..args.repeat.max(1) {
             let mut machine = Machine::new(program.clone());
-            let mut env = RuntimeEnv::default();
+            let mut env = RuntimeEnv::with_inbox(inbox.clone());
             let started = Instant::now();
-            let report = machine.run(&mut env, &limits);
+            // A breakpoint costs its gas and the run goes on, as on the deployed AVM.
+            let mut report = machine.run(&mut env, &limits);
+            while report.reason == StopReason::Breakpoint {
+                report = machine.run(&mut env, &limits);
+            }
             let seconds = started.elapsed().as_secs_f64();
             if best.as_ref().is_none_or(|b| seconds < b.seconds) {
                 best = Some(Measurement {
