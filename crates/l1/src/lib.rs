@@ -17,18 +17,31 @@
 //! - [`L1World::deliver_message`] and [`L1World::add_sequencer_batch`] feed the inbox
 //!   through the contracts' own entry points, so the accumulators are the chain's.
 //! - [`gas_table_markdown`] summarizes the L1 cost of proving steps.
+//! - [`EvmReferee`] plays the Classic challenge on the deployed Challenge contract
+//!   (through `ChallengeTester`), and every game yields a [`Transcript`] that
+//!   [`check_transcript`] re-executes against fresh contracts.
 
 mod abi;
+mod challenge;
 mod contracts;
 mod gas_table;
 mod inbox;
 mod step;
+mod transcript;
 mod world;
 
+pub use challenge::{
+    encode_move, replay_transcript, run_on_evm, ChallengeError, ClassicContracts, EvmGame,
+    EvmMove, EvmReferee, MoveVerdict, TranscriptVerdict, ASSERTER, CHALLENGER,
+};
 pub use contracts::{Contract, Contracts, ContractsError};
 pub use gas_table::{gas_rows, gas_table_markdown, GasRow};
 pub use inbox::{BatchSection, DelayedMessage, DeliveredMessage, PostedBatch, SequencerBatch};
 pub use step::{Executor, Rejection, RevertReason, StepOutcome, StepOutput, StepResult, Verdict};
+pub use transcript::{
+    address_hex, check_transcript, hardfork_from_name, FirstDifference, Transcript, TxRecord,
+    TxStatus, TRANSCRIPT_CHAIN_ID, TRANSCRIPT_FORMAT, TRANSCRIPT_GAS_LIMIT,
+};
 pub use world::{
     CallOutcome, Deployed, Hardfork, L1Config, L1Error, L1World, DELAYED_INBOX, OWNER, SEQUENCER,
 };
