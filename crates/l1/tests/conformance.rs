@@ -237,7 +237,12 @@ fn run(
         }
         let native = verify_step_with_inbox(&step.before, &step.proof, &step.buffer_proof, accs)
             .unwrap_or_else(|e| panic!("{}\nour verifier refuses it: {e}", describe()));
-        assert_eq!(native, step.after, "{}\nour verifier's after-state", describe());
+        assert_eq!(
+            native,
+            step.after,
+            "{}\nour verifier's after-state",
+            describe()
+        );
         tally.accepted += 1;
         tally.inbox_steps += u64::from(opcode == 0x72);
     }
@@ -256,7 +261,10 @@ fn machine_cases() -> Vec<(String, Program)> {
         .map(|p| {
             let program = load_mexe(&p, &LoadOptions::default())
                 .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (p.file_name().unwrap().to_string_lossy().into_owned(), program)
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                program,
+            )
         })
         .collect()
 }
