@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use avm_challenge::classic::{
     play_classic, Accepted, ClassicAssertion, ClassicGameReport, ClassicLiar, ClassicLie,
-    ClassicRevert, GameConfig, HonestClassic,
+    ClassicMove, ClassicRevert, GameConfig, HonestClassic,
 };
 use avm_challenge::Role;
 use avm_code::{load_mexe, LoadOptions};
@@ -229,4 +229,68 @@ fn native_and_evm_referees_agree_on_every_move_and_the_honest_party_wins() {
         "{games} games, {compared} moves compared, {reverts} reverted"
     ));
     assert_eq!(games, PROGRAMS.len() * 7 * 2);
+}
+
+#[test]
+fn after_the_game_the_challenge_is_gone_under_london_and_inert_under_cancun() {
+    let contracts = challenge_common::contracts();
+    let config = GameConfig::default();
+    let m = machine("machine-cases/opcodetestmath.mexe");
+    let assertion = HonestClassic::new(m.clone(), &[], 0)
+        .assertion(None)
+        .unwrap();
+    let end = assertion.after.gas_used;
+    for hardfork in [Hardfork::London, Hardfork::Cancun] {
+        let mut asserter = HonestClassic::new(m.clone(), &[], 0);
+        let mut challenger = ClassicLiar::new(
+            HonestClassic::new(m.clone(), &[], 0),
+            ClassicLie::WrongFinal,
+            end,
+        );
+        let report = play_classic(&assertion, &config, &mut asserter, &mut challenger);
+        let mut game = run_on_evm(
+            &contracts,
+            hardfork,
+            &assertion,
+            &config,
+            &[],
+            &report.moves,
+        )
+        .unwrap();
+        assert_eq!(game.winner, Some(Role::Asserter));
+        let last = report.moves.last().unwrap().block;
+        let first = &report.moves[0];
+        let again = [
+            game.referee
+                .apply(Role::Challenger, last + 1, &ClassicMove::Timeout)
+                .unwrap(),
+            game.referee
+                .apply(Role::Challenger, last + 2, &first.mv)
+                .unwrap(),
+        ];
+        println!("{hardfork:?}: {again:?}");
+        match hardfork {
+            // No code at the address: every call succeeds and does nothing.
+            Hardfork::London => {
+                assert!(again.iter().all(|m| m.verdict.is_accepted()));
+                // Only the intrinsic gas: 21,000 and the call data.
+                for (m, mv) in again.iter().zip([&ClassicMove::Timeout, &first.mv]) {
+                    let data: u64 = avm_l1::encode_move(mv)
+                        .iter()
+                        .map(|b| if *b == 0 { 4 } else { 16 })
+                        .sum();
+                    assert_eq!(m.gas_used, 21_000 + data, "{m:?}");
+                }
+            }
+            // EIP-6780: the code and state survive; timeout() runs again and reports
+            // the same verdict, and a move is past its deadline.
+            _ => {
+                assert!(again[0].verdict.is_accepted(), "{again:?}");
+                assert!(again[0].gas_used > 21_064, "{again:?}");
+                assert_eq!(again[1].verdict.reason(), Some("BIS_DEADLINE"));
+            }
+        }
+        // The tester's verdict stands.
+        assert_eq!(game.referee.winner().unwrap(), Some(Role::Asserter));
+    }
 }
