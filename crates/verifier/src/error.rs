@@ -53,6 +53,11 @@ pub enum Rejection {
     /// saturated into agreement with a false post-state.
     #[error("the claim's {0} would pass u64::MAX after this step")]
     CounterOverflow(&'static str),
+    /// A Classic proof of an opcode the deployed Classic contracts do not have
+    /// (`ripemd160f`, `blake2f`, `inboxpeek`): they run it as an invalid opcode, our
+    /// machine as the instruction, so no after-state satisfies both.
+    #[error("opcode {0:#04x} is not in the deployed Classic contracts' instruction set")]
+    NotClassic(u8),
     /// The proof carries data the instruction does not read, or lacks data it reads.
     #[error("the proof's extra data does not fit the instruction: {0}")]
     Extra(&'static str),

@@ -69,6 +69,15 @@ pub enum ClassicProveError {
     /// or its code is unknown).
     #[error(transparent)]
     Step(#[from] ProveError),
+    /// The step runs an opcode the deployed Classic contracts do not have
+    /// (`avm_verifier::classic::NOT_IN_CLASSIC`): they would run it as invalid.
+    #[error("the step runs {mnemonic} ({opcode:#04x}), which the deployed Classic contracts do not have")]
+    NotClassic {
+        /// The opcode byte.
+        opcode: u8,
+        /// Its name in our instruction set.
+        mnemonic: String,
+    },
     /// The machine holds a pending message (taken by `inboxpeek`, which the Classic
     /// AVM does not have), which the Classic machine hash cannot express.
     #[error("the machine holds a pending message, which the Classic format cannot express")]
@@ -137,6 +146,12 @@ pub fn encode_step(
             != avm_value::error_code_point_hash()
     {
         return Err(ProveError::UnknownCode.into());
+    }
+    if avm_verifier::classic::NOT_IN_CLASSIC.contains(&opcode) {
+        return Err(ClassicProveError::NotClassic {
+            opcode,
+            mnemonic: avm_code::mnemonic_for_byte(opcode),
+        });
     }
     if opcode == 0x72 {
         let count = machine.inbox_position().consumed;

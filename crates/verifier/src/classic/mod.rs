@@ -25,6 +25,12 @@ pub use inbox::{
 pub use state::{ClassicJsonError, ClassicStep, ExecutionState};
 pub use step::{verify_step, verify_step_with_inbox};
 
+/// Opcodes our machine runs that the deployed Classic contracts (and the C++ AVM of
+/// the fixtures' commit) do not have: `ripemd160f` (0x25), `blake2f` (0x26) and
+/// `inboxpeek` (0x71). The contracts treat them as invalid opcodes, so their steps have
+/// no Classic proof: the prover refuses them and the native verifier rejects them.
+pub const NOT_IN_CLASSIC: [u8; 3] = [0x25, 0x26, 0x71];
+
 /// Why a Classic step file entry does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClassicStepError {

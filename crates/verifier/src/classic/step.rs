@@ -244,6 +244,9 @@ pub fn verify_step_with_inbox(
     inbox: &impl L1InboxOracle,
 ) -> Result<ExecutionState, Rejection> {
     let decoded = decode(proof)?;
+    if super::NOT_IN_CLASSIC.contains(&decoded.proof.opcode) {
+        return Err(Rejection::NotClassic(decoded.proof.opcode));
+    }
     let mut ours = decoded.proof;
     let pre = claim_of(before);
     let no_inbox = InboxAccumulators::default();

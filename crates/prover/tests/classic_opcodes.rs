@@ -1,0 +1,50 @@
+//! Opcodes our machine runs that the deployed Classic contracts do not have
+//! (`ripemd160f`, `blake2f`, `inboxpeek`): the contracts run them as invalid opcodes,
+//! so a step of one has no Classic proof. The prover says so, and the native verifier
+//! rejects a Classic proof of one, as the verify_classic fuzzer found it must (an
+//! underflowing `ripemd160f` was proven with the invalid opcode's shape and rejected).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use avm_code::{Instruction, Program};
+use avm_machine::Machine;
+use avm_prover::classic::{prove_step, ClassicProveError};
+use avm_value::Value;
+use avm_verifier::classic::{verify_step, ClassicStep, NOT_IN_CLASSIC};
+use avm_verifier::Rejection;
+
+#[test]
+fn the_prover_refuses_steps_the_contracts_cannot_prove() {
+    for opcode in NOT_IN_CLASSIC {
+        let program = Program::from_instructions(
+            vec![Instruction::basic(opcode), Instruction::basic(0x74)],
+            Value::int(0),
+        )
+        .unwrap();
+        let mut machine = Machine::new(program);
+        let before = machine.hash();
+        match prove_step(&mut machine, &[]) {
+            Err(ClassicProveError::NotClassic { opcode: o, .. }) => assert_eq!(o, opcode),
+            other => panic!("{opcode:#04x}: {other:?}"),
+        }
+        // Nothing was executed.
+        assert_eq!(machine.hash(), before);
+    }
+}
+
+#[test]
+fn the_verifier_rejects_a_classic_proof_of_such_an_opcode() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/classic/proofs/opcodetestmath.mexe-proofs.json");
+    let steps = ClassicStep::parse_file(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let step = &steps[0];
+    assert!(step.verify().is_ok());
+    for opcode in NOT_IN_CLASSIC {
+        let mut proof = step.proof.clone();
+        proof[0] = opcode;
+        assert_eq!(
+            verify_step(&step.before, &proof, &step.buffer_proof),
+            Err(Rejection::NotClassic(opcode))
+        );
+    }
+}
