@@ -13,7 +13,10 @@
 
 use std::path::Path;
 
-use avm_challenge::classic::{ClassicAssertion, ClassicMove, GameConfig, MoveRecord};
+use avm_challenge::classic::{
+    cut_hash, Accepted, Bisection, ClassicAssertion, ClassicMove, ClassicParty, ClassicReferee,
+    ClassicRevert, GameConfig, MoveRecord,
+};
 use avm_challenge::Role;
 use avm_value::{keccak256, Hash};
 
@@ -40,6 +43,8 @@ const TESTER_CHALLENGE: &str = "challenge()";
 const TESTER_COMPLETED: &str = "challengeCompleted()";
 const TESTER_WINNER: &str = "winner()";
 const TESTER_LOSER: &str = "loser()";
+const LAST_MOVE_BLOCK: &str = "lastMoveBlock()";
+const RESPONDER_TIME_LEFT: &str = "currentResponderTimeLeft()";
 const BRIDGE_INITIALIZE: &str = "initialize()";
 const BRIDGE_SET_INBOX: &str = "setInbox(address,bool)";
 const BRIDGE_DELIVER: &str = "deliverMessageToInbox(uint8,address,bytes32)";
@@ -94,7 +99,7 @@ impl ClassicContracts {
             challenge_tester: Contract::load(dir, "ChallengeTester")?,
             challenge: Contract::load(dir, "Challenge")?,
         };
-        let needs: [(&Contract, &[&str]); 4] = [
+        let needs: [(&Contract, &[&str]); 5] = [
             (
                 &contracts.challenge_tester,
                 &[
@@ -106,6 +111,10 @@ impl ClassicContracts {
                 ],
             ),
             (&contracts.challenge, &MOVE_SIGNATURES),
+            (
+                &contracts.challenge,
+                &[LAST_MOVE_BLOCK, RESPONDER_TIME_LEFT],
+            ),
             (
                 &contracts.bridge,
                 &[
@@ -743,6 +752,169 @@ pub fn run_on_evm(
         moves: evm_moves,
         winner,
     })
+}
+
+/// One transaction of a game the EVM referee decided, with what the native referee
+/// made of the same move.
+#[derive(Debug, Clone)]
+pub struct PlayedMove {
+    /// The move.
+    pub mv: ClassicMove,
+    /// The contract's verdict and gas.
+    pub evm: EvmMove,
+    /// The native referee's verdict on the same move in the same state.
+    pub native: Result<Accepted, ClassicRevert>,
+}
+
+/// A game played with the EVM referee as the authority.
+#[derive(Debug, Clone)]
+pub struct EvmPlay {
+    /// Whether the challenger disputed the assertion (if not, no challenge starts and
+    /// the asserter stands).
+    pub disputed: bool,
+    /// Every transaction sent to the Challenge, reverted ones included.
+    pub moves: Vec<PlayedMove>,
+    /// Accepted bisections.
+    pub bisections: u64,
+    /// The winner the tester recorded (the asserter when there was no dispute).
+    pub winner: Role,
+}
+
+impl EvmPlay {
+    /// L1 gas of the moves in all.
+    pub fn total_gas(&self) -> u64 {
+        self.moves
+            .iter()
+            .fold(0u64, |sum, m| sum.saturating_add(m.evm.gas_used))
+    }
+}
+
+/// No game is longer than this many transactions.
+const MAX_MOVES: usize = 1_000;
+
+impl EvmReferee {
+    /// Plays `assertion` out between `asserter` and `challenger` with the contract as
+    /// referee: the challenge starts in `config.start_block`; each move is sent from
+    /// its party's address in the next block; a party with no legal move (a proof
+    /// zeroed the state, its move reverted, or it stays silent) is timed out by its
+    /// opponent in the first block the contract allows. Every move also goes to a
+    /// native referee, whose verdicts are reported beside the contract's.
+    pub fn play(
+        &mut self,
+        assertion: &ClassicAssertion,
+        config: &GameConfig,
+        asserter: &mut dyn ClassicParty,
+        challenger: &mut dyn ClassicParty,
+    ) -> Result<EvmPlay, ChallengeError> {
+        let mut play = EvmPlay {
+            disputed: false,
+            moves: Vec::new(),
+            bisections: 0,
+            winner: Role::Asserter,
+        };
+        let (Some(execution_hash), Some(segment)) =
+            (assertion.execution_hash(), assertion.segment())
+        else {
+            return Err(ChallengeError::L1(L1Error::Invalid(
+                "an assertion ending before it starts".into(),
+            )));
+        };
+        if !challenger.disputes(assertion) {
+            return Ok(play);
+        }
+        play.disputed = true;
+        let challenge = self.start(
+            config.start_block,
+            execution_hash,
+            assertion.max_message_count(),
+            config.asserter_time_left,
+            config.challenger_time_left,
+        )?;
+        let mut native = ClassicReferee::new(
+            execution_hash,
+            assertion.max_message_count(),
+            config.asserter_time_left,
+            config.challenger_time_left,
+            config.start_block,
+            config.degree,
+        );
+        let mut prev = Bisection {
+            segment,
+            cuts: vec![cut_hash(&assertion.before), cut_hash(&assertion.after)],
+        };
+        let mut turn = Role::Challenger;
+        let mut proven = false;
+        let mut block = config.start_block;
+        while play.moves.len() < MAX_MOVES {
+            let party: &mut dyn ClassicParty = match turn {
+                Role::Asserter => &mut *asserter,
+                Role::Challenger => &mut *challenger,
+            };
+            let mv = if proven {
+                None
+            } else {
+                party.respond(&prev, config.degree)
+            };
+            if let Some(mv) = mv {
+                block = block.saturating_add(1);
+                let native_result = native.apply(turn, block, &mv);
+                let evm = self.apply(turn, block, &mv)?;
+                let accepted = evm.verdict.is_accepted();
+                if accepted {
+                    match &mv {
+                        ClassicMove::Bisect(b) => {
+                            prev = Bisection {
+                                segment: b.chunk.segment,
+                                cuts: b.chain_hashes.clone(),
+                            };
+                            play.bisections = play.bisections.saturating_add(1);
+                        }
+                        _ => proven = true,
+                    }
+                    turn = turn.other();
+                }
+                play.moves.push(PlayedMove {
+                    mv,
+                    evm,
+                    native: native_result,
+                });
+                if accepted {
+                    continue;
+                }
+            }
+            // The party on turn has no legal move: its opponent waits out its blocks.
+            let last = self.chain.view_word(challenge, LAST_MOVE_BLOCK, &[])?;
+            let left = self.chain.view_word(challenge, RESPONDER_TIME_LEFT, &[])?;
+            let (Some(last), Some(left)) = (abi::word_to_u64(&last), abi::word_to_u64(&left))
+            else {
+                return Err(ChallengeError::L1(L1Error::BadReturn {
+                    call: RESPONDER_TIME_LEFT,
+                    len: 32,
+                }));
+            };
+            block = block.max(last.saturating_add(left).saturating_add(1));
+            let native_result = native.apply(turn.other(), block, &ClassicMove::Timeout);
+            let evm = self.apply(turn.other(), block, &ClassicMove::Timeout)?;
+            let accepted = evm.verdict.is_accepted();
+            play.moves.push(PlayedMove {
+                mv: ClassicMove::Timeout,
+                evm,
+                native: native_result,
+            });
+            if !accepted {
+                return Err(ChallengeError::Setup {
+                    label: "timeout".into(),
+                    reason: "refused in the first block the contract should allow it".into(),
+                });
+            }
+            break;
+        }
+        play.winner = self.winner()?.ok_or(ChallengeError::Setup {
+            label: "the game".into(),
+            reason: format!("undecided after {} moves", play.moves.len()),
+        })?;
+        Ok(play)
+    }
 }
 
 /// What a transcript's created address is.
