@@ -278,12 +278,17 @@ pub fn encode_move(mv: &ClassicMove) -> Vec<u8> {
     abi::encode_call(mv.signature(), &args)
 }
 
-/// The ChallengeTester's creation input: its bytecode and `address[] _executors`.
+/// The ChallengeTester's constructor arguments: `address[] _executors`.
+fn tester_args(executors: [[u8; 20]; 3]) -> Vec<u8> {
+    abi::encode(&[Token::Words(
+        executors.iter().map(|a| abi::address(*a)).collect(),
+    )])
+}
+
+/// The ChallengeTester's creation input: its bytecode and constructor arguments.
 fn tester_input(tester: &Contract, executors: [[u8; 20]; 3]) -> Vec<u8> {
     let mut input = tester.creation_bytecode.clone();
-    input.extend(abi::encode(&[Token::Words(
-        executors.iter().map(|a| abi::address(*a)).collect(),
-    )]));
+    input.extend(tester_args(executors));
     input
 }
 
@@ -341,12 +346,12 @@ impl EvmReferee {
             tester: [0; 20],
             challenge: None,
         };
-        let one_step_proof = referee.create(&contracts.one_step_proof, Vec::new())?;
-        let one_step_proof2 = referee.create(&contracts.one_step_proof2, Vec::new())?;
-        let one_step_proof_hash = referee.create(&contracts.one_step_proof_hash, Vec::new())?;
-        let bridge = referee.create(&contracts.bridge, Vec::new())?;
-        let sequencer_inbox = referee.create(&contracts.sequencer_inbox, Vec::new())?;
-        let rollup_mock = referee.create(&contracts.rollup_mock, Vec::new())?;
+        let one_step_proof = referee.create(&contracts.one_step_proof, &[])?;
+        let one_step_proof2 = referee.create(&contracts.one_step_proof2, &[])?;
+        let one_step_proof_hash = referee.create(&contracts.one_step_proof_hash, &[])?;
+        let bridge = referee.create(&contracts.bridge, &[])?;
+        let sequencer_inbox = referee.create(&contracts.sequencer_inbox, &[])?;
+        let rollup_mock = referee.create(&contracts.rollup_mock, &[])?;
         referee.deployed = Deployed {
             one_step_proof,
             one_step_proof2,
@@ -355,11 +360,8 @@ impl EvmReferee {
             sequencer_inbox,
             rollup_mock,
         };
-        let input = tester_input(
-            &contracts.challenge_tester,
-            [one_step_proof, one_step_proof2, one_step_proof_hash],
-        );
-        referee.tester = referee.create(&contracts.challenge_tester, input)?;
+        let args = tester_args([one_step_proof, one_step_proof2, one_step_proof_hash]);
+        referee.tester = referee.create(&contracts.challenge_tester, &args)?;
         referee.must(
             OWNER,
             bridge,
@@ -397,12 +399,15 @@ impl EvmReferee {
         Ok(referee)
     }
 
-    fn create(&mut self, contract: &Contract, input: Vec<u8>) -> Result<[u8; 20], ChallengeError> {
-        let input = if input.is_empty() {
-            contract.creation_bytecode.clone()
-        } else {
-            input
-        };
+    /// Deploys `contract` from [`OWNER`] with `constructor_args` (ABI-encoded)
+    /// appended to its creation bytecode.
+    fn create(
+        &mut self,
+        contract: &Contract,
+        constructor_args: &[u8],
+    ) -> Result<[u8; 20], ChallengeError> {
+        let mut input = contract.creation_bytecode.clone();
+        input.extend_from_slice(constructor_args);
         let label = format!("deploy {}", contract.name);
         let (record, _) = self.chain.send(TxRequest {
             from: OWNER,

@@ -36,6 +36,7 @@ use serde_json::{json, Map, Value as Json};
 use avm_challenge::Role;
 
 use crate::abi;
+use crate::step::RevertReason;
 use crate::world::{Hardfork, L1Error};
 
 /// The `format` of version 1 transcripts.
@@ -660,10 +661,18 @@ impl Chain {
                 output: Output::Call(bytes),
                 ..
             } => Ok(bytes.to_vec()),
-            other => Err(L1Error::Call {
+            ExecutionResult::Revert { output, .. } => Err(L1Error::Call {
                 call,
-                reason: crate::step::RevertReason::Message(format!("{other:?}")),
+                reason: match abi::decode_error_string(&output) {
+                    Some(message) => RevertReason::Message(message),
+                    None => RevertReason::Data(output.to_vec()),
+                },
             }),
+            ExecutionResult::Halt { reason, .. } => Err(L1Error::Call {
+                call,
+                reason: RevertReason::Halt(format!("{reason:?}")),
+            }),
+            ExecutionResult::Success { .. } => Err(L1Error::BadReturn { call, len: 0 }),
         }
     }
 
