@@ -244,3 +244,8 @@ pub fn play_recorded(name: &str, hardfork: Hardfork) -> RecordedGame {
         native_agreed,
     }
 }
+
+/// The fixture contracts' directory.
+pub fn fixtures_contracts() -> std::path::PathBuf {
+    fixtures().join("contracts")
+}
