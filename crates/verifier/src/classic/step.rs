@@ -47,32 +47,22 @@ fn claim_of(state: &ExecutionState) -> Claim {
 }
 
 /// The Classic state after a step from `before` that our verifier concluded in `post`.
-fn state_of(before: &ExecutionState, post: &Claim) -> Result<ExecutionState, Rejection> {
-    let bump = |count: u64, changed: bool, what| {
-        if changed {
-            count.checked_add(1).ok_or(Rejection::CounterOverflow(what))
-        } else {
-            Ok(count)
-        }
-    };
-    Ok(ExecutionState {
+///
+/// The counts of sends and logs are not part of what `executeStep` checks (it sees
+/// only the accumulators), so a count already at `u64::MAX` does not make the step
+/// invalid: it stays there (the true count, 2^64, has no place in a u64 field).
+fn state_of(before: &ExecutionState, post: &Claim) -> ExecutionState {
+    let bump = |count: u64, changed: bool| count.saturating_add(u64::from(changed));
+    ExecutionState {
         machine_hash: post.machine_hash,
         inbox_acc: post.inbox_acc,
         inbox_count: post.inbox_consumed,
         gas_used: post.gas_used,
-        send_count: bump(
-            before.send_count,
-            post.send_acc != before.send_acc,
-            "send count",
-        )?,
-        log_count: bump(
-            before.log_count,
-            post.log_acc != before.log_acc,
-            "log count",
-        )?,
+        send_count: bump(before.send_count, post.send_acc != before.send_acc),
+        log_count: bump(before.log_count, post.log_acc != before.log_acc),
         send_acc: post.send_acc,
         log_acc: post.log_acc,
-    })
+    }
 }
 
 /// The machine hash of a running machine with these words (no pending message: the
@@ -310,5 +300,52 @@ pub fn verify_step_with_inbox(
         },
         other => other?,
     };
-    state_of(before, &post)
+    Ok(state_of(before, &post))
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+mod tests {
+    use super::*;
+    use crate::classic::ClassicStep;
+
+    /// Upstream's recorded `log` step of buffer_test.mexe (step 16).
+    fn log_step() -> ClassicStep {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/classic/proofs/buffer_test.mexe-proofs.json");
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let step = ClassicStep::parse_file(&text).unwrap().swap_remove(16);
+        assert_eq!(step.after.log_count, step.before.log_count + 1);
+        step
+    }
+
+    #[test]
+    fn a_count_at_u64_max_does_not_refuse_a_step_the_contract_accepts() {
+        // Found by the differential test (a send from a before-state whose sendCount
+        // is u64::MAX): the contract sees no counts, so it accepts; we refused with a
+        // counter overflow.
+        let step = log_step();
+        let mut before = step.before;
+        before.log_count = u64::MAX;
+        before.send_count = u64::MAX;
+        let after = verify_step(&before, &step.proof, &step.buffer_proof).unwrap();
+        assert_eq!(after.log_count, u64::MAX);
+        assert_eq!(after.send_count, u64::MAX);
+        assert_eq!(
+            ExecutionState {
+                log_count: step.after.log_count,
+                send_count: step.after.send_count,
+                ..after
+            },
+            step.after
+        );
+        // Gas is what the contract checks: past u64::MAX the step is refused.
+        before.gas_used = u64::MAX;
+        assert!(verify_step(&before, &step.proof, &step.buffer_proof).is_err());
+    }
 }
