@@ -35,8 +35,18 @@ use avm_verifier::classic::{
     L1InboxAccumulators, L1Message,
 };
 
-/// Mutations tried.
+/// Mutations tried (`AVM_L1_MUTATIONS` overrides, for a longer search).
 const MUTATIONS: u64 = 20_000;
+
+/// The number of mutations and the generator's seed: 20,000 from a fixed seed, unless
+/// `AVM_L1_MUTATIONS` / `AVM_L1_SEED` say otherwise.
+fn search() -> (u64, u64) {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    (
+        var("AVM_L1_MUTATIONS").unwrap_or(MUTATIONS),
+        var("AVM_L1_SEED").unwrap_or(0x5eed_d1ff_e7e2_4a11),
+    )
+}
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/classic")
@@ -227,6 +237,8 @@ struct Pool {
     inbox: Vec<(String, ClassicStep)>,
     hash: Vec<(String, ClassicStep)>,
     other: Vec<(String, ClassicStep)>,
+    /// Steps of any kind whose buffer proof is not empty (copies).
+    with_buffer_proof: Vec<(String, ClassicStep)>,
 }
 
 impl Pool {
@@ -237,8 +249,12 @@ impl Pool {
             inbox: vec![],
             hash: vec![],
             other: vec![],
+            with_buffer_proof: vec![],
         };
         for (name, step) in steps {
+            if !step.buffer_proof.is_empty() {
+                pool.with_buffer_proof.push((name.clone(), step.clone()));
+            }
             let list = match step.proof[0] {
                 0xa1..=0xa6 => &mut pool.buffer,
                 0x70 => &mut pool.send,
@@ -249,6 +265,15 @@ impl Pool {
             list.push((name, step));
         }
         pool
+    }
+
+    fn pick_from<'a>(
+        &self,
+        rng: &mut Rng,
+        lists: &[&'a Vec<(String, ClassicStep)>],
+    ) -> &'a (String, ClassicStep) {
+        let list = lists[rng.below(lists.len())];
+        &list[rng.below(list.len())]
     }
 
     fn pick(&self, rng: &mut Rng) -> &(String, ClassicStep) {
@@ -514,9 +539,13 @@ fn mutate_parts(rng: &mut Rng, bytes: &[u8]) -> Option<(Vec<u8>, String)> {
 }
 
 /// One random mutation of `step`, and what it was.
-fn mutate(rng: &mut Rng, step: &ClassicStep) -> (ClassicStep, String) {
+/// The mutation families of [`mutate`] are numbered 0..100 (their share in percent).
+const TAIL_FAMILIES: std::ops::RangeInclusive<usize> = 33..=39;
+const BUFFER_PROOF_FAMILIES: std::ops::RangeInclusive<usize> = 40..=66;
+
+fn mutate(rng: &mut Rng, family: usize, step: &ClassicStep) -> (ClassicStep, String) {
     let mut m = step.clone();
-    let what = match rng.below(100) {
+    let what = match family {
         // The machine proof, opcode kept (so the same contract judges it).
         0..=29 => format!("proof {}", mutate_bytes(rng, &mut m.proof, true)),
         // The opcode itself.
@@ -534,7 +563,7 @@ fn mutate(rng: &mut Rng, step: &ClassicStep) -> (ClassicStep, String) {
             } else {
                 let n = 1 + rng.below(40);
                 m.proof.extend((0..n).map(|_| rng.word() as u8));
-                format!("{n} random bytes appended to the proof")
+                format!("proof tail: {n} random bytes appended")
             }
         }
         // The buffer proof's header (its first 5 bytes and the 27 after them).
@@ -676,6 +705,19 @@ fn contract_verdict(world: &mut L1World, step: &ClassicStep) -> Result<(), Strin
     }
 }
 
+/// What a mutation changed, for the tally: its description up to the details.
+fn kind_of(what: &str) -> String {
+    let words: Vec<&str> = what.split([' ', ':']).collect();
+    let n = match words[0] {
+        "before" | "after" | "proof" if words[1] == "tail" => 2,
+        "before" | "after" => 2,
+        "buffer" if words[2] == "parts" => 3,
+        "buffer" => 2,
+        _ => 1,
+    };
+    words[..n].join(" ")
+}
+
 fn agree(a: &Said, b: &Said) -> bool {
     matches!((a, b), (Said::Refused(_), Said::Refused(_))) || a == b
 }
@@ -778,37 +820,62 @@ fn our_verifier_and_the_contract_agree_on_every_mutation() {
     }
     let pool = Pool::new(steps);
     println!(
-        "{honest} honest steps ({} buffer, {} send, {} inbox, {} hash, {} other) in {:.1} s",
+        "{honest} honest steps ({} buffer, {} send, {} inbox, {} hash, {} other; {} with a buffer proof) in {:.1} s",
         pool.buffer.len(),
         pool.send.len(),
         pool.inbox.len(),
         pool.hash.len(),
         pool.other.len(),
+        pool.with_buffer_proof.len(),
         start.elapsed().as_secs_f64()
     );
     assert!(pool.buffer.len() > 100 && pool.send.len() > 20 && pool.inbox.len() > 20);
+    assert!(pool.with_buffer_proof.len() > 100);
 
-    let mut rng = Rng(0x5eed_d1ff_e7e2_4a11);
+    let (mutations, seed) = search();
+    let mut rng = Rng(seed | 1);
     let mut disagreements = Vec::new();
     let (mut refused, mut accepted, mut other_after) = (0u64, 0u64, 0u64);
-    for n in 0..MUTATIONS {
-        let (name, step) = pool.pick(&mut rng);
-        let (mutated, what) = mutate(&mut rng, step);
+    let mut kinds = std::collections::BTreeMap::<String, [u64; 3]>::new();
+    for n in 0..mutations {
+        // Mutations of what only some steps read go mostly to those steps.
+        let family = rng.below(100);
+        let (name, step) = if BUFFER_PROOF_FAMILIES.contains(&family) && rng.chance(85) {
+            pool.pick_from(&mut rng, &[&pool.with_buffer_proof])
+        } else if TAIL_FAMILIES.contains(&family) && rng.chance(80) {
+            pool.pick_from(&mut rng, &[&pool.send, &pool.inbox])
+        } else {
+            pool.pick(&mut rng)
+        };
+        let (mutated, what) = mutate(&mut rng, family, step);
         let describe = || {
             format!(
                 "mutation {n} of {name} (opcode {:#04x}): {what}",
                 step.proof[0]
             )
         };
+        let kind = kinds.entry(kind_of(&what)).or_default();
         match judge(&mut inboxes.world, &accs, &mutated, describe) {
-            Ok(j) if j.accepted => accepted += 1,
-            Ok(j) if j.computed => other_after += 1,
-            Ok(_) => refused += 1,
+            Ok(j) if j.accepted => {
+                accepted += 1;
+                kind[1] += 1;
+            }
+            Ok(j) if j.computed => {
+                other_after += 1;
+                kind[2] += 1;
+            }
+            Ok(_) => {
+                refused += 1;
+                kind[0] += 1;
+            }
             Err(e) => disagreements.push(e),
         }
     }
+    for (kind, [refused, accepted, other]) in &kinds {
+        println!("  {kind}: {refused} refused, {accepted} accepted, {other} another after-state");
+    }
     println!(
-        "{MUTATIONS} mutations: {refused} refused by both, {accepted} accepted by both, {other_after} proving the same other after-state to both, {} disagreements; {:.1} s in all",
+        "{mutations} mutations (seed {seed:#x}): {refused} refused by both, {accepted} accepted by both, {other_after} proving the same other after-state to both, {} disagreements; {:.1} s in all",
         disagreements.len(),
         start.elapsed().as_secs_f64()
     );
@@ -823,7 +890,11 @@ fn our_verifier_and_the_contract_agree_on_every_mutation() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    assert!(refused > MUTATIONS / 4 && accepted > MUTATIONS / 10);
+    assert!(
+        mutations >= 10_000,
+        "the issue asks for at least 10,000 mutations"
+    );
+    assert!(refused > mutations / 4 && accepted > mutations / 10);
 }
 
 /// Each way OneStepProof2 reads a buffer proof that our verifier once read otherwise,
