@@ -18,7 +18,9 @@ use avm_challenge::classic::{
     ClassicRevert, GameConfig, MoveRecord,
 };
 use avm_challenge::Role;
-use avm_value::{keccak256, Hash};
+use avm_prover::classic::{BatchSection, ClassicInbox};
+use avm_value::{keccak256, Hash, Int};
+use avm_verifier::classic::L1Message;
 
 use crate::abi::{self, Token, Word};
 use crate::contracts::{Contract, ContractsError};
@@ -161,6 +163,9 @@ pub enum ChallengeError {
     /// A move before `startChallenge`.
     #[error("no challenge has been started")]
     NotStarted,
+    /// Our model of the inbox and the contracts' accumulators disagree.
+    #[error("the inbox model disagrees with the contracts: {0}")]
+    Model(String),
     /// A setup transaction that had to succeed reverted.
     #[error("{label} reverted: {reason}")]
     Setup {
@@ -585,6 +590,72 @@ impl EvmReferee {
         Ok(count)
     }
 
+    /// Delivers `messages` (each in its own block, see [`EvmReferee::deliver_message`])
+    /// and posts them in one sequencer batch in the last one's block; returns our model
+    /// of that inbox (whose values a party's machine reads and whose suffixes its
+    /// `inbox` step proofs carry), checked against the Bridge's and the
+    /// SequencerInbox's accumulators.
+    pub fn feed_delayed(
+        &mut self,
+        messages: &[DelayedMessage],
+    ) -> Result<ClassicInbox, ChallengeError> {
+        let mut model = ClassicInbox::new();
+        let (seq, bridge) = (self.deployed.sequencer_inbox, self.deployed.bridge);
+        for m in messages {
+            let index = self.deliver_message(m)?;
+            let ours = model.deliver(L1Message {
+                kind: m.kind,
+                sender: m.sender,
+                block_number: Int::from(m.block_number),
+                timestamp: Int::from(m.timestamp),
+                inbox_seq_num: Int::ZERO,
+                gas_price: Int::from(m.gas_price),
+                data: m.data.clone(),
+            });
+            let acc =
+                self.chain
+                    .view_word(bridge, INBOX_ACCS, &[Token::Word(abi::uint64(index))])?;
+            let model_acc = usize::try_from(ours)
+                .ok()
+                .and_then(|i| model.accumulators().delayed.get(i).copied());
+            if index != ours || model_acc != Some(Hash(acc)) {
+                return Err(ChallengeError::Model(format!(
+                    "delayed message {index} (ours {ours})"
+                )));
+            }
+        }
+        if messages.is_empty() {
+            return Ok(model);
+        }
+        let (block_number, timestamp) = self.chain.block();
+        let total = u64::try_from(messages.len()).unwrap_or(u64::MAX);
+        let count = self.post_delayed_batch(total)?;
+        let batch = model
+            .add_batch(
+                SEQUENCER,
+                &[BatchSection {
+                    block_number,
+                    timestamp,
+                    items: Vec::new(),
+                    total_delayed_messages_read: total,
+                }],
+            )
+            .map_err(|e| ChallengeError::Model(e.to_string()))?;
+        let acc = self
+            .chain
+            .view_word(seq, INBOX_ACCS, &[Token::Word(abi::uint64(batch))])?;
+        let model_acc = usize::try_from(batch)
+            .ok()
+            .and_then(|i| model.accumulators().batches.get(i).copied());
+        if count != model.len() || model_acc != Some(Hash(acc)) {
+            return Err(ChallengeError::Model(format!(
+                "batch {batch}: {count} messages, ours {}",
+                model.len()
+            )));
+        }
+        Ok(model)
+    }
+
     /// Calls `startChallenge` (from [`OWNER`], in block `block`) for [`ASSERTER`] and
     /// [`CHALLENGER`] with the bridges deployed here, and reads the new Challenge's
     /// address.
@@ -757,6 +828,40 @@ pub fn run_on_evm(
         moves: evm_moves,
         winner,
     })
+}
+
+/// A party whose one-step proofs of `inbox` steps carry the inbox suffix of the
+/// message read (from `inbox`, the model [`EvmReferee::feed_delayed`] returns), as the
+/// contract checks them; every other move is the inner party's.
+pub struct WithInboxSuffix<'a, P> {
+    /// The party.
+    pub party: P,
+    /// The inbox its machine reads, as the L1 contracts hold it.
+    pub inbox: &'a ClassicInbox,
+}
+
+impl<P: ClassicParty> ClassicParty for WithInboxSuffix<'_, P> {
+    fn disputes(&mut self, assertion: &ClassicAssertion) -> bool {
+        self.party.disputes(assertion)
+    }
+
+    fn respond(&mut self, prev: &Bisection, degree: u64) -> Option<ClassicMove> {
+        let mut mv = self.party.respond(prev, degree)?;
+        if let ClassicMove::OneStepProve(p) = &mut mv {
+            if p.execution_proof.first() == Some(&0x72) {
+                // No suffix for a message the inbox lacks: the proof goes as it is,
+                // and the contract refuses it.
+                if let Ok(suffix) = self.inbox.suffix(p.initial_messages_read) {
+                    suffix.write(&mut p.execution_proof);
+                }
+            }
+        }
+        Some(mv)
+    }
+
+    fn steps_executed(&self) -> u64 {
+        self.party.steps_executed()
+    }
 }
 
 /// One transaction of a game the EVM referee decided, with what the native referee
@@ -947,6 +1052,11 @@ pub fn replay_transcript(
     transcript: &Transcript,
     contracts: &ClassicContracts,
 ) -> Result<TranscriptVerdict, FirstDifference> {
+    if transcript.asserter == transcript.challenger {
+        return Err(FirstDifference::Malformed(
+            "the asserter and the challenger are one address".into(),
+        ));
+    }
     let mut chain = Chain::new(transcript.hardfork);
     let mut created: Vec<([u8; 20], Kind)> = Vec::new();
     let mut challenge: Option<[u8; 20]> = None;

@@ -32,7 +32,8 @@ mod world;
 
 pub use challenge::{
     encode_move, replay_transcript, run_on_evm, ChallengeError, ClassicContracts, EvmGame, EvmMove,
-    EvmPlay, EvmReferee, MoveVerdict, PlayedMove, TranscriptVerdict, ASSERTER, CHALLENGER,
+    EvmPlay, EvmReferee, MoveVerdict, PlayedMove, TranscriptVerdict, WithInboxSuffix, ASSERTER,
+    CHALLENGER,
 };
 pub use contracts::{Contract, Contracts, ContractsError};
 pub use gas_table::{gas_rows, gas_table_markdown, GasRow};

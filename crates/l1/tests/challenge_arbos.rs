@@ -10,16 +10,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use avm_challenge::classic::{
-    Bisection, ClassicAssertion, ClassicLiar, ClassicLie, ClassicMove, ClassicParty, ClassicRevert,
-    GameConfig, HonestClassic,
+    ClassicLiar, ClassicLie, ClassicParty, ClassicRevert, GameConfig, HonestClassic,
 };
 use avm_challenge::Role;
 use avm_code::{load_mexe, LoadOptions};
-use avm_l1::{check_transcript, DelayedMessage, EvmPlay, EvmReferee, Hardfork, SEQUENCER};
+use avm_l1::{check_transcript, DelayedMessage, EvmPlay, EvmReferee, Hardfork, WithInboxSuffix};
 use avm_machine::{Machine, RuntimeEnv, Status};
-use avm_prover::classic::{self as prover, ClassicInbox};
-use avm_value::Int;
-use avm_verifier::classic::L1Message;
+use avm_prover::classic::ClassicInbox;
 use serde_json::Value as Json;
 
 fn arbos_dir() -> PathBuf {
@@ -76,65 +73,10 @@ fn log_messages(name: &str) -> Vec<DelayedMessage> {
         .collect()
 }
 
-/// A party whose `inbox` step proofs carry the inbox suffix.
-struct L1Inbox<'a, P> {
-    inner: P,
-    inbox: &'a ClassicInbox,
-}
-
-impl<P: ClassicParty> ClassicParty for L1Inbox<'_, P> {
-    fn disputes(&mut self, assertion: &ClassicAssertion) -> bool {
-        self.inner.disputes(assertion)
-    }
-
-    fn respond(&mut self, prev: &Bisection, degree: u64) -> Option<ClassicMove> {
-        let mut mv = self.inner.respond(prev, degree)?;
-        if let ClassicMove::OneStepProve(p) = &mut mv {
-            if p.execution_proof.first() == Some(&0x72) {
-                if let Ok(suffix) = self.inbox.suffix(p.initial_messages_read) {
-                    suffix.write(&mut p.execution_proof);
-                }
-            }
-        }
-        Some(mv)
-    }
-
-    fn steps_executed(&self) -> u64 {
-        self.inner.steps_executed()
-    }
-}
-
 /// The referee with the messages delivered and posted, and our model of that inbox.
 fn setup(messages: &[DelayedMessage]) -> (EvmReferee, ClassicInbox) {
     let mut referee = EvmReferee::new(&challenge_common::contracts(), Hardfork::London).unwrap();
-    let mut model = ClassicInbox::new();
-    for m in messages {
-        referee.deliver_message(m).unwrap();
-        model.deliver(L1Message {
-            kind: m.kind,
-            sender: m.sender,
-            block_number: Int::from(m.block_number),
-            timestamp: Int::from(m.timestamp),
-            inbox_seq_num: Int::ZERO,
-            gas_price: Int::from(m.gas_price),
-            data: m.data.clone(),
-        });
-    }
-    let (block_number, timestamp) = referee.block();
-    let n = messages.len() as u64;
-    let count = referee.post_delayed_batch(n).unwrap();
-    model
-        .add_batch(
-            SEQUENCER,
-            &[prover::BatchSection {
-                block_number,
-                timestamp,
-                items: vec![],
-                total_delayed_messages_read: n,
-            }],
-        )
-        .unwrap();
-    assert_eq!(count, model.len());
+    let model = referee.feed_delayed(messages).unwrap();
     (referee, model)
 }
 
@@ -232,12 +174,12 @@ fn games_on(log: &str) {
                 Role::Asserter => liar.assertion(None).unwrap(),
                 Role::Challenger => assertion,
             };
-            let mut liar = L1Inbox {
-                inner: liar,
+            let mut liar = WithInboxSuffix {
+                party: liar,
                 inbox: &model,
             };
-            let mut truth = L1Inbox {
-                inner: honest(),
+            let mut truth = WithInboxSuffix {
+                party: honest(),
                 inbox: &model,
             };
             let (asserter, challenger): (&mut dyn ClassicParty, &mut dyn ClassicParty) =

@@ -10,16 +10,13 @@ mod challenge_common;
 use std::path::Path;
 
 use avm_challenge::classic::{
-    Bisection, ClassicLiar, ClassicLie, ClassicMove, ClassicParty, ClassicRevert, GameConfig,
-    HonestClassic,
+    ClassicLiar, ClassicLie, ClassicMove, ClassicRevert, GameConfig, HonestClassic,
 };
 use avm_challenge::Role;
 use avm_code::{load_mexe, LoadOptions};
-use avm_l1::{DelayedMessage, EvmPlay, EvmReferee, Hardfork, MoveVerdict, SEQUENCER};
+use avm_l1::{DelayedMessage, EvmPlay, EvmReferee, Hardfork, MoveVerdict, WithInboxSuffix};
 use avm_machine::Machine;
-use avm_prover::classic::{self as prover, prove_step_l1, ClassicInbox};
-use avm_value::Int;
-use avm_verifier::classic::L1Message;
+use avm_prover::classic::{prove_step_l1, ClassicInbox};
 
 fn echo() -> Machine {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/echo.mexe");
@@ -39,70 +36,15 @@ fn delayed(n: u8) -> DelayedMessage {
     }
 }
 
-/// A party whose one-step proofs of `inbox` steps carry the inbox suffix of the
-/// message read, as the contract checks it.
-struct L1Inbox<'a, P> {
-    inner: P,
-    inbox: &'a ClassicInbox,
-}
-
-impl<P: ClassicParty> ClassicParty for L1Inbox<'_, P> {
-    fn disputes(&mut self, assertion: &avm_challenge::classic::ClassicAssertion) -> bool {
-        self.inner.disputes(assertion)
-    }
-
-    fn respond(&mut self, prev: &Bisection, degree: u64) -> Option<ClassicMove> {
-        let mut mv = self.inner.respond(prev, degree)?;
-        if let ClassicMove::OneStepProve(p) = &mut mv {
-            if p.execution_proof.first() == Some(&0x72) {
-                if let Ok(suffix) = self.inbox.suffix(p.initial_messages_read) {
-                    suffix.write(&mut p.execution_proof);
-                }
-            }
-        }
-        Some(mv)
-    }
-
-    fn steps_executed(&self) -> u64 {
-        self.inner.steps_executed()
-    }
-}
-
 /// A referee with three delayed messages delivered and posted in one batch, and our
 /// model of that inbox.
 fn setup() -> (EvmReferee, ClassicInbox) {
     let mut referee = EvmReferee::new(&challenge_common::contracts(), Hardfork::London).unwrap();
-    let mut model = ClassicInbox::new();
-    for n in 1..=3 {
-        let m = delayed(n);
-        let seq = referee.deliver_message(&m).unwrap();
-        let index = model.deliver(L1Message {
-            kind: m.kind,
-            sender: m.sender,
-            block_number: Int::from(m.block_number),
-            timestamp: Int::from(m.timestamp),
-            inbox_seq_num: Int::ZERO,
-            gas_price: Int::from(m.gas_price),
-            data: m.data.clone(),
-        });
-        assert_eq!(seq, index);
-    }
-    let (block_number, timestamp) = referee.block();
-    let count = referee.post_delayed_batch(3).unwrap();
-    model
-        .add_batch(
-            SEQUENCER,
-            &[prover::BatchSection {
-                block_number,
-                timestamp,
-                items: vec![],
-                total_delayed_messages_read: 3,
-            }],
-        )
-        .unwrap();
+    let messages: Vec<DelayedMessage> = (1..=3).map(delayed).collect();
+    let model = referee.feed_delayed(&messages).unwrap();
     assert_eq!(
-        count,
         model.len(),
+        4,
         "3 delayed messages and an end-of-block message"
     );
     (referee, model)
@@ -199,12 +141,12 @@ fn games_over_the_l1_inbox_are_won_by_the_honest_party_on_the_contract() {
         let honest = || HonestClassic::new(echo(), &values, model.len());
         // A lying challenger.
         let (mut referee, _) = setup();
-        let mut asserter = L1Inbox {
-            inner: honest(),
+        let mut asserter = WithInboxSuffix {
+            party: honest(),
             inbox: &model,
         };
-        let mut challenger = L1Inbox {
-            inner: ClassicLiar::new(honest(), lie, end),
+        let mut challenger = WithInboxSuffix {
+            party: ClassicLiar::new(honest(), lie, end),
             inbox: &model,
         };
         let play = referee
@@ -224,12 +166,12 @@ fn games_over_the_l1_inbox_are_won_by_the_honest_party_on_the_contract() {
         let (mut referee, _) = setup();
         let mut liar = ClassicLiar::new(honest(), lie, end);
         let assertion = liar.assertion(None).unwrap();
-        let mut asserter = L1Inbox {
-            inner: liar,
+        let mut asserter = WithInboxSuffix {
+            party: liar,
             inbox: &model,
         };
-        let mut challenger = L1Inbox {
-            inner: honest(),
+        let mut challenger = WithInboxSuffix {
+            party: honest(),
             inbox: &model,
         };
         let play = referee
