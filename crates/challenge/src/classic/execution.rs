@@ -176,7 +176,10 @@ impl ClassicExecution {
             return self.base;
         };
         let mut machine = machine.clone();
-        let mut env = RuntimeEnv::with_inbox(self.inbox.clone());
+        // A start taken mid-run has read some messages already: it reads on from there.
+        let consumed = usize::try_from(machine.inbox_position().consumed).unwrap_or(usize::MAX);
+        let mut env =
+            RuntimeEnv::with_inbox(self.inbox.get(consumed..).unwrap_or_default().to_vec());
         let limits = RunLimits {
             max_steps: None,
             max_gas: budget.map(|b| b.saturating_sub(1)),
