@@ -31,8 +31,9 @@ mod transcript;
 mod world;
 
 pub use challenge::{
-    encode_move, replay_transcript, run_on_evm, ChallengeError, ClassicContracts, EvmGame, EvmMove,
-    EvmPlay, EvmReferee, MoveVerdict, PlayedMove, TranscriptVerdict, WithInboxSuffix, ASSERTER,
+    delayed_message_from_value, encode_move, play_program, replay_transcript, run_on_evm,
+    ChallengeError, ClassicContracts, EvmGame, EvmMove, EvmPlay, EvmReferee, MoveVerdict,
+    PlayedMove, ProgramGame, ProgramGameReport, TranscriptVerdict, WithInboxSuffix, ASSERTER,
     CHALLENGER,
 };
 pub use contracts::{Contract, Contracts, ContractsError};
