@@ -980,3 +980,96 @@ fn buffer_writes_are_read_as_the_contract_reads_them() {
     assert!(tally["normalization 1 random"].1 > 0);
     assert!(tally["parts laid across word 256"].1 > 0);
 }
+
+/// Every byte of every buffer proof in upstream's proof files, changed one at a time:
+/// both verifiers agree on each, and the bytes the contract never reads (bytes 5..32
+/// of the header word; all of them in a step that never decodes its buffer proof) are
+/// ignored by both.
+#[test]
+fn every_byte_of_upstreams_buffer_proofs_is_judged_alike() {
+    let mut inboxes = inboxes();
+    let accs = inboxes.model.accumulators();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures().join("proofs"))
+        .expect("proofs")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".mexe-proofs.json"))
+        .collect();
+    files.sort();
+    let mut disagreements = Vec::new();
+    let (mut steps, mut changed, mut ignored) = (0u64, 0u64, 0u64);
+    for path in &files {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let records = ClassicStep::parse_file(&std::fs::read_to_string(path).unwrap()).unwrap();
+        for (i, step) in records.iter().enumerate() {
+            if step.buffer_proof.is_empty() {
+                continue;
+            }
+            steps += 1;
+            let mut ignored_here = Vec::new();
+            for at in 0..step.buffer_proof.len() {
+                // The header's offsets both ways; other bytes one bit, varying.
+                let changes: &[u8] = if at < 5 {
+                    &[0x01, 0x80]
+                } else {
+                    &[1 << (at % 8)]
+                };
+                for &change in changes {
+                    let mut mutated = step.clone();
+                    mutated.buffer_proof[at] ^= change;
+                    let describe = || {
+                        format!(
+                            "{file} step {i} (opcode {:#04x}): buffer proof byte {at} ^ {change:#04x}",
+                            step.proof[0]
+                        )
+                    };
+                    changed += 1;
+                    match judge(&mut inboxes.world, &accs, &mutated, describe) {
+                        Ok(j) if j.accepted => {
+                            ignored += 1;
+                            ignored_here.push(at);
+                        }
+                        Ok(_) => {}
+                        Err(e) => disagreements.push(e),
+                    }
+                }
+            }
+            ignored_here.dedup();
+            let header_padding = ignored_here
+                .iter()
+                .filter(|at| (5..32).contains(*at))
+                .count();
+            let elsewhere: Vec<usize> = ignored_here
+                .iter()
+                .copied()
+                .filter(|at| !(5..32).contains(at))
+                .collect();
+            if !elsewhere.is_empty() {
+                println!(
+                    "{file} step {i} (opcode {:#04x}): {} of {} bytes read by neither, {} outside the header padding",
+                    step.proof[0],
+                    ignored_here.len(),
+                    step.buffer_proof.len(),
+                    elsewhere.len()
+                );
+            }
+            // The header's padding is never read.
+            assert_eq!(header_padding, 27, "{file} step {i}");
+        }
+    }
+    println!(
+        "{steps} steps with a buffer proof, {changed} changed bytes: {ignored} read by neither verifier, {} disagreements",
+        disagreements.len()
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements (the first 20):\n{}",
+        disagreements.len(),
+        disagreements
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(steps >= 20, "only {steps} steps with a buffer proof");
+}
