@@ -159,6 +159,12 @@ struct Tally {
     inbox_steps: u64,
     /// Steps executed without a proof (the Classic format cannot express them).
     skipped: u64,
+    /// Of those: `ripemd160f`, `blake2f`, `inboxpeek`, and steps while a message is
+    /// pending.
+    skipped_ripemd160f: u64,
+    skipped_blake2f: u64,
+    skipped_inboxpeek: u64,
+    skipped_pending: u64,
     /// Runs that ended: halted, ErrorStop, blocked, or at the cap.
     halted: u64,
     errorstop: u64,
@@ -195,6 +201,8 @@ fn run(
                 return;
             }
         }
+        let opcode = machine.code().instruction(machine.pc()).map(|i| i.opcode);
+        let pending = machine.pending_message().is_some();
         if inexpressible(&machine) {
             let next = machine.inbox_position().consumed as usize;
             let mut env = Serve {
@@ -206,7 +214,15 @@ fn run(
                     tally.blocked += 1;
                     return;
                 }
-                _ => tally.skipped += 1,
+                _ => {
+                    tally.skipped += 1;
+                    match opcode {
+                        _ if pending => tally.skipped_pending += 1,
+                        Some(0x25) => tally.skipped_ripemd160f += 1,
+                        Some(0x26) => tally.skipped_blake2f += 1,
+                        _ => tally.skipped_inboxpeek += 1,
+                    }
+                }
             }
             continue;
         }
