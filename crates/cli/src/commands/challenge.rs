@@ -37,18 +37,45 @@ pub enum Strategy {
     PicksAgreed,
     /// As challenger: submits an altered one-step proof.
     ForgedProof,
+    /// (--protocol classic) Claims a wrong end, then never moves.
+    Silent,
+}
+
+/// Which bisection game to play.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// Our own game: steps cut into --degree parts, refereed natively.
+    #[default]
+    Avm,
+    /// Arbitrum Classic's: AVMGas cut 400 ways, refereed by the deployed Challenge
+    /// contract in an embedded EVM.
+    Classic,
 }
 
 /// Arguments of `avm challenge`.
 #[derive(clap::Args, Debug)]
 pub struct ChallengeArgs {
-    /// The program and its inbox.
-    #[command(flatten)]
-    pub input: ProgramInput,
-    /// Steps the assertion covers. A machine that halts, errors to a stop or blocks on
-    /// its inbox before then stays as it is: the assertion claims its stopped state.
+    /// The executable (.mexe); not with --check-transcript.
+    #[arg(required_unless_present = "check_transcript")]
+    pub program: Option<std::path::PathBuf>,
+    /// A JSON array of inbox messages in value JSON.
+    #[arg(long, value_name = "MESSAGES.json")]
+    pub inbox: Option<std::path::PathBuf>,
+    /// Take the inbox from a recorded run instead (an .aoslog, as `avm replay` reads:
+    /// e.g. ArbOS's benchmark logs).
+    #[arg(long, value_name = "LOG.aoslog", conflicts_with = "inbox")]
+    pub replay: Option<std::path::PathBuf>,
+    /// Steps the assertion covers (--protocol avm, required). A machine that halts,
+    /// errors to a stop or blocks on its inbox before then stays as it is: the
+    /// assertion claims its stopped state.
     #[arg(long, value_name = "N")]
-    pub steps: u64,
+    pub steps: Option<u64>,
+    /// Which game: our own (avm) or Arbitrum Classic's on the deployed contracts.
+    #[arg(long, value_enum, default_value_t = Protocol::Avm)]
+    pub protocol: Protocol,
+    /// The Classic protocol's options.
+    #[command(flatten)]
+    pub classic: super::challenge_classic::ClassicArgs,
     /// Parts each dissection splits a segment into.
     #[arg(long, value_name = "K", default_value_t = 2)]
     pub degree: u64,
@@ -60,7 +87,8 @@ pub struct ChallengeArgs {
     pub strategy: Strategy,
     /// For --strategy lie-at, stops-at and never-stops: the first step whose claim is
     /// a lie (0: the liar's view of the start is false too; the game still starts
-    /// from the agreed state).
+    /// from the agreed state). With --protocol classic: the first AVMGas whose claim
+    /// is a lie (default: the middle of the asserted range).
     #[arg(long, value_name = "STEP")]
     pub lie_at: Option<u64>,
     /// Print one JSON object.
@@ -70,18 +98,60 @@ pub struct ChallengeArgs {
 
 /// Plays the game and prints the report.
 pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
+    if let Some(path) = &args.classic.check_transcript {
+        return super::challenge_classic::check(&args.classic, path, args.json);
+    }
+    let Some(program) = &args.program else {
+        return Err(CliError::Input(
+            "a program is required (or --check-transcript F.json)".into(),
+        ));
+    };
+    let input = &ProgramInput {
+        program: program.clone(),
+        inbox: args.inbox.clone(),
+        replay: args.replay.clone(),
+    };
+    if args.protocol == Protocol::Classic {
+        let (program, inbox) = input.load()?;
+        let liar = args
+            .liar
+            .map(|role| super::challenge_classic::ClassicLiarChoice {
+                role: super::challenge_classic::role_of(role == LiarRole::Asserter),
+                strategy: match args.strategy {
+                    Strategy::LieAt => "lie-at",
+                    Strategy::StopsAt => "stops-at",
+                    Strategy::NeverStops => "never-stops",
+                    Strategy::WrongFinal => "wrong-final",
+                    Strategy::WrongIntermediate => "wrong-intermediate",
+                    Strategy::PicksAgreed => "picks-agreed",
+                    Strategy::ForgedProof => "forged-proof",
+                    Strategy::Silent => "silent",
+                },
+                lie_at: args.lie_at,
+            });
+        return super::challenge_classic::run(&args.classic, program, &inbox, liar, args.json);
+    }
+    let Some(steps) = args.steps else {
+        return Err(CliError::Input(
+            "--steps N is required (the steps the assertion covers)".into(),
+        ));
+    };
+    run_avm(args, input, steps)
+}
+
+fn run_avm(args: &ChallengeArgs, input: &ProgramInput, steps: u64) -> Result<(), CliError> {
     if !(2..=MAX_DEGREE).contains(&args.degree) {
         return Err(CliError::Input(format!(
             "--degree must be between 2 and {MAX_DEGREE}"
         )));
     }
-    let (program, inbox) = args.input.load()?;
+    let (program, inbox) = input.load()?;
     let machine = Machine::new(program);
-    let stop = run_until_stopped(&machine, &inbox, args.steps);
+    let stop = run_until_stopped(&machine, &inbox, steps);
     let at = args
         .lie_at
-        .unwrap_or((args.steps / 2).saturating_add(1))
-        .min(args.steps);
+        .unwrap_or((steps / 2).saturating_add(1))
+        .min(steps);
     let lie = match args.strategy {
         Strategy::LieAt => Lie::At(at),
         Strategy::StopsAt => Lie::StopsAt(at),
@@ -90,16 +160,21 @@ pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
         Strategy::WrongIntermediate => Lie::WrongIntermediate,
         Strategy::PicksAgreed => Lie::PicksAgreed,
         Strategy::ForgedProof => Lie::ForgedProof,
+        Strategy::Silent => {
+            return Err(CliError::Input(
+                "--strategy silent is a Classic strategy (--protocol classic)".into(),
+            ))
+        }
     };
     let accs =
         InboxAccumulators::from_message_hashes(inbox.iter().map(|m| value_hash(m, machine.code())));
     let honest = || HonestParty::new(machine.clone(), inbox.clone(), args.degree);
     let mut asserter: Box<dyn Party> = match args.liar {
-        Some(LiarRole::Asserter) => Box::new(Liar::new(honest(), lie, args.steps)),
+        Some(LiarRole::Asserter) => Box::new(Liar::new(honest(), lie, steps)),
         _ => Box::new(honest()),
     };
     let mut challenger: Box<dyn Party> = match args.liar {
-        Some(LiarRole::Challenger) => Box::new(Liar::new(honest(), lie, args.steps)),
+        Some(LiarRole::Challenger) => Box::new(Liar::new(honest(), lie, steps)),
         _ => Box::new(honest()),
     };
     let dispute = if args.liar == Some(LiarRole::Asserter) && lie == Lie::WrongIntermediate {
@@ -109,7 +184,7 @@ pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
     };
     let report = play_with(
         start_claim(&machine),
-        args.steps,
+        steps,
         args.degree,
         accs,
         asserter.as_mut(),
@@ -176,7 +251,7 @@ fn describe(args: &ChallengeArgs, lie: Lie) -> String {
 fn print_text(report: &GameReport, args: &ChallengeArgs, lie: Lie, stop: &Stop) {
     outln!(
         "challenge over {} steps at degree {}: {}",
-        args.steps,
+        args.steps.unwrap_or_default(),
         args.degree,
         describe(args, lie)
     );

@@ -3,6 +3,7 @@
 pub mod asm;
 pub mod bench;
 pub mod challenge;
+pub mod challenge_classic;
 pub mod checkpoints;
 pub mod debug;
 pub mod disasm;
