@@ -911,7 +911,7 @@ fn buffer_writes_are_read_as_the_contract_reads_them() {
         })
         .collect();
     assert!(writes.len() > 100, "only {} buffer writes", writes.len());
-    let mut tally = std::collections::BTreeMap::<&str, (u64, u64)>::new();
+    let mut tally = std::collections::BTreeMap::<&str, (u64, u64, u64)>::new();
     let mut disagreements = Vec::new();
     for (name, step) in &writes {
         let parts = parse_parts(&step.buffer_proof).unwrap();
@@ -956,13 +956,16 @@ fn buffer_writes_are_read_as_the_contract_reads_them() {
                     let entry = tally.entry(what).or_default();
                     entry.0 += 1;
                     entry.1 += u64::from(j.accepted);
+                    entry.2 += u64::from(j.computed && !j.accepted);
                 }
                 Err(e) => disagreements.push(e),
             }
         }
     }
-    for (what, (tried, accepted)) in &tally {
-        println!("{what}: {tried} tried, {accepted} accepted by both");
+    for (what, (tried, accepted, other)) in &tally {
+        println!(
+            "{what}: {tried} tried, {accepted} accepted by both, {other} proving the same other after-state to both"
+        );
     }
     assert!(
         disagreements.is_empty(),
@@ -978,7 +981,11 @@ fn buffer_writes_are_read_as_the_contract_reads_them() {
     // The contract's readings occur: writes whose normalization it never reads, and
     // proofs laid across word 256.
     assert!(tally["normalization 1 random"].1 > 0);
+    assert!(tally["normalization 1 one taller"].1 > tally["normalization 1 random"].1);
     assert!(tally["parts laid across word 256"].1 > 0);
+    // An empty leaf proof: the empty buffer written at leaf 0 becomes the two-leaf
+    // tree [0, leaf] on L1, and for our verifier too.
+    assert!(tally["leaf proof 1 emptied"].2 > 0);
 }
 
 /// Every byte of every buffer proof in upstream's proof files, changed one at a time:
@@ -1072,4 +1079,73 @@ fn every_byte_of_upstreams_buffer_proofs_is_judged_alike() {
             .join("\n")
     );
     assert!(steps >= 20, "only {steps} steps with a buffer proof");
+}
+
+/// A buffer whose root is a tree deeper than any buffer our machine makes (70 levels:
+/// the contract puts no bound on a leaf proof's length): a `getbuffer8` proof
+/// rewritten to read it, the before-state's machine hash being the one the contract
+/// computes from the proof, is judged alike.
+#[test]
+fn a_buffer_deeper_than_ours_is_read_as_the_contract_reads_it() {
+    let mut inboxes = inboxes();
+    let accs = inboxes.model.accumulators();
+    // getbuffer8 steps showing [buffer, offset] without an immediate, not erring.
+    let reads: Vec<(String, ClassicStep)> = honest_steps(&inboxes)
+        .into_iter()
+        .filter(|(_, s)| {
+            s.proof[..3] == [0xa1, 2, 0]
+                && s.proof[3] == 12
+                && s.proof[36] == 0
+                && s.proof[37..61].iter().all(|b| *b == 0)
+                && !s.buffer_proof.is_empty()
+        })
+        .collect();
+    assert!(!reads.is_empty(), "no getbuffer8 step to rewrite");
+    let mut accepted = 0;
+    for (name, step) in &reads {
+        let offset = u64::from_be_bytes(step.proof[61..69].try_into().unwrap());
+        let leaf = [0x42u8; 32];
+        let siblings: Vec<Hash> = (0..70u8).map(|i| Hash([i ^ 0x5c; 32])).collect();
+        let mut root = avm_value::keccak256(&leaf);
+        for (level, sibling) in siblings.iter().enumerate() {
+            root = if level < 64 && (offset / 32) >> level & 1 == 1 {
+                avm_value::keccak_pair(sibling, &root)
+            } else {
+                avm_value::keccak_pair(&root, sibling)
+            };
+        }
+        let mut mutated = step.clone();
+        mutated.proof[4..36].copy_from_slice(&root.0);
+        let mut parts: [Vec<[u8; 32]>; 4] = Default::default();
+        parts[0] = std::iter::once(leaf)
+            .chain(siblings.iter().map(|h| h.0))
+            .collect();
+        mutated.buffer_proof = lay_out(&parts, 1, 0);
+        // The before-state the rewritten proof is of, as the contract computes it.
+        let result = inboxes
+            .world
+            .execute_step(
+                0xa1,
+                Int::from(step.before.inbox_count),
+                step.before.send_acc,
+                step.before.log_acc,
+                &mutated.proof,
+                &mutated.buffer_proof,
+            )
+            .unwrap();
+        let StepOutcome::Returned(out) = result.outcome else {
+            panic!(
+                "{name}: the contract refuses the deep read: {:?}",
+                result.outcome
+            )
+        };
+        mutated.before.machine_hash = out.fields[0];
+        mutated.after.machine_hash = out.fields[1];
+        let describe = || format!("{name} rewritten to read a 70-level buffer");
+        let judged =
+            judge(&mut inboxes.world, &accs, &mutated, describe).unwrap_or_else(|e| panic!("{e}"));
+        assert!(judged.accepted, "{name}: refused by both");
+        accepted += 1;
+    }
+    println!("{accepted} getbuffer8 steps rewritten to read a 70-level buffer, accepted by both");
 }
