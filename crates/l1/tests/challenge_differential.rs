@@ -50,10 +50,21 @@ fn lies(base: u64, end: u64) -> Vec<ClassicLie> {
 
 /// L1 gas per (function, accepted) over all games, and the revert reasons seen.
 #[derive(Default)]
-struct Gas(BTreeMap<(String, bool), Vec<u64>>, BTreeMap<String, usize>);
+struct Gas(
+    BTreeMap<(String, bool), Vec<u64>>,
+    BTreeMap<String, usize>,
+    Vec<(u64, usize, u64)>,
+);
 
 impl Gas {
     fn add(&mut self, game: &EvmGame) {
+        let bisections = game
+            .moves
+            .iter()
+            .filter(|m| m.function == "bisectExecution" && m.verdict.is_accepted())
+            .count() as u64;
+        self.2
+            .push((bisections, game.moves.len(), game.move_gas().iter().sum()));
         for m in &game.moves {
             self.0
                 .entry((m.function.to_owned(), m.verdict.is_accepted()))
@@ -84,6 +95,16 @@ impl Gas {
         for (reason, n) in &self.1 {
             println!("  reverted {n}x: {reason}");
         }
+        let range = |f: &dyn Fn(&(u64, usize, u64)) -> u64| {
+            let values: Vec<u64> = self.2.iter().map(f).collect();
+            (values.iter().min().copied(), values.iter().max().copied())
+        };
+        println!(
+            "  per game: bisections {:?}, moves {:?}, L1 gas {:?}",
+            range(&|g| g.0),
+            range(&|g| g.1 as u64),
+            range(&|g| g.2)
+        );
     }
 }
 
