@@ -66,6 +66,30 @@ fn the_recorded_games_end_as_upstream_recorded_them() {
 }
 
 #[test]
+fn the_recorded_games_end_alike_under_later_hardforks() {
+    for hardfork in [
+        Hardfork::Paris,
+        Hardfork::Shanghai,
+        Hardfork::Cancun,
+        Hardfork::Prague,
+    ] {
+        for name in FILES {
+            let mut game = play_recorded(name, hardfork);
+            let verdicts: Vec<_> = game.moves.iter().map(|m| m.verdict.clone()).collect();
+            let london: Vec<_> = play_recorded(name, Hardfork::London)
+                .moves
+                .iter()
+                .map(|m| m.verdict.clone())
+                .collect();
+            assert_eq!(verdicts, london, "{name} under {hardfork:?}");
+            assert_eq!(game.referee.winner().unwrap(), Some(Role::Challenger));
+            let gas: Vec<u64> = game.moves.iter().map(|m| m.gas_used).collect();
+            println!("{name} under {hardfork:?}: {gas:?}");
+        }
+    }
+}
+
+#[test]
 fn the_inbox_step_needs_its_message_on_the_bridges() {
     // The recorded game with the inbox step, with the message never delivered: the
     // executor cannot prove the inbox step, so the challenger's proof reverts.

@@ -227,6 +227,21 @@ fn tampered_transcripts_fail_with_their_first_difference() {
         });
         assert_eq!(index_of(&e), Some(first_move + 1), "{game}: {e}");
 
+        // Another hardfork: the same transactions cost other gas.
+        let e = tampered(&t, &format!("{game}-hardfork.json"), |t| {
+            t.hardfork = Hardfork::Prague;
+        });
+        assert!(
+            matches!(
+                e,
+                FirstDifference::Transaction {
+                    field: "gasUsed",
+                    ..
+                }
+            ),
+            "{game}: {e}"
+        );
+
         // A changed winner.
         let e = tampered(&t, &format!("{game}-winner.json"), |t| {
             t.winner = t.winner.other();
