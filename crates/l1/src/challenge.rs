@@ -4,9 +4,15 @@
 //! recording chain, so a game yields its [`Transcript`].
 //!
 //! - [`ClassicContracts::load`] reads the fixture contracts a game deploys.
-//! - [`EvmReferee`] deploys and wires them, delivers messages, starts a challenge and
-//!   applies [`ClassicMove`]s, each sent from the party's own address in its block; the
-//!   verdict is read from the tester's `winner()`.
+//! - [`EvmReferee`] deploys and wires them, delivers messages
+//!   ([`EvmReferee::feed_delayed`] also returns our model of the inbox, checked against
+//!   the bridges), starts a challenge and applies [`ClassicMove`]s, each sent from the
+//!   party's own address in its block; the verdict is read from the tester's
+//!   `winner()`. [`EvmReferee::play`] plays a whole game with the contract as the
+//!   authority (and the native referee's verdicts beside it).
+//! - [`WithInboxSuffix`] gives a party's `inbox` step proofs their L1 inbox suffix.
+//! - [`play_program`] plays a program's game from its messages, as `avm challenge
+//!   --protocol classic` does.
 //! - [`encode_move`] ABI-encodes a move as Challenge.sol's function takes it.
 //! - [`run_on_evm`] replays a native game's moves on the EVM referee.
 //! - [`replay_transcript`] re-executes a transcript, allowing only a game's calls.
@@ -1266,6 +1272,20 @@ enum Kind {
     Tester,
 }
 
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::OneStepProof(0) => "OneStepProof",
+            Kind::OneStepProof(1) => "OneStepProof2",
+            Kind::OneStepProof(_) => "OneStepProofHash",
+            Kind::Bridge => "Bridge",
+            Kind::SequencerInbox => "SequencerInbox",
+            Kind::RollupMock => "RollupMock",
+            Kind::Tester => "ChallengeTester",
+        }
+    }
+}
+
 fn selector_of(signature: &str) -> [u8; 4] {
     abi::selector(signature)
 }
@@ -1341,7 +1361,7 @@ pub fn replay_transcript(
                     ));
                 };
                 if find(kind, &created).is_some() {
-                    return Err(disallowed(format!("a second {kind:?}")));
+                    return Err(disallowed(format!("a second {}", kind.name())));
                 }
                 creates = Some(kind);
             }

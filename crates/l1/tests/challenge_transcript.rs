@@ -347,6 +347,18 @@ fn only_the_calls_a_game_needs_are_replayed() {
         matches!(e, FirstDifference::Disallowed { index, .. } if index == tester_at),
         "{e}"
     );
+    // A second verifier deployed.
+    let e = tampered(&t, "second-verifier.json", |t| {
+        let copy = t.transactions[0].clone();
+        t.transactions.insert(1, copy);
+    });
+    assert_eq!(
+        e,
+        FirstDifference::Disallowed {
+            index: 1,
+            why: "a second OneStepProof".into()
+        }
+    );
     // An unknown field, a wrong format.
     let path = temp("unknown-field.json");
     let mut json = t.to_json();
