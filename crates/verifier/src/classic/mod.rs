@@ -27,8 +27,10 @@ pub use step::{verify_step, verify_step_with_inbox};
 
 /// Opcodes our machine runs that the deployed Classic contracts (and the C++ AVM of
 /// the fixtures' commit) do not have: `ripemd160f` (0x25), `blake2f` (0x26) and
-/// `inboxpeek` (0x71). The contracts treat them as invalid opcodes, so their steps have
-/// no Classic proof: the prover refuses them and the native verifier rejects them.
+/// `inboxpeek` (0x71). The contracts treat them as invalid opcodes (an Error, like
+/// `error`), so our machine's steps of them have no Classic proof and the prover
+/// refuses them; the native verifier decides a Classic proof of one as the contracts
+/// do, as an invalid opcode, and rejects anything else as [`crate::Rejection::NotClassic`].
 pub const NOT_IN_CLASSIC: [u8; 3] = [0x25, 0x26, 0x71];
 
 /// Why a Classic step file entry does not hold.

@@ -122,6 +122,36 @@ fn finish(pre: &Claim, proof: &Proof, result: Option<ProofValue>) -> Result<Clai
     })
 }
 
+/// A step of an opcode our machine has and the deployed contracts do not
+/// (`NOT_IN_CLASSIC`), decided as OneStepProof decides it: as an invalid opcode, which
+/// pops nothing, costs the error gas and raises an Error, exactly like `error`. The
+/// proof must be of the machine `before` names with this opcode at its pc; it is then
+/// decided as the same machine with `error` there (the instruction's own bytes enter
+/// only its code point's hash, not the step's effects).
+fn as_invalid_opcode(before: &ExecutionState, proof: Proof) -> Result<ExecutionState, Rejection> {
+    let stack = fold_stack(&proof.stack, &proof.stack_rest);
+    let pc_hash =
+        |opcode: u8| crate::code_point(opcode, proof.immediate.as_ref(), &proof.next_hash);
+    let shown = machine_hash(&proof, &pc_hash(proof.opcode), &stack, &proof.gas_remaining);
+    if shown != before.machine_hash {
+        return Err(Rejection::PreStateMismatch {
+            claimed: before.machine_hash,
+            computed: shown,
+        });
+    }
+    let error = avm_code::Opcode::Error as u8;
+    let pre = Claim {
+        machine_hash: machine_hash(&proof, &pc_hash(error), &stack, &proof.gas_remaining),
+        ..claim_of(before)
+    };
+    let ours = Proof {
+        opcode: error,
+        ..proof
+    };
+    let post = verify(&pre, &ours, &InboxAccumulators::default())?;
+    Ok(state_of(before, &post))
+}
+
 /// The operand `index` places from the top (the immediate first).
 fn operand(proof: &Proof, index: usize) -> Option<&ProofValue> {
     let mut items = proof.stack.iter().chain(proof.immediate.as_ref()).rev();
@@ -235,7 +265,8 @@ pub fn verify_step_with_inbox(
 ) -> Result<ExecutionState, Rejection> {
     let decoded = decode(proof)?;
     if super::NOT_IN_CLASSIC.contains(&decoded.proof.opcode) {
-        return Err(Rejection::NotClassic(decoded.proof.opcode));
+        let opcode = decoded.proof.opcode;
+        return as_invalid_opcode(before, decoded.proof).map_err(|_| Rejection::NotClassic(opcode));
     }
     let mut ours = decoded.proof;
     let pre = claim_of(before);
@@ -313,6 +344,49 @@ pub fn verify_step_with_inbox(
 mod tests {
     use super::*;
     use crate::classic::ClassicStep;
+
+    fn fixture_step(file: &str, index: usize) -> ClassicStep {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/classic/proofs")
+            .join(file);
+        let text = std::fs::read_to_string(path).expect("fixture");
+        ClassicStep::parse_file(&text).unwrap().swap_remove(index)
+    }
+
+    /// The before-state of the machine a Classic proof shows, with `opcode` at its pc.
+    fn shown_state(step: &ClassicStep, opcode: u8) -> (ExecutionState, Vec<u8>) {
+        let mut proof = step.proof.clone();
+        proof[0] = opcode;
+        let decoded = decode(&proof).unwrap().proof;
+        let stack = fold_stack(&decoded.stack, &decoded.stack_rest);
+        let pc = crate::code_point(opcode, decoded.immediate.as_ref(), &decoded.next_hash);
+        let before = ExecutionState {
+            machine_hash: machine_hash(&decoded, &pc, &stack, &decoded.gas_remaining),
+            ..step.before
+        };
+        (before, proof)
+    }
+
+    #[test]
+    fn an_opcode_the_contracts_lack_is_decided_as_an_invalid_opcode() {
+        // Found by the L1 differential test: OneStepProof accepts a proof of
+        // ripemd160f, blake2f or inboxpeek as an invalid opcode (an Error, like
+        // `error`), where we refused every proof of one.
+        let step = fixture_step("opcodetestmath.mexe-proofs.json", 0); // with an immediate
+        let (error_before, error_proof) = shown_state(&step, avm_code::Opcode::Error as u8);
+        let as_error = verify_step(&error_before, &error_proof, &[]).unwrap();
+        assert_eq!(as_error.gas_used, step.before.gas_used + 5);
+        for opcode in crate::classic::NOT_IN_CLASSIC {
+            let (before, proof) = shown_state(&step, opcode);
+            let after = verify_step(&before, &proof, &[]).unwrap();
+            assert_eq!(after, as_error, "{opcode:#04x}");
+            // A proof of another machine is refused, as any.
+            assert_eq!(
+                verify_step(&step.before, &proof, &[]),
+                Err(Rejection::NotClassic(opcode))
+            );
+        }
+    }
 
     /// Upstream's recorded `log` step of buffer_test.mexe (step 16).
     fn log_step() -> ClassicStep {
