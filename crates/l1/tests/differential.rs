@@ -1149,3 +1149,65 @@ fn a_buffer_deeper_than_ours_is_read_as_the_contract_reads_it() {
     }
     println!("{accepted} getbuffer8 steps rewritten to read a 70-level buffer, accepted by both");
 }
+
+/// The opcodes our machine has and the deployed contracts do not (`ripemd160f`,
+/// `blake2f`, `inboxpeek`) put into honest proofs that show no operand (or only an
+/// immediate), the before-state's machine hash being the one the contract computes
+/// from the proof: OneStepProof runs them as invalid opcodes (an Error), and so must we.
+#[test]
+fn opcodes_the_contracts_lack_are_judged_alike() {
+    let mut inboxes = inboxes();
+    let accs = inboxes.model.accumulators();
+    let steps = honest_steps(&inboxes);
+    let mut disagreements = Vec::new();
+    let (mut tried, mut accepted) = (0u64, 0u64);
+    for (name, step) in steps.iter().step_by(23) {
+        let len = machine_proof_len(&step.proof).unwrap();
+        let immediate = step.proof[len - 1] == 1;
+        let shape = step.proof[2] == 0 && (step.proof[1] == u8::from(immediate));
+        if !shape {
+            continue;
+        }
+        for opcode in avm_verifier::classic::NOT_IN_CLASSIC {
+            let mut mutated = step.clone();
+            mutated.proof[0] = opcode;
+            let describe = || format!("{name} (opcode {:#04x}) as {opcode:#04x}", step.proof[0]);
+            tried += 1;
+            // The machine this proof is of: the one with that opcode at its pc.
+            let result = inboxes
+                .world
+                .execute_step(
+                    opcode,
+                    Int::from(step.before.inbox_count),
+                    step.before.send_acc,
+                    step.before.log_acc,
+                    &mutated.proof,
+                    &mutated.buffer_proof,
+                )
+                .unwrap();
+            if let StepOutcome::Returned(out) = result.outcome {
+                mutated.before.machine_hash = out.fields[0];
+                mutated.after.machine_hash = out.fields[1];
+                mutated.after.gas_used = step.before.gas_used + out.gas;
+            }
+            match judge(&mut inboxes.world, &accs, &mutated, describe) {
+                Ok(j) => accepted += u64::from(j.computed),
+                Err(e) => disagreements.push(e),
+            }
+        }
+    }
+    println!("{tried} proofs of opcodes the contracts lack: {accepted} computed alike by both");
+    // The contract accepts them (as invalid opcodes): so must we.
+    assert!(accepted > tried / 2, "{accepted} of {tried}");
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements (the first 5):\n{}",
+        disagreements.len(),
+        disagreements
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
