@@ -152,6 +152,53 @@ fn as_invalid_opcode(before: &ExecutionState, proof: Proof) -> Result<ExecutionS
     Ok(state_of(before, &post))
 }
 
+/// A step whose proof shows fewer data stack values than the instruction pops, decided
+/// as OneStepProof's `executeOp` decides it: the data stack below them must be empty
+/// (STACK_MISSING) and at most the aux values the instruction pops shown (AUX_MANY),
+/// but the aux stack below them is not looked at; the step costs the error gas and
+/// raises an Error, dropping the values shown (so both stacks keep only what lies
+/// below them). That is the step of `error` on the machine with nothing shown.
+fn data_underflow(before: &ExecutionState, proof: Proof) -> Result<ExecutionState, Rejection> {
+    let info = info_for_byte(proof.opcode);
+    if proof.aux.len() > usize::from(info.aux_pops) || proof.stack_rest != StackDigest::empty() {
+        return Err(Rejection::StackShape {
+            stack: if proof.stack_rest != StackDigest::empty() {
+                "data stack"
+            } else {
+                "aux stack"
+            },
+            shown: proof.stack.len(),
+            pops: usize::from(info.pops),
+        });
+    }
+    let pc = crate::code_point(proof.opcode, proof.immediate.as_ref(), &proof.next_hash);
+    let stack = fold_stack(&proof.stack, &proof.stack_rest);
+    let shown = machine_hash(&proof, &pc, &stack, &proof.gas_remaining);
+    if shown != before.machine_hash {
+        return Err(Rejection::PreStateMismatch {
+            claimed: before.machine_hash,
+            computed: shown,
+        });
+    }
+    let error = avm_code::Opcode::Error as u8;
+    let ours = Proof {
+        opcode: error,
+        immediate: None,
+        stack: Vec::new(),
+        aux: Vec::new(),
+        extra: Extra::None,
+        ..proof
+    };
+    let pc = crate::code_point(error, None, &ours.next_hash);
+    let stack = fold_stack(&[], &ours.stack_rest);
+    let pre = Claim {
+        machine_hash: machine_hash(&ours, &pc, &stack, &ours.gas_remaining),
+        ..claim_of(before)
+    };
+    let post = verify(&pre, &ours, &InboxAccumulators::default())?;
+    Ok(state_of(before, &post))
+}
+
 /// The operand `index` places from the top (the immediate first).
 fn operand(proof: &Proof, index: usize) -> Option<&ProofValue> {
     let mut items = proof.stack.iter().chain(proof.immediate.as_ref()).rev();
@@ -267,6 +314,15 @@ pub fn verify_step_with_inbox(
     if super::NOT_IN_CLASSIC.contains(&decoded.proof.opcode) {
         let opcode = decoded.proof.opcode;
         return as_invalid_opcode(before, decoded.proof).map_err(|_| Rejection::NotClassic(opcode));
+    }
+    let pops = usize::from(info_for_byte(decoded.proof.opcode).pops);
+    let shown = decoded
+        .proof
+        .stack
+        .len()
+        .saturating_add(usize::from(decoded.proof.immediate.is_some()));
+    if shown < pops {
+        return data_underflow(before, decoded.proof);
     }
     let mut ours = decoded.proof;
     let pre = claim_of(before);
@@ -386,6 +442,69 @@ mod tests {
                 Err(Rejection::NotClassic(opcode))
             );
         }
+    }
+
+    /// An `xget` (one data value, one aux value popped) with nothing shown: the data
+    /// stack below empty, the aux stack below `aux_rest`, `aux` shown.
+    fn xget_underflow(aux: &[Int], aux_rest: &StackDigest, data_rest: &StackDigest) -> Vec<u8> {
+        let mut bytes = vec![0x53, 0, u8::try_from(aux.len()).unwrap()];
+        for value in aux {
+            bytes.push(0);
+            bytes.extend(value.to_be_bytes::<32>());
+        }
+        bytes.extend([0u8; 32]); // next code point
+        for digest in [data_rest, aux_rest] {
+            bytes.extend(digest.inner.0);
+            bytes.extend(digest.size.to_be_bytes::<32>());
+        }
+        bytes.extend([0u8; 33]); // register: the integer 0
+        bytes.extend([0u8; 33]); // static: the integer 0
+        bytes.extend(Int::from(100u64).to_be_bytes::<32>()); // gas
+        bytes.extend([0x44u8; 32]); // an error handler
+        bytes.push(0);
+        bytes
+    }
+
+    #[test]
+    fn a_data_underflow_does_not_look_at_the_aux_stack() {
+        // Found by the L1 differential test: when the data stack underflows,
+        // OneStepProof raises the Error without checking that the aux values the
+        // instruction would pop are shown (or the aux stack empty); we refused.
+        let seven = avm_value::keccak256(&Int::from(7u64).to_be_bytes::<32>());
+        let aux_rest = StackDigest::empty().push(&seven, &Int::from(1u64));
+        let empty = StackDigest::empty();
+        let proof = xget_underflow(&[], &aux_rest, &empty);
+        let decoded = decode(&proof).unwrap().proof;
+        let pc = crate::code_point(0x53, None, &decoded.next_hash);
+        let before = ExecutionState {
+            machine_hash: machine_hash(&decoded, &pc, &empty, &decoded.gas_remaining),
+            gas_used: 10,
+            ..ExecutionState::default()
+        };
+        let after = verify_step(&before, &proof, &[]).unwrap();
+        // The Error: to the handler, stacks as they were, the error gas paid.
+        let expected = machine_hash(&decoded, &Hash([0x44; 32]), &empty, &Int::from(95u64));
+        assert_eq!(after.machine_hash, expected);
+        assert_eq!(after.gas_used, 15);
+        // Showing that aux value instead: the same step of the same machine, except
+        // that the contract drops the values shown, so the aux stack ends empty.
+        let shown = xget_underflow(&[Int::from(7u64)], &empty, &empty);
+        let dropped = verify_step(&before, &shown, &[]).unwrap();
+        let no_aux = Proof {
+            aux: vec![],
+            aux_rest: empty,
+            ..decode(&shown).unwrap().proof
+        };
+        assert_eq!(
+            dropped.machine_hash,
+            machine_hash(&no_aux, &Hash([0x44; 32]), &empty, &Int::from(95u64))
+        );
+        // More aux values than it pops (AUX_MANY), or a data stack below that is not
+        // empty (STACK_MISSING): refused.
+        let two = xget_underflow(&[Int::from(7u64), Int::from(8u64)], &empty, &empty);
+        assert!(verify_step(&before, &two, &[]).is_err());
+        let data = xget_underflow(&[], &aux_rest, &aux_rest);
+        assert!(verify_step(&before, &data, &[]).is_err());
     }
 
     /// Upstream's recorded `log` step of buffer_test.mexe (step 16).
