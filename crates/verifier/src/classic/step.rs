@@ -122,34 +122,47 @@ fn finish(pre: &Claim, proof: &Proof, result: Option<ProofValue>) -> Result<Clai
     })
 }
 
-/// A step of an opcode our machine has and the deployed contracts do not
-/// (`NOT_IN_CLASSIC`), decided as OneStepProof decides it: as an invalid opcode, which
-/// pops nothing, costs the error gas and raises an Error, exactly like `error`. The
-/// proof must be of the machine `before` names with this opcode at its pc; it is then
-/// decided as the same machine with `error` there (the instruction's own bytes enter
-/// only its code point's hash, not the step's effects).
-fn as_invalid_opcode(before: &ExecutionState, proof: Proof) -> Result<ExecutionState, Rejection> {
+/// The machine hash a Classic proof shows: its instruction's code point, the stacks
+/// with the values shown on top of what lies below them, and the rest of the machine.
+fn shown_machine_hash(proof: &Proof) -> Hash {
+    let pc = crate::code_point(proof.opcode, proof.immediate.as_ref(), &proof.next_hash);
     let stack = fold_stack(&proof.stack, &proof.stack_rest);
-    let pc_hash =
-        |opcode: u8| crate::code_point(opcode, proof.immediate.as_ref(), &proof.next_hash);
-    let shown = machine_hash(&proof, &pc_hash(proof.opcode), &stack, &proof.gas_remaining);
-    if shown != before.machine_hash {
+    machine_hash(proof, &pc, &stack, &proof.gas_remaining)
+}
+
+/// Decides the step `shown` proves from `before` as our verifier decides `ours`, a
+/// proof of another machine whose step has the same effects (the contract's reading of
+/// `shown`): `shown` must be of the machine `before` names.
+fn decide_as(
+    before: &ExecutionState,
+    shown: &Proof,
+    ours: &Proof,
+) -> Result<ExecutionState, Rejection> {
+    let computed = shown_machine_hash(shown);
+    if computed != before.machine_hash {
         return Err(Rejection::PreStateMismatch {
             claimed: before.machine_hash,
-            computed: shown,
+            computed,
         });
     }
-    let error = avm_code::Opcode::Error as u8;
     let pre = Claim {
-        machine_hash: machine_hash(&proof, &pc_hash(error), &stack, &proof.gas_remaining),
+        machine_hash: shown_machine_hash(ours),
         ..claim_of(before)
     };
-    let ours = Proof {
-        opcode: error,
-        ..proof
-    };
-    let post = verify(&pre, &ours, &InboxAccumulators::default())?;
+    let post = verify(&pre, ours, &InboxAccumulators::default())?;
     Ok(state_of(before, &post))
+}
+
+/// A step of an opcode our machine has and the deployed contracts do not
+/// (`NOT_IN_CLASSIC`), decided as OneStepProof decides it: as an invalid opcode, which
+/// pops nothing, costs the error gas and raises an Error, exactly like `error` (the
+/// instruction's own byte enters only its code point's hash, not the step's effects).
+fn as_invalid_opcode(before: &ExecutionState, proof: Proof) -> Result<ExecutionState, Rejection> {
+    let ours = Proof {
+        opcode: avm_code::Opcode::Error as u8,
+        ..proof.clone()
+    };
+    decide_as(before, &proof, &ours)
 }
 
 /// A step whose proof shows fewer data stack values than the instruction pops, decided
@@ -171,32 +184,51 @@ fn data_underflow(before: &ExecutionState, proof: Proof) -> Result<ExecutionStat
             pops: usize::from(info.pops),
         });
     }
-    let pc = crate::code_point(proof.opcode, proof.immediate.as_ref(), &proof.next_hash);
-    let stack = fold_stack(&proof.stack, &proof.stack_rest);
-    let shown = machine_hash(&proof, &pc, &stack, &proof.gas_remaining);
-    if shown != before.machine_hash {
-        return Err(Rejection::PreStateMismatch {
-            claimed: before.machine_hash,
-            computed: shown,
-        });
-    }
-    let error = avm_code::Opcode::Error as u8;
     let ours = Proof {
-        opcode: error,
+        opcode: avm_code::Opcode::Error as u8,
         immediate: None,
         stack: Vec::new(),
         aux: Vec::new(),
         extra: Extra::None,
-        ..proof
+        ..proof.clone()
     };
-    let pc = crate::code_point(error, None, &ours.next_hash);
-    let stack = fold_stack(&[], &ours.stack_rest);
-    let pre = Claim {
-        machine_hash: machine_hash(&ours, &pc, &stack, &ours.gas_remaining),
-        ..claim_of(before)
-    };
-    let post = verify(&pre, &ours, &InboxAccumulators::default())?;
-    Ok(state_of(before, &post))
+    decide_as(before, &proof, &ours)
+}
+
+/// Where a tuple operand of `tget`, `tset`, `tlen`, `xget` or `xset` is shown as a
+/// hash preimage (type 2) rather than opened: OneStepProof's `isTuple` is false for it,
+/// so the instruction raises an Error as for any operand that is not a tuple. Returns
+/// the proof with that operand replaced by the integer 0, which our verifier decides
+/// the same way (the operand is dropped either way), or None.
+fn closed_tuple_operand(proof: &Proof) -> Option<Proof> {
+    let closed = |v: &ProofValue| matches!(v, ProofValue::ClosedTuple { .. });
+    let zero = ProofValue::Int(Int::ZERO);
+    let mut ours = proof.clone();
+    match proof.opcode {
+        // The data operand: tget and tset's second, tlen's first (the immediate first).
+        0x50..=0x52 => {
+            let index = usize::from(proof.opcode != 0x52);
+            if !operand(proof, index).is_some_and(closed) {
+                return None;
+            }
+            if proof.immediate.is_some() && index == 0 {
+                ours.immediate = Some(zero);
+            } else {
+                let from_top = index.saturating_sub(usize::from(proof.immediate.is_some()));
+                let at = proof.stack.len().checked_sub(from_top.checked_add(1)?)?;
+                *ours.stack.get_mut(at)? = zero;
+            }
+        }
+        // The aux stack's top.
+        0x53 | 0x54 => {
+            if !proof.aux.last().is_some_and(closed) {
+                return None;
+            }
+            *ours.aux.last_mut()? = zero;
+        }
+        _ => return None,
+    }
+    Some(ours)
 }
 
 /// The operand `index` places from the top (the immediate first).
@@ -323,6 +355,9 @@ pub fn verify_step_with_inbox(
         .saturating_add(usize::from(decoded.proof.immediate.is_some()));
     if shown < pops {
         return data_underflow(before, decoded.proof);
+    }
+    if let Some(ours) = closed_tuple_operand(&decoded.proof) {
+        return decide_as(before, &decoded.proof, &ours);
     }
     let mut ours = decoded.proof;
     let pre = claim_of(before);
@@ -505,6 +540,47 @@ mod tests {
         assert!(verify_step(&before, &two, &[]).is_err());
         let data = xget_underflow(&[], &aux_rest, &aux_rest);
         assert!(verify_step(&before, &data, &[]).is_err());
+    }
+
+    /// A `tlen` step whose operand is `operand` (marshaled), above an empty stack.
+    fn tlen(operand: &[u8]) -> (ExecutionState, Vec<u8>) {
+        let mut bytes = vec![0x52, 1, 0];
+        bytes.extend(operand);
+        bytes.extend([0u8; 32]); // next code point
+        for digest in [StackDigest::empty(), StackDigest::empty()] {
+            bytes.extend(digest.inner.0);
+            bytes.extend(digest.size.to_be_bytes::<32>());
+        }
+        bytes.extend([0u8; 66]); // register and static: the integer 0
+        bytes.extend(Int::from(100u64).to_be_bytes::<32>()); // gas
+        bytes.extend([0x44u8; 32]); // an error handler
+        bytes.push(0);
+        let before = ExecutionState {
+            machine_hash: shown_machine_hash(&decode(&bytes).unwrap().proof),
+            ..ExecutionState::default()
+        };
+        (before, bytes)
+    }
+
+    #[test]
+    fn a_tuple_shown_as_a_hash_preimage_is_not_a_tuple() {
+        // Found by the L1 differential test: OneStepProof's `isTuple` is false for a
+        // tuple shown as its hash preimage (type 2), so tget, tset, tlen, xget and
+        // xset raise an Error on it; we refused the proof.
+        let mut closed = vec![2u8];
+        closed.extend([0x33u8; 32]);
+        closed.extend(Int::from(3u64).to_be_bytes::<32>());
+        let (before, proof) = tlen(&closed);
+        let after = verify_step(&before, &proof, &[]).unwrap();
+        // As for an integer operand: to the handler, the operand dropped, 2 gas paid.
+        let (int_before, int_proof) = tlen(&[0u8; 33]);
+        let int_after = verify_step(&int_before, &int_proof, &[]).unwrap();
+        assert_eq!(after.machine_hash, int_after.machine_hash);
+        assert_eq!(after.gas_used, 2);
+        // An opened tuple is a tuple: its length is pushed.
+        let (open_before, open_proof) = tlen(&[3u8]);
+        let open_after = verify_step(&open_before, &open_proof, &[]).unwrap();
+        assert_ne!(open_after.machine_hash, after.machine_hash);
     }
 
     /// Upstream's recorded `log` step of buffer_test.mexe (step 16).
