@@ -195,11 +195,40 @@ fn data_underflow(before: &ExecutionState, proof: Proof) -> Result<ExecutionStat
     decide_as(before, &proof, &ours)
 }
 
-/// Where a tuple operand of `tget`, `tset`, `tlen`, `xget` or `xset` is shown as a
-/// hash preimage (type 2) rather than opened: OneStepProof's `isTuple` is false for it,
-/// so the instruction raises an Error as for any operand that is not a tuple. Returns
-/// the proof with that operand replaced by the integer 0, which our verifier decides
-/// the same way (the operand is dropped either way), or None.
+/// `ecpairing`'s list with each cell or point that OneStepProof's walk reads as "not a
+/// tuple" because it is shown as a hash preimage replaced by the integer 0 (which it
+/// reads the same way); whether any was.
+fn open_pairing_list(list: &mut ProofValue) -> bool {
+    let closed = |v: &ProofValue| matches!(v, ProofValue::ClosedTuple { .. });
+    let mut changed = false;
+    let mut cell = list;
+    // The walk reads at most MAX_PAIRING_COUNT (30) cells, then the one after them.
+    for _ in 0..=avm_code::opcode::ECPAIRING_MAX_PAIRS {
+        if closed(cell) {
+            *cell = ProofValue::Int(Int::ZERO);
+            return true;
+        }
+        let ProofValue::Tuple(items) = cell else {
+            return changed;
+        };
+        let [point, rest] = items.as_mut_slice() else {
+            return changed;
+        };
+        if closed(point) {
+            *point = ProofValue::Int(Int::ZERO);
+            changed = true;
+        }
+        cell = rest;
+    }
+    changed
+}
+
+/// Where a tuple operand of `tget`, `tset`, `tlen`, `xget` or `xset`, or a cell or
+/// point of `ecpairing`'s list, is shown as a hash preimage (type 2) rather than
+/// opened: OneStepProof's `isTuple` is false for it, so the instruction raises an Error
+/// as for any value there that is not a tuple (`ecpairing` after paying for the pairs
+/// before it). Returns the proof with those values replaced by the integer 0, which
+/// our verifier decides the same way (the operand is dropped either way), or None.
 fn closed_tuple_operand(proof: &Proof) -> Option<Proof> {
     let closed = |v: &ProofValue| matches!(v, ProofValue::ClosedTuple { .. });
     let zero = ProofValue::Int(Int::ZERO);
@@ -225,6 +254,15 @@ fn closed_tuple_operand(proof: &Proof) -> Option<Proof> {
                 return None;
             }
             *ours.aux.last_mut()? = zero;
+        }
+        0x83 => {
+            let list = match ours.immediate.as_mut() {
+                Some(imm) => imm,
+                None => ours.stack.last_mut()?,
+            };
+            if !open_pairing_list(list) {
+                return None;
+            }
         }
         _ => return None,
     }
@@ -542,9 +580,10 @@ mod tests {
         assert!(verify_step(&before, &data, &[]).is_err());
     }
 
-    /// A `tlen` step whose operand is `operand` (marshaled), above an empty stack.
-    fn tlen(operand: &[u8]) -> (ExecutionState, Vec<u8>) {
-        let mut bytes = vec![0x52, 1, 0];
+    /// A step of `opcode` whose one operand is `operand` (marshaled), above an empty
+    /// stack, with `gas` AVMGas left.
+    fn one_operand(opcode: u8, operand: &[u8], gas: u64) -> (ExecutionState, Vec<u8>) {
+        let mut bytes = vec![opcode, 1, 0];
         bytes.extend(operand);
         bytes.extend([0u8; 32]); // next code point
         for digest in [StackDigest::empty(), StackDigest::empty()] {
@@ -552,7 +591,7 @@ mod tests {
             bytes.extend(digest.size.to_be_bytes::<32>());
         }
         bytes.extend([0u8; 66]); // register and static: the integer 0
-        bytes.extend(Int::from(100u64).to_be_bytes::<32>()); // gas
+        bytes.extend(Int::from(gas).to_be_bytes::<32>());
         bytes.extend([0x44u8; 32]); // an error handler
         bytes.push(0);
         let before = ExecutionState {
@@ -562,15 +601,56 @@ mod tests {
         (before, bytes)
     }
 
+    fn tlen(operand: &[u8]) -> (ExecutionState, Vec<u8>) {
+        one_operand(0x52, operand, 100)
+    }
+
+    fn closed_tuple() -> Vec<u8> {
+        let mut closed = vec![2u8];
+        closed.extend([0x33u8; 32]);
+        closed.extend(Int::from(3u64).to_be_bytes::<32>());
+        closed
+    }
+
+    #[test]
+    fn an_ecpairing_point_or_cell_shown_as_a_hash_preimage_is_not_a_tuple() {
+        // Found by the L1 differential test (an opcode swapped for ecpairing): the
+        // contract's walk of the list stops at a cell shown as a hash preimage, and
+        // rejects such a point, after paying for the pairs walked; we refused.
+        let gas = 10_000_000;
+        let decide = |list: &[u8]| {
+            let (before, proof) = one_operand(0x83, list, gas);
+            verify_step(&before, &proof, &[]).unwrap()
+        };
+        // [closed point, []]: one pair paid for, then the Error.
+        let mut closed_point = vec![5u8];
+        closed_point.extend(closed_tuple());
+        closed_point.push(3);
+        let mut int_point = vec![5u8, 0];
+        int_point.extend([0u8; 32]);
+        int_point.push(3);
+        let after = decide(&closed_point);
+        assert_eq!(after, decide(&int_point));
+        assert_eq!(after.gas_used, 1_000 + 500_000);
+        // [6-int point, closed rest]: one pair walked, then a cell that is no tuple.
+        let mut closed_cell = vec![5u8, 9];
+        for _ in 0..6 {
+            closed_cell.push(0);
+            closed_cell.extend([0u8; 32]);
+        }
+        closed_cell.extend(closed_tuple());
+        let after = decide(&closed_cell);
+        assert_eq!(after.gas_used, 1_000 + 500_000);
+        // A closed list itself: no pair walked.
+        assert_eq!(decide(&closed_tuple()).gas_used, 1_000);
+    }
+
     #[test]
     fn a_tuple_shown_as_a_hash_preimage_is_not_a_tuple() {
         // Found by the L1 differential test: OneStepProof's `isTuple` is false for a
         // tuple shown as its hash preimage (type 2), so tget, tset, tlen, xget and
         // xset raise an Error on it; we refused the proof.
-        let mut closed = vec![2u8];
-        closed.extend([0x33u8; 32]);
-        closed.extend(Int::from(3u64).to_be_bytes::<32>());
-        let (before, proof) = tlen(&closed);
+        let (before, proof) = tlen(&closed_tuple());
         let after = verify_step(&before, &proof, &[]).unwrap();
         // As for an integer operand: to the handler, the operand dropped, 2 gas paid.
         let (int_before, int_proof) = tlen(&[0u8; 33]);
