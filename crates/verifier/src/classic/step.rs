@@ -223,7 +223,7 @@ fn open_pairing_list(list: &mut ProofValue) -> bool {
     changed
 }
 
-/// Where a tuple operand of `tget`, `tset`, `tlen`, `xget` or `xset`, or a cell or
+/// Where a tuple operand of `tget`, `tset`, `tlen`, `keccakf`, `xget` or `xset`, or a cell or
 /// point of `ecpairing`'s list, is shown as a hash preimage (type 2) rather than
 /// opened: OneStepProof's `isTuple` is false for it, so the instruction raises an Error
 /// as for any value there that is not a tuple (`ecpairing` after paying for the pairs
@@ -234,9 +234,10 @@ fn closed_tuple_operand(proof: &Proof) -> Option<Proof> {
     let zero = ProofValue::Int(Int::ZERO);
     let mut ours = proof.clone();
     match proof.opcode {
-        // The data operand: tget and tset's second, tlen's first (the immediate first).
-        0x50..=0x52 => {
-            let index = usize::from(proof.opcode != 0x52);
+        // The data operand: tget and tset's second, tlen's and keccakf's first (the
+        // immediate first).
+        0x50..=0x52 | 0x23 => {
+            let index = usize::from(matches!(proof.opcode, 0x50 | 0x51));
             if !operand(proof, index).is_some_and(closed) {
                 return None;
             }
@@ -650,6 +651,13 @@ mod tests {
         // Found by the L1 differential test: OneStepProof's `isTuple` is false for a
         // tuple shown as its hash preimage (type 2), so tget, tset, tlen, xget and
         // xset raise an Error on it; we refused the proof.
+        // keccakf too (found the same way, with an opcode swapped for it).
+        let (before, proof) = one_operand(0x23, &closed_tuple(), 1_000);
+        let (int_before, int_proof) = one_operand(0x23, &[0u8; 33], 1_000);
+        assert_eq!(
+            verify_step(&before, &proof, &[]).unwrap(),
+            verify_step(&int_before, &int_proof, &[]).unwrap()
+        );
         let (before, proof) = tlen(&closed_tuple());
         let after = verify_step(&before, &proof, &[]).unwrap();
         // As for an integer operand: to the handler, the operand dropped, 2 gas paid.
