@@ -1,15 +1,29 @@
 //! Differential tampering: random mutations of honest Classic steps (proof bytes,
-//! buffer-proof bytes, before-state fields and accumulators, after-state fields, inbox
-//! suffixes), each judged by the deployed contracts in revm and by our native verifier.
-//! They must agree every time: both refuse, or both accept with the same after-state in
-//! everything `executeStep` computes (machine hashes, send and log accumulators, gas,
-//! messages read). A disagreement fails the test, printing the step, the mutation and
-//! both verdicts.
+//! opcodes, buffer-proof bytes and parts, before-state fields and accumulators,
+//! after-state fields, send data and inbox suffixes), each judged by the deployed
+//! contracts in revm and by our native verifier. They must agree every time, twice:
+//! on the step as claimed (`check_step` against `ClassicStep::verify_with_inbox`, the
+//! after-state fields `executeStep` does not answer with, sendCount, logCount and
+//! inboxAcc, left to the prover), and on what each computes from the before-state and
+//! the proofs whatever the claim (both refuse, or both reach the same machine hash,
+//! send and log accumulators, gas and messages read). A disagreement fails the test,
+//! printing the step, the mutation and both verdicts.
 //!
 //! The honest steps come from the fixture programs, from random programs, and from
 //! `inbox` steps of machines reading an L1 inbox fed through the Bridge and the
 //! SequencerInbox (our verifier gets the same accumulators, as in `inbox_steps.rs`).
-//! The random generator is deterministic, so a failure reproduces from its number.
+//! A changed machine proof is mostly of another machine than the claim's, which both
+//! merely refuse; so half of them (and every opcode swap) are made the step of the
+//! machine the contract computes from them, and both verifiers run its semantics.
+//!
+//! The random generator is deterministic, so a failure reproduces from its number;
+//! `AVM_L1_MUTATIONS` and `AVM_L1_SEED` run a longer or another search. What these
+//! searches found, each fixed in `avm_verifier::classic` with a unit test: buffer
+//! writes read as OneStepProof2 reads them (a non-zero write's normalization unread,
+//! and the rest of its `get`/`set`/`checkSize`), send and log counts at u64::MAX,
+//! `ripemd160f`/`blake2f`/`inboxpeek` as invalid opcodes, a data stack underflow not
+//! looking at the aux stack, and tuples shown as hash preimages being no tuples to
+//! `tget`, `tset`, `tlen`, `xget`, `xset`, `keccakf` and `ecpairing`'s walk.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
