@@ -1,8 +1,10 @@
 //! Opcodes our machine runs that the deployed Classic contracts do not have
 //! (`ripemd160f`, `blake2f`, `inboxpeek`): the contracts run them as invalid opcodes,
-//! so a step of one has no Classic proof. The prover says so, and the native verifier
-//! rejects a Classic proof of one, as the verify_classic fuzzer found it must (an
-//! underflowing `ripemd160f` was proven with the invalid opcode's shape and rejected).
+//! so a step of one has no Classic proof. The prover says so (the verify_classic
+//! fuzzer found an underflowing `ripemd160f` proven with the invalid opcode's shape and
+//! then rejected), and the native verifier refuses a Classic proof of one that does not
+//! show the claimed machine (one that does is decided as the contracts decide it, as an
+//! invalid opcode: see `avm_verifier::classic`'s tests).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -33,7 +35,7 @@ fn the_prover_refuses_steps_the_contracts_cannot_prove() {
 }
 
 #[test]
-fn the_verifier_rejects_a_classic_proof_of_such_an_opcode() {
+fn the_verifier_rejects_such_an_opcode_in_a_proof_of_another_machine() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/fixtures/classic/proofs/opcodetestmath.mexe-proofs.json");
     let steps = ClassicStep::parse_file(&std::fs::read_to_string(path).unwrap()).unwrap();

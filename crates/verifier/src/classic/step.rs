@@ -48,21 +48,33 @@ fn claim_of(state: &ExecutionState) -> Claim {
 
 /// The Classic state after a step from `before` that our verifier concluded in `post`.
 ///
-/// The counts of sends and logs are not part of what `executeStep` checks (it sees
-/// only the accumulators), so a count already at `u64::MAX` does not make the step
-/// invalid: it stays there (the true count, 2^64, has no place in a u64 field).
-fn state_of(before: &ExecutionState, post: &Claim) -> ExecutionState {
-    let bump = |count: u64, changed: bool| count.saturating_add(u64::from(changed));
-    ExecutionState {
+/// The counts of sends and logs are the claim's (`executeStep` sees only the
+/// accumulators), but a count that would pass u64::MAX describes no real execution:
+/// the claim is refused, never wrapped or left stuck at the maximum.
+fn state_of(before: &ExecutionState, post: &Claim) -> Result<ExecutionState, Rejection> {
+    let bump = |count: u64, changed: bool, name: &'static str| {
+        count
+            .checked_add(u64::from(changed))
+            .ok_or(Rejection::CounterOverflow(name))
+    };
+    Ok(ExecutionState {
         machine_hash: post.machine_hash,
         inbox_acc: post.inbox_acc,
         inbox_count: post.inbox_consumed,
         gas_used: post.gas_used,
-        send_count: bump(before.send_count, post.send_acc != before.send_acc),
-        log_count: bump(before.log_count, post.log_acc != before.log_acc),
+        send_count: bump(
+            before.send_count,
+            post.send_acc != before.send_acc,
+            "send count",
+        )?,
+        log_count: bump(
+            before.log_count,
+            post.log_acc != before.log_acc,
+            "log count",
+        )?,
         send_acc: post.send_acc,
         log_acc: post.log_acc,
-    }
+    })
 }
 
 /// The machine hash of a running machine with these words (no pending message: the
@@ -150,7 +162,7 @@ fn decide_as(
         ..claim_of(before)
     };
     let post = verify(&pre, ours, &InboxAccumulators::default())?;
-    Ok(state_of(before, &post))
+    state_of(before, &post)
 }
 
 /// A step of an opcode our machine has and the deployed contracts do not
@@ -461,7 +473,7 @@ pub fn verify_step_with_inbox(
         },
         other => other?,
     };
-    Ok(state_of(before, &post))
+    state_of(before, &post)
 }
 
 #[cfg(test)]
@@ -682,20 +694,24 @@ mod tests {
     }
 
     #[test]
-    fn a_count_at_u64_max_does_not_refuse_a_step_the_contract_accepts() {
-        // Found by the differential test (a send from a before-state whose sendCount
-        // is u64::MAX): the contract sees no counts, so it accepts; we refused with a
-        // counter overflow.
+    fn a_count_that_would_pass_u64_max_is_refused_not_stuck() {
+        // The contract sees no counts, so it cannot refuse such a claim; ours does
+        // (issue 20: a counter never wraps or sticks). The differential test judges
+        // the proofs apart from the claim's counts.
         let step = log_step();
         let mut before = step.before;
         before.log_count = u64::MAX;
+        assert_eq!(
+            verify_step(&before, &step.proof, &step.buffer_proof),
+            Err(Rejection::CounterOverflow("log count"))
+        );
+        // A count that does not move may be anything.
+        before.log_count = step.before.log_count;
         before.send_count = u64::MAX;
         let after = verify_step(&before, &step.proof, &step.buffer_proof).unwrap();
-        assert_eq!(after.log_count, u64::MAX);
         assert_eq!(after.send_count, u64::MAX);
         assert_eq!(
             ExecutionState {
-                log_count: step.after.log_count,
                 send_count: step.after.send_count,
                 ..after
             },
