@@ -17,20 +17,21 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::path::{Path, PathBuf};
+mod l1_inbox;
+
+use l1_inbox::{fixtures, inboxes, Inboxes};
+
+use std::path::PathBuf;
 use std::time::Instant;
 
 use avm_code::{load_mexe, LoadOptions, Program};
-use avm_l1::{
-    BatchSection, Contracts, DelayedMessage, L1Config, L1World, SequencerBatch, StepOutcome,
-    Verdict, SEQUENCER,
-};
+use avm_l1::{StepOutcome, Verdict};
 use avm_machine::{Environment, Machine, Status};
-use avm_prover::classic::{self as prover, prove_step_l1, ClassicInbox, ClassicProveError};
+use avm_prover::classic::{prove_step_l1, ClassicProveError};
 use avm_prover::ProveError;
 use avm_testkit::{random_program, random_value, Rng};
 use avm_value::{Int, Value};
-use avm_verifier::classic::{verify_step_with_inbox, L1InboxAccumulators, L1Message};
+use avm_verifier::classic::{verify_step_with_inbox, L1InboxAccumulators};
 
 /// Steps run per fixture program at most.
 const FIXTURE_STEP_CAP: usize = 20_000;
@@ -38,101 +39,6 @@ const FIXTURE_STEP_CAP: usize = 20_000;
 const RANDOM_PROGRAMS: u64 = 1_000;
 /// Steps run per random program at most.
 const RANDOM_STEP_CAP: usize = 150;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/classic")
-}
-
-/// The chain and our model of it, fed the same deliveries and batches.
-struct Inboxes {
-    world: L1World,
-    model: ClassicInbox,
-}
-
-impl Inboxes {
-    fn deliver(&mut self, m: &DelayedMessage) {
-        let delivered = self.world.deliver_message(m).unwrap();
-        let index = self.model.deliver(L1Message {
-            kind: m.kind,
-            sender: m.sender,
-            block_number: Int::from(m.block_number),
-            timestamp: Int::from(m.timestamp),
-            inbox_seq_num: Int::ZERO,
-            gas_price: Int::from(m.gas_price),
-            data: m.data.clone(),
-        });
-        assert_eq!(delivered.seq_num, index);
-        assert_eq!(
-            delivered.inbox_acc,
-            self.model.accumulators().delayed[index as usize]
-        );
-    }
-
-    fn batch(&mut self, sections: Vec<BatchSection>) {
-        let (block_number, timestamp) = self.world.block();
-        let posted = self
-            .world
-            .add_sequencer_batch(&SequencerBatch {
-                sections: sections.clone(),
-            })
-            .unwrap();
-        let ours: Vec<prover::BatchSection> = sections
-            .into_iter()
-            .map(|s| prover::BatchSection {
-                block_number,
-                timestamp,
-                items: s.items,
-                total_delayed_messages_read: s.total_delayed_messages_read,
-            })
-            .collect();
-        let batch = self.model.add_batch(SEQUENCER, &ours).unwrap();
-        assert_eq!(posted.batch_index, batch);
-        assert_eq!(posted.after_acc, self.model.inbox_acc(self.model.len()));
-    }
-}
-
-fn delayed(n: u8) -> DelayedMessage {
-    DelayedMessage {
-        kind: [3, 9, 12, 7][usize::from(n) % 4],
-        sender: [n; 20],
-        block_number: 10 + u64::from(n),
-        timestamp: 1_000 + u64::from(n),
-        gas_price: 1_000_000_000 * u128::from(n),
-        data: (0..usize::from(n) * 29)
-            .map(|i| (i * 7 + 1) as u8)
-            .collect(),
-    }
-}
-
-/// The contracts deployed, with 3 delayed messages and two batches: 8 messages.
-fn inboxes() -> Inboxes {
-    let contracts = Contracts::load(fixtures().join("contracts")).expect("contracts");
-    let mut inboxes = Inboxes {
-        world: L1World::new(&contracts, L1Config::default()).expect("world"),
-        model: ClassicInbox::new(),
-    };
-    for n in 1..=3 {
-        inboxes.deliver(&delayed(n));
-    }
-    inboxes.world.set_block(20, 2_000);
-    inboxes.batch(vec![
-        BatchSection {
-            items: vec![],
-            total_delayed_messages_read: 2,
-        },
-        BatchSection {
-            items: vec![b"tx one".to_vec(), vec![0xab; 70]],
-            total_delayed_messages_read: 2,
-        },
-    ]);
-    inboxes.world.set_block(21, 2_013);
-    inboxes.batch(vec![BatchSection {
-        items: vec![vec![]],
-        total_delayed_messages_read: 3,
-    }]);
-    assert_eq!(inboxes.model.len(), 8);
-    inboxes
-}
 
 /// Serves the inbox's messages in order from what the machine consumed: for steps
 /// executed without a proof.
