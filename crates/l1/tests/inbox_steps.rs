@@ -6,13 +6,14 @@
 //! tampered messages, suffixes and accumulators refused by both.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::path::{Path, PathBuf};
+mod l1_inbox;
+
+use l1_inbox::{delayed, fixtures, inboxes, Inboxes};
+
+use std::path::Path;
 
 use avm_code::{load_mexe, LoadOptions};
-use avm_l1::{
-    BatchSection, Contracts, DelayedMessage, L1Config, L1World, SequencerBatch, StepOutcome,
-    Verdict, SEQUENCER,
-};
+use avm_l1::{BatchSection, DelayedMessage, L1World, StepOutcome, Verdict};
 use avm_machine::Machine;
 use avm_prover::classic::{
     self as prover, prove_step_l1, ClassicInbox, ClassicProveError, ClassicStep,
@@ -20,124 +21,12 @@ use avm_prover::classic::{
 use avm_prover::ProveError;
 use avm_value::Int;
 use avm_verifier::classic::{
-    machine_proof_len, verify_step_with_inbox, InboxSuffix, L1InboxAccumulators, L1Message,
+    machine_proof_len, verify_step_with_inbox, InboxSuffix, L1InboxAccumulators,
 };
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/classic")
-}
-
-fn world() -> L1World {
-    let contracts = Contracts::load(fixtures().join("contracts")).expect("contracts");
-    L1World::new(&contracts, L1Config::default()).expect("world")
-}
 
 fn echo() -> Machine {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/echo.mexe");
     Machine::new(load_mexe(&path, &LoadOptions::default()).unwrap())
-}
-
-/// The chain and our model of it, fed the same deliveries and batches.
-struct Inboxes {
-    world: L1World,
-    model: ClassicInbox,
-}
-
-impl Inboxes {
-    fn new() -> Inboxes {
-        Inboxes {
-            world: world(),
-            model: ClassicInbox::new(),
-        }
-    }
-
-    fn deliver(&mut self, m: &DelayedMessage) {
-        let delivered = self.world.deliver_message(m).unwrap();
-        let index = self.model.deliver(L1Message {
-            kind: m.kind,
-            sender: m.sender,
-            block_number: Int::from(m.block_number),
-            timestamp: Int::from(m.timestamp),
-            inbox_seq_num: Int::ZERO,
-            gas_price: Int::from(m.gas_price),
-            data: m.data.clone(),
-        });
-        assert_eq!(delivered.seq_num, index);
-        assert_eq!(
-            delivered.inbox_acc,
-            self.model.accumulators().delayed[index as usize],
-            "the Bridge's accumulator"
-        );
-    }
-
-    fn batch(&mut self, sections: Vec<avm_l1::BatchSection>) {
-        let (block_number, timestamp) = self.world.block();
-        let posted = self
-            .world
-            .add_sequencer_batch(&SequencerBatch {
-                sections: sections.clone(),
-            })
-            .unwrap();
-        let ours: Vec<prover::BatchSection> = sections
-            .into_iter()
-            .map(|s| prover::BatchSection {
-                block_number,
-                timestamp,
-                items: s.items,
-                total_delayed_messages_read: s.total_delayed_messages_read,
-            })
-            .collect();
-        let batch = self.model.add_batch(SEQUENCER, &ours).unwrap();
-        assert_eq!(posted.batch_index, batch);
-        assert_eq!(posted.after_count, self.model.len());
-        assert_eq!(
-            posted.after_acc,
-            self.model.accumulators().batches[batch as usize],
-            "the SequencerInbox's accumulator"
-        );
-        assert_eq!(posted.after_acc, self.model.inbox_acc(self.model.len()));
-    }
-}
-
-fn delayed(n: u8) -> DelayedMessage {
-    DelayedMessage {
-        kind: [3, 9, 12, 7][usize::from(n) % 4],
-        sender: [n; 20],
-        block_number: 10 + u64::from(n),
-        timestamp: 1_000 + u64::from(n),
-        gas_price: 1_000_000_000 * u128::from(n),
-        data: (0..usize::from(n) * 29)
-            .map(|i| (i * 7 + 1) as u8)
-            .collect(),
-    }
-}
-
-/// Three delayed messages and two batches mixing them with sequencer items: 3 delayed
-/// messages, 2 end-of-block messages after them, 3 sequencer items (one empty, which
-/// is an end-of-block message).
-fn mixed() -> Inboxes {
-    let mut inboxes = Inboxes::new();
-    for n in 1..=3 {
-        inboxes.deliver(&delayed(n));
-    }
-    inboxes.world.set_block(20, 2_000);
-    inboxes.batch(vec![
-        BatchSection {
-            items: vec![],
-            total_delayed_messages_read: 2,
-        },
-        BatchSection {
-            items: vec![b"tx one".to_vec(), vec![0xab; 70]],
-            total_delayed_messages_read: 2,
-        },
-    ]);
-    inboxes.world.set_block(21, 2_013);
-    inboxes.batch(vec![BatchSection {
-        items: vec![vec![]],
-        total_delayed_messages_read: 3,
-    }]);
-    assert_eq!(inboxes.model.len(), 8);
-    inboxes
 }
 
 fn prove_run(inbox: &ClassicInbox) -> Vec<ClassicStep> {
@@ -161,7 +50,7 @@ fn native_accepts(step: &ClassicStep, accs: &L1InboxAccumulators) -> bool {
 
 #[test]
 fn every_step_of_a_program_reading_the_l1_inbox_is_accepted_by_the_contracts() {
-    let mut inboxes = mixed();
+    let mut inboxes = inboxes();
     let accs = inboxes.model.accumulators();
     let steps = prove_run(&inboxes.model);
     let mut inbox_steps = 0;
@@ -219,7 +108,7 @@ fn verdicts(world: &mut L1World, step: &ClassicStep, accs: &L1InboxAccumulators)
 
 #[test]
 fn tampered_inbox_steps_are_refused_by_both() {
-    let mut inboxes = mixed();
+    let mut inboxes = inboxes();
     let accs = inboxes.model.accumulators();
     let steps = prove_run(&inboxes.model);
     let inbox_steps: Vec<&ClassicStep> = steps.iter().filter(|s| s.proof[0] == 0x72).collect();

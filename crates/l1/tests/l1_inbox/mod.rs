@@ -32,6 +32,15 @@ pub struct Inboxes {
 }
 
 impl Inboxes {
+    /// The contracts freshly deployed, with an empty inbox.
+    pub fn new() -> Inboxes {
+        let contracts = Contracts::load(fixtures().join("contracts")).expect("contracts");
+        Inboxes {
+            world: L1World::new(&contracts, L1Config::default()).expect("world"),
+            model: ClassicInbox::new(),
+        }
+    }
+
     /// Delivers `m` through the Bridge and to the model; their accumulators agree.
     pub fn deliver(&mut self, m: &DelayedMessage) {
         let delivered = self.world.deliver_message(m).unwrap();
@@ -47,7 +56,8 @@ impl Inboxes {
         assert_eq!(delivered.seq_num, index);
         assert_eq!(
             delivered.inbox_acc,
-            self.model.accumulators().delayed[index as usize]
+            self.model.accumulators().delayed[index as usize],
+            "the Bridge's accumulator"
         );
     }
 
@@ -71,6 +81,12 @@ impl Inboxes {
             .collect();
         let batch = self.model.add_batch(SEQUENCER, &ours).unwrap();
         assert_eq!(posted.batch_index, batch);
+        assert_eq!(posted.after_count, self.model.len());
+        assert_eq!(
+            posted.after_acc,
+            self.model.accumulators().batches[batch as usize],
+            "the SequencerInbox's accumulator"
+        );
         assert_eq!(posted.after_acc, self.model.inbox_acc(self.model.len()));
     }
 }
@@ -89,13 +105,11 @@ pub fn delayed(n: u8) -> DelayedMessage {
     }
 }
 
-/// The contracts deployed, with 3 delayed messages and two batches: 8 messages.
+/// The contracts deployed, with three delayed messages and two batches mixing them
+/// with sequencer items: 3 delayed messages, 2 end-of-block messages after them, 3
+/// sequencer items (one empty, which is an end-of-block message); 8 messages.
 pub fn inboxes() -> Inboxes {
-    let contracts = Contracts::load(fixtures().join("contracts")).expect("contracts");
-    let mut inboxes = Inboxes {
-        world: L1World::new(&contracts, L1Config::default()).expect("world"),
-        model: ClassicInbox::new(),
-    };
+    let mut inboxes = Inboxes::new();
     for n in 1..=3 {
         inboxes.deliver(&delayed(n));
     }
