@@ -103,7 +103,7 @@ impl Contract {
     }
 
     /// Fails unless the ABI has every function of `signatures`.
-    fn require(&self, dir: &Path, signatures: &[&str]) -> Result<(), ContractsError> {
+    pub(crate) fn require(&self, dir: &Path, signatures: &[&str]) -> Result<(), ContractsError> {
         for signature in signatures {
             if !self.functions.iter().any(|f| f == signature) {
                 return Err(ContractsError::MissingFunction {

@@ -73,7 +73,7 @@ fn word_u64(value: u64) -> Word {
     abi::uint64(value)
 }
 
-fn concat_hash(parts: &[&[u8]]) -> Hash {
+pub(crate) fn concat_hash(parts: &[&[u8]]) -> Hash {
     keccak256(&parts.concat())
 }
 

@@ -1,0 +1,219 @@
+//! A program's game from its messages, as `avm challenge --protocol classic` plays it.
+
+use super::*;
+
+/// A message the machine reads (`(kind, block, timestamp, sender, seqNum, gasPrice,
+/// length, data)`, as ArbOS receives it and benchmark logs record it) as the delayed
+/// message whose delivery through the Bridge gives it: the Bridge assigns the sequence
+/// number (and the machine sees it with bit 255 set), so the recorded one is ignored.
+pub fn delayed_message_from_value(
+    index: usize,
+    message: &Value,
+) -> Result<DelayedMessage, ChallengeError> {
+    let bad = |why: &str| ChallengeError::Message {
+        index,
+        why: why.to_owned(),
+    };
+    let Value::Tuple(fields) = message else {
+        return Err(bad("not a tuple"));
+    };
+    if fields.len() != 8 {
+        return Err(bad(
+            "not a tuple of 8 (kind, block, timestamp, sender, seqNum, gasPrice, length, data)",
+        ));
+    }
+    let int = |i: usize, what: &str| match fields.get(i) {
+        Some(Value::Int(n)) => Ok(*n),
+        _ => Err(bad(&format!("its {what} is not an Integer"))),
+    };
+    let small = |i: usize, what: &str, bits: usize| {
+        let n = int(i, what)?;
+        let bytes = n.to_be_bytes::<32>();
+        let keep = bits / 8;
+        if bytes[..32 - keep].iter().any(|b| *b != 0) {
+            return Err(bad(&format!("its {what} does not fit {bits} bits")));
+        }
+        Ok(bytes)
+    };
+    let word_u64 = |bytes: [u8; 32]| {
+        let mut low = [0u8; 8];
+        low.copy_from_slice(&bytes[24..]);
+        u64::from_be_bytes(low)
+    };
+    let kind = small(0, "kind", 8)?[31];
+    let block_number = word_u64(small(1, "block number", 64)?);
+    let timestamp = word_u64(small(2, "timestamp", 64)?);
+    let mut sender = [0u8; 20];
+    sender.copy_from_slice(&small(3, "sender", 160)?[12..]);
+    let price = small(5, "gas price", 128)?;
+    let mut low = [0u8; 16];
+    low.copy_from_slice(&price[16..]);
+    let gas_price = u128::from_be_bytes(low);
+    let length = word_u64(small(6, "length", 64)?);
+    let Some(Value::Buffer(buffer)) = fields.get(7) else {
+        return Err(bad("its data is not a Buffer"));
+    };
+    let data = buffer
+        .to_vec(u128::from(length))
+        .ok_or_else(|| bad("its data is longer than its length says"))?;
+    let mut data = data;
+    data.resize(
+        usize::try_from(length).map_err(|_| bad("its length is too large"))?,
+        0,
+    );
+    Ok(DelayedMessage {
+        kind,
+        sender,
+        block_number,
+        timestamp,
+        gas_price,
+        data,
+    })
+}
+
+/// How to play a program's Classic challenge on the EVM referee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgramGame {
+    /// The rules the chain runs under.
+    pub hardfork: Hardfork,
+    /// The AVMGas range asserted: from `start` (the first state reaching it) to `end`
+    /// or where the run halts, errors or blocks first; None: the whole run.
+    pub gas: Option<(u64, u64)>,
+    /// Which side lies, and how (None: both honest, so no dispute).
+    pub liar: Option<(Role, ClassicLie)>,
+    /// Each side's time, in blocks.
+    pub time_left: u64,
+}
+
+impl Default for ProgramGame {
+    fn default() -> ProgramGame {
+        ProgramGame {
+            hardfork: Hardfork::London,
+            gas: None,
+            liar: None,
+            time_left: 10,
+        }
+    }
+}
+
+/// A program's Classic challenge as the EVM referee decided it.
+#[derive(Debug, Clone)]
+pub struct ProgramGameReport {
+    /// The honest assertion over the run (what the truth is).
+    pub honest: ClassicAssertion,
+    /// The assertion disputed (the liar's, when the asserter lies).
+    pub assertion: ClassicAssertion,
+    /// Messages in the SequencerInbox (the most the run may read).
+    pub messages: u64,
+    /// The game.
+    pub play: EvmPlay,
+    /// Every L1 transaction (None when there was no dispute, so no challenge).
+    pub transcript: Option<Transcript>,
+    /// L1 gas of setting up the chain (deployments and message deliveries).
+    pub setup_gas: u64,
+    /// Steps the asserter and the challenger executed.
+    pub steps: (u64, u64),
+}
+
+/// Plays `machine`'s Classic challenge on a fresh EVM referee: `messages` delivered
+/// through the Bridge and posted by the SequencerInbox, the honest run asserted over
+/// `game.gas` (its messages limited to those on L1), the liar (if any) lying as
+/// `game.liar` says, every `inbox` step proof carrying its suffix.
+pub fn play_program(
+    contracts: &ClassicContracts,
+    machine: &Machine,
+    messages: &[DelayedMessage],
+    game: &ProgramGame,
+) -> Result<ProgramGameReport, ChallengeError> {
+    let mut referee = EvmReferee::new(contracts, game.hardfork)?;
+    let inbox = referee.feed_delayed(messages)?;
+    let setup_gas = referee
+        .transactions()
+        .iter()
+        .fold(0u64, |sum, tx| sum.saturating_add(tx.gas_used));
+    let max = inbox.len();
+    let values = inbox.values().to_vec();
+    let start = match game.gas {
+        Some((from, _)) if from > machine.gas_used() => {
+            HonestClassic::new(machine.clone(), &values, max)
+                .execution()
+                .machine_at(from)
+                .ok_or_else(|| {
+                    ChallengeError::Assertion(format!("the run stops before AVMGas {from}"))
+                })?
+        }
+        _ => machine.clone(),
+    };
+    let budget = game.gas.map(|(_, end)| end);
+    let honest_party = || HonestClassic::new(start.clone(), &values, max);
+    let honest = honest_party()
+        .assertion(budget)
+        .ok_or_else(|| ChallengeError::Assertion("the run's end is unreachable".into()))?;
+    let end = honest.after.gas_used;
+    let config = GameConfig {
+        asserter_time_left: game.time_left,
+        challenger_time_left: game.time_left,
+        start_block: referee.block().0.saturating_add(1),
+        ..GameConfig::default()
+    };
+    let truth = honest_party();
+    let (assertion, play) = match game.liar {
+        None => {
+            let mut asserter = WithInboxSuffix {
+                party: truth,
+                inbox: &inbox,
+            };
+            let mut challenger = WithInboxSuffix {
+                party: honest_party(),
+                inbox: &inbox,
+            };
+            let play = referee.play(&honest, &config, &mut asserter, &mut challenger)?;
+            (
+                honest,
+                (
+                    play,
+                    asserter.party.steps_executed(),
+                    challenger.party.steps_executed(),
+                ),
+            )
+        }
+        Some((role, lie)) => {
+            let mut liar = ClassicLiar::new(honest_party(), lie, end);
+            let assertion = match role {
+                Role::Asserter => liar.assertion(budget).ok_or_else(|| {
+                    ChallengeError::Assertion("the liar's end is unreachable".into())
+                })?,
+                Role::Challenger => honest,
+            };
+            let mut liar = WithInboxSuffix {
+                party: liar,
+                inbox: &inbox,
+            };
+            let mut truth = WithInboxSuffix {
+                party: truth,
+                inbox: &inbox,
+            };
+            let play = match role {
+                Role::Asserter => referee.play(&assertion, &config, &mut liar, &mut truth)?,
+                Role::Challenger => referee.play(&assertion, &config, &mut truth, &mut liar)?,
+            };
+            let (l, t) = (liar.party.steps_executed(), truth.party.steps_executed());
+            let steps = match role {
+                Role::Asserter => (l, t),
+                Role::Challenger => (t, l),
+            };
+            (assertion, (play, steps.0, steps.1))
+        }
+    };
+    let (play, asserter_steps, challenger_steps) = play;
+    let transcript = referee.transcript()?;
+    Ok(ProgramGameReport {
+        honest,
+        assertion,
+        messages: max,
+        play,
+        transcript,
+        setup_gas,
+        steps: (asserter_steps, challenger_steps),
+    })
+}

@@ -1,0 +1,273 @@
+//! Re-executing a transcript against fresh contracts, allowing only a game's calls.
+
+use super::*;
+
+/// What a transcript's created address is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    OneStepProof(usize),
+    Bridge,
+    SequencerInbox,
+    RollupMock,
+    Tester,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::OneStepProof(0) => "OneStepProof",
+            Kind::OneStepProof(1) => "OneStepProof2",
+            Kind::OneStepProof(_) => "OneStepProofHash",
+            Kind::Bridge => "Bridge",
+            Kind::SequencerInbox => "SequencerInbox",
+            Kind::RollupMock => "RollupMock",
+            Kind::Tester => "ChallengeTester",
+        }
+    }
+}
+
+fn selector_of(signature: &str) -> [u8; 4] {
+    abi::selector(signature)
+}
+
+/// Re-executes `transcript` on a fresh chain, allowing only what a game needs:
+/// creations of the fixture contracts (each at most once; the tester over the three
+/// verifiers created before it); Bridge `initialize`, `setInbox`,
+/// `deliverMessageToInbox`; SequencerInbox `initialize`, `addSequencerL2Batch`; one
+/// `startChallenge` on the transcript's tester for its asserter and challenger with the
+/// bridges created here; and the Challenge's four moves. Never the tester's unguarded
+/// `completeChallenge`.
+pub fn replay_transcript(
+    transcript: &Transcript,
+    contracts: &ClassicContracts,
+) -> Result<TranscriptVerdict, FirstDifference> {
+    if transcript.asserter == transcript.challenger {
+        return Err(FirstDifference::Malformed(
+            "the asserter and the challenger are one address".into(),
+        ));
+    }
+    let mut chain = Chain::new(transcript.hardfork);
+    let mut created: Vec<([u8; 20], Kind)> = Vec::new();
+    let mut challenge: Option<[u8; 20]> = None;
+    let mut move_gas = Vec::new();
+    let osps = [
+        &contracts.one_step_proof,
+        &contracts.one_step_proof2,
+        &contracts.one_step_proof_hash,
+    ];
+    for (index, tx) in transcript.transactions.iter().enumerate() {
+        let disallowed = |why: String| FirstDifference::Disallowed { index, why };
+        chain
+            .set_block(tx.block, tx.timestamp)
+            .map_err(&disallowed)?;
+        let find = |kind: Kind, created: &[([u8; 20], Kind)]| {
+            created.iter().find(|(_, k)| *k == kind).map(|(a, _)| *a)
+        };
+        // What this transaction is, if a game needs it.
+        let mut creates = None;
+        let mut is_move = false;
+        let mut starts = false;
+        match tx.to {
+            None => {
+                let kind = if let Some(i) =
+                    osps.iter().position(|c| c.creation_bytecode == tx.input)
+                {
+                    Kind::OneStepProof(i)
+                } else if tx.input == contracts.bridge.creation_bytecode {
+                    Kind::Bridge
+                } else if tx.input == contracts.sequencer_inbox.creation_bytecode {
+                    Kind::SequencerInbox
+                } else if tx.input == contracts.rollup_mock.creation_bytecode {
+                    Kind::RollupMock
+                } else if tx
+                    .input
+                    .starts_with(&contracts.challenge_tester.creation_bytecode)
+                {
+                    let executors = [0, 1, 2].map(|i| find(Kind::OneStepProof(i), &created));
+                    let [Some(a), Some(b), Some(c)] = executors else {
+                        return Err(disallowed(
+                            "a ChallengeTester before the three verifiers".into(),
+                        ));
+                    };
+                    if tx.input != tester_input(&contracts.challenge_tester, [a, b, c]) {
+                        return Err(disallowed(
+                            "a ChallengeTester over other executors than the verifiers created here".into(),
+                        ));
+                    }
+                    Kind::Tester
+                } else {
+                    return Err(disallowed(
+                        "a creation of no fixture contract a game deploys".into(),
+                    ));
+                };
+                if find(kind, &created).is_some() {
+                    return Err(disallowed(format!("a second {}", kind.name())));
+                }
+                creates = Some(kind);
+            }
+            Some(to) => {
+                let selector: [u8; 4] = tx
+                    .input
+                    .get(..4)
+                    .and_then(|s| s.try_into().ok())
+                    .unwrap_or_default();
+                let is = |sig: &str| selector == selector_of(sig);
+                let kind = created.iter().find(|(a, _)| *a == to).map(|(_, k)| *k);
+                let allowed = match kind {
+                    Some(Kind::Bridge) => {
+                        is(BRIDGE_INITIALIZE) || is(BRIDGE_SET_INBOX) || is(BRIDGE_DELIVER)
+                    }
+                    Some(Kind::SequencerInbox) => is(SEQ_INITIALIZE) || is(SEQ_ADD_BATCH),
+                    Some(Kind::Tester) if is(START_CHALLENGE) => {
+                        if challenge.is_some() {
+                            return Err(disallowed("a second startChallenge".into()));
+                        }
+                        if to != transcript.tester {
+                            return Err(disallowed(
+                                "startChallenge on another tester than the transcript's".into(),
+                            ));
+                        }
+                        let args = abi::decode_words(tx.input.get(4..).unwrap_or_default(), 8)
+                            .ok_or_else(|| {
+                                disallowed("startChallenge without its arguments".into())
+                            })?;
+                        let expect = [
+                            (2, Some(transcript.asserter), "asserter"),
+                            (3, Some(transcript.challenger), "challenger"),
+                            (6, find(Kind::SequencerInbox, &created), "sequencerBridge"),
+                            (7, find(Kind::Bridge, &created), "delayedBridge"),
+                        ];
+                        for (i, address, name) in expect {
+                            if address.is_none()
+                                || args.get(i) != address.map(abi::address).as_ref()
+                            {
+                                return Err(disallowed(format!(
+                                    "startChallenge names another {name} than the transcript's"
+                                )));
+                            }
+                        }
+                        starts = true;
+                        true
+                    }
+                    _ if Some(to) == challenge => {
+                        is_move = MOVE_SIGNATURES.iter().any(|s| is(s));
+                        is_move
+                    }
+                    _ => false,
+                };
+                if !allowed {
+                    return Err(disallowed(format!(
+                        "a call to {} (selector 0x{}) a game does not make",
+                        address_hex(&to),
+                        hex::encode(selector)
+                    )));
+                }
+            }
+        }
+        let (replayed, _) = chain
+            .send(TxRequest {
+                from: tx.from,
+                to: tx.to,
+                input: tx.input.clone(),
+                gas_price: tx.gas_price,
+                label: tx.label.clone(),
+            })
+            .map_err(|e| FirstDifference::Evm {
+                index,
+                message: e.to_string(),
+            })?;
+        let differ = |field: &'static str, recorded: String, replayed: String| {
+            FirstDifference::Transaction {
+                index,
+                label: tx.label.clone(),
+                field,
+                recorded,
+                replayed,
+            }
+        };
+        if replayed.status != tx.status {
+            return Err(differ(
+                "status",
+                tx.status.name().into(),
+                replayed.status.name().into(),
+            ));
+        }
+        if replayed.reason != tx.reason {
+            return Err(differ(
+                "reason",
+                format!("{:?}", tx.reason),
+                format!("{:?}", replayed.reason),
+            ));
+        }
+        if replayed.gas_used != tx.gas_used {
+            return Err(differ(
+                "gasUsed",
+                tx.gas_used.to_string(),
+                replayed.gas_used.to_string(),
+            ));
+        }
+        if replayed.created != tx.created {
+            let show = |a: Option<[u8; 20]>| a.map_or("none".into(), |a| address_hex(&a));
+            return Err(differ("created", show(tx.created), show(replayed.created)));
+        }
+        if let (Some(kind), Some(address)) = (creates, replayed.created) {
+            created.push((address, kind));
+        }
+        if starts && replayed.status == TxStatus::Ok {
+            let word = chain
+                .view_word(transcript.tester, TESTER_CHALLENGE, &[])
+                .map_err(|e| FirstDifference::Evm {
+                    index,
+                    message: e.to_string(),
+                })?;
+            let address = word_address(&word);
+            if address != transcript.challenge {
+                return Err(FirstDifference::Header {
+                    field: "challenge",
+                    recorded: address_hex(&transcript.challenge),
+                    replayed: address_hex(&address),
+                });
+            }
+            challenge = Some(address);
+        }
+        if is_move {
+            move_gas.push(replayed.gas_used);
+        }
+    }
+    let tester = created
+        .iter()
+        .find(|(_, k)| *k == Kind::Tester)
+        .map(|(a, _)| *a);
+    if tester != Some(transcript.tester) {
+        return Err(FirstDifference::Header {
+            field: "tester",
+            recorded: address_hex(&transcript.tester),
+            replayed: tester.map_or("none".into(), |a| address_hex(&a)),
+        });
+    }
+    let winner = match challenge {
+        Some(_) => winner_of(
+            &mut chain,
+            transcript.tester,
+            transcript.asserter,
+            transcript.challenger,
+        )
+        .map_err(|e| FirstDifference::Evm {
+            index: transcript.transactions.len(),
+            message: e.to_string(),
+        })?,
+        None => None,
+    };
+    if winner != Some(transcript.winner) {
+        return Err(FirstDifference::Winner {
+            recorded: transcript.winner.name().into(),
+            replayed: winner.map_or("none", Role::name).into(),
+        });
+    }
+    Ok(TranscriptVerdict {
+        winner: transcript.winner,
+        transactions: transcript.transactions.len(),
+        total_gas: transcript.total_gas(),
+        move_gas,
+    })
+}
