@@ -8,123 +8,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use avm_challenge::classic::{
-    assertion_hash, assertion_rest_hash, calculate_root, cut_hash, executor_for_opcode, Accepted,
-    BisectExecution, Bisection, ChunkRef, ClassicAssertion, ClassicMove, ClassicReferee,
-    ClassicRevert, ClassicSegment, OneStepProveExecution, ProveContinuedExecution, CLASSIC_DEGREE,
-    UNREACHABLE,
+    assertion_hash, calculate_root, cut_hash, Accepted, BisectExecution, Bisection,
+    ClassicAssertion, ClassicMove, ClassicReferee, ClassicRevert, ClassicSegment,
+    OneStepProveExecution, CLASSIC_DEGREE, UNREACHABLE,
 };
 use avm_challenge::Role;
 use avm_testkit::fixtures;
+use avm_testkit::recorded_games::*;
 use avm_value::Hash;
-use avm_verifier::classic::{verify_step, ExecutionState};
+use avm_verifier::classic::verify_step;
 use serde_json::Value as Json;
-
-const FILES: [&str; 4] = [
-    "TestChallengeToOSP.json",
-    "TestChallengeToOSPWithMessage.json",
-    "TestChallengeToUnreachable.json",
-    "TestChallengeToUnreachableSmall.json",
-];
-
-fn load(name: &str) -> Json {
-    let path = fixtures().join("challenges").join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn hash(j: &Json) -> Hash {
-    let bytes: Vec<u8> = j
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| u8::try_from(b.as_u64().unwrap()).unwrap())
-        .collect();
-    Hash(bytes.try_into().unwrap())
-}
-
-fn state(j: &Json) -> ExecutionState {
-    ExecutionState::from_json(j, "state").unwrap()
-}
-
-fn segment(j: &Json) -> ClassicSegment {
-    ClassicSegment {
-        start: j["Start"].as_u64().unwrap(),
-        length: j["Length"].as_u64().unwrap(),
-    }
-}
-
-fn bisection(j: &Json) -> Bisection {
-    Bisection {
-        segment: segment(&j["ChallengedSegment"]),
-        cuts: j["Cuts"].as_array().unwrap().iter().map(hash).collect(),
-    }
-}
-
-fn bytes(j: &Json) -> Vec<u8> {
-    hex::decode(j.as_str().unwrap().trim_start_matches("0x")).unwrap()
-}
-
-fn assertion(file: &Json) -> ClassicAssertion {
-    ClassicAssertion {
-        before: state(&file["ChallengedAssertion"]["beforeState"]),
-        after: state(&file["ChallengedAssertion"]["afterState"]),
-    }
-}
-
-/// The chunk reference a recorded move names, with its Merkle proof built by us.
-fn chunk_ref(prev: &Bisection, index: u64, chunk: ClassicSegment) -> ChunkRef {
-    let tree = prev.tree().unwrap();
-    ChunkRef {
-        proof: tree.proof(index as usize).unwrap(),
-        segment: chunk,
-        old_end: prev.cuts[index as usize + 1],
-    }
-}
-
-/// A recorded move as our move type (None for an empty entry: a block passes).
-fn to_move(m: &Json) -> Option<ClassicMove> {
-    if m.is_null() {
-        return None;
-    }
-    let kind = m["Kind"].as_str().unwrap();
-    if kind == "Timeout" {
-        return Some(ClassicMove::Timeout);
-    }
-    let prev = bisection(&m["PrevBisection"]);
-    let index = m["SegmentToChallenge"].as_u64().unwrap();
-    Some(match kind {
-        "Bisect" => {
-            let start = state(&m["StartState"]);
-            ClassicMove::Bisect(BisectExecution {
-                chunk: chunk_ref(&prev, index, segment(&m["InconsistentSegment"])),
-                gas_used_before: start.gas_used,
-                assertion_rest: assertion_rest_hash(&start),
-                chain_hashes: m["SubCuts"].as_array().unwrap().iter().map(hash).collect(),
-            })
-        }
-        "ProveContinuedExecution" => {
-            let before = state(&m["PreviousCut"]);
-            ClassicMove::ProveContinued(ProveContinuedExecution {
-                chunk: chunk_ref(&prev, index, segment(&m["ChallengedSegment"])),
-                gas_used_before: before.gas_used,
-                assertion_rest: assertion_rest_hash(&before),
-            })
-        }
-        "OneStepProof" => {
-            let before = state(&m["PreviousCut"]);
-            let proof = bytes(&m["ProofData"]);
-            ClassicMove::OneStepProve(OneStepProveExecution {
-                chunk: chunk_ref(&prev, index, segment(&m["ChallengedSegment"])),
-                initial_messages_read: before.inbox_count,
-                initial_accs: [before.send_acc, before.log_acc],
-                initial_state: [before.gas_used, before.send_count, before.log_count],
-                prover: executor_for_opcode(proof[0]),
-                execution_proof: proof,
-                buffer_proof: bytes(&m["BufferProofData"]),
-            })
-        }
-        other => panic!("unknown move kind {other}"),
-    })
-}
 
 #[test]
 fn recorded_cuts_are_our_cut_hashes_and_moves_chain() {

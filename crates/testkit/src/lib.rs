@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod claims;
+pub mod recorded_games;
 pub mod spec_gas;
 
 use std::path::{Path, PathBuf};
