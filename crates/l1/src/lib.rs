@@ -41,8 +41,8 @@ pub use gas_table::{gas_rows, gas_table_markdown, GasRow};
 pub use inbox::{BatchSection, DelayedMessage, DeliveredMessage, PostedBatch, SequencerBatch};
 pub use step::{Executor, Rejection, RevertReason, StepOutcome, StepOutput, StepResult, Verdict};
 pub use transcript::{
-    address_hex, check_transcript, hardfork_from_name, FirstDifference, Transcript, TxRecord,
-    TxStatus, TRANSCRIPT_CHAIN_ID, TRANSCRIPT_FORMAT, TRANSCRIPT_GAS_LIMIT,
+    address_hex, check_transcript, FirstDifference, Transcript, TxRecord, TxStatus,
+    TRANSCRIPT_CHAIN_ID, TRANSCRIPT_FORMAT, TRANSCRIPT_GAS_LIMIT,
 };
 pub use world::{
     CallOutcome, Deployed, Hardfork, L1Config, L1Error, L1World, DELAYED_INBOX, OWNER, SEQUENCER,

@@ -28,7 +28,6 @@ use revm::context::result::{ExecutionResult, Output};
 use revm::context::{BlockEnv, Context, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
 use revm::handler::{MainBuilder, MainnetContext, MainnetEvm};
-use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, Bytes, TxKind, U256};
 use revm::{ExecuteCommitEvm, ExecuteEvm};
 use serde_json::{json, Map, Value as Json};
@@ -37,7 +36,7 @@ use avm_challenge::Role;
 
 use crate::abi;
 use crate::step::RevertReason;
-use crate::world::{Hardfork, L1Error};
+use crate::world::{failure_reason, Hardfork, L1Error};
 
 /// The `format` of version 1 transcripts.
 pub const TRANSCRIPT_FORMAT: &str = "classic-challenge-transcript-1";
@@ -185,41 +184,6 @@ pub fn address_hex(address: &[u8; 20]) -> String {
     format!("0x{}", hex::encode(address))
 }
 
-fn hardfork_name(hardfork: Hardfork) -> &'static str {
-    match hardfork {
-        Hardfork::London => "london",
-        Hardfork::Paris => "paris",
-        Hardfork::Shanghai => "shanghai",
-        Hardfork::Cancun => "cancun",
-        Hardfork::Prague => "prague",
-        Hardfork::Osaka => "osaka",
-    }
-}
-
-/// The hardfork named `name` (Ethereum's names, lower case; `merge` is Paris).
-pub fn hardfork_from_name(name: &str) -> Option<Hardfork> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "london" => Hardfork::London,
-        "paris" | "merge" => Hardfork::Paris,
-        "shanghai" => Hardfork::Shanghai,
-        "cancun" => Hardfork::Cancun,
-        "prague" => Hardfork::Prague,
-        "osaka" => Hardfork::Osaka,
-        _ => return None,
-    })
-}
-
-fn spec(hardfork: Hardfork) -> SpecId {
-    match hardfork {
-        Hardfork::London => SpecId::LONDON,
-        Hardfork::Paris => SpecId::MERGE,
-        Hardfork::Shanghai => SpecId::SHANGHAI,
-        Hardfork::Cancun => SpecId::CANCUN,
-        Hardfork::Prague => SpecId::PRAGUE,
-        Hardfork::Osaka => SpecId::OSAKA,
-    }
-}
-
 impl Transcript {
     /// The transcript as its JSON object (fields in the documented order).
     pub fn to_json(&self) -> Json {
@@ -257,7 +221,7 @@ impl Transcript {
             .collect();
         let mut o = Map::new();
         o.insert("format".into(), json!(TRANSCRIPT_FORMAT));
-        o.insert("hardfork".into(), json!(hardfork_name(self.hardfork)));
+        o.insert("hardfork".into(), json!(self.hardfork.name()));
         o.insert("asserter".into(), json!(address_hex(&self.asserter)));
         o.insert("challenger".into(), json!(address_hex(&self.challenger)));
         o.insert("tester".into(), json!(address_hex(&self.tester)));
@@ -304,7 +268,7 @@ impl Transcript {
             None => Hardfork::London,
             Some(_) => {
                 let name = string_field(top, "hardfork", "the transcript")?;
-                hardfork_from_name(name).ok_or_else(|| bad(format!("hardfork {name:?}")))?
+                Hardfork::from_name(name).ok_or_else(|| bad(format!("hardfork {name:?}")))?
             }
         };
         let winner = match string_field(top, "winner", "the transcript")? {
@@ -491,7 +455,7 @@ impl Chain {
     /// An empty state under `hardfork`, before any block.
     pub fn new(hardfork: Hardfork) -> Chain {
         let ctx: MainnetContext<CacheDB<EmptyDB>> =
-            Context::new(CacheDB::new(EmptyDB::default()), spec(hardfork))
+            Context::new(CacheDB::new(EmptyDB::default()), hardfork.spec())
                 .modify_cfg_chained(|cfg| {
                     cfg.chain_id = TRANSCRIPT_CHAIN_ID;
                     cfg.disable_balance_check = true;
@@ -612,13 +576,14 @@ impl Chain {
                 ),
             },
             ExecutionResult::Revert { output, .. } => {
-                let reason = if output.is_empty() {
-                    None
-                } else {
-                    Some(
-                        abi::decode_error_string(output)
-                            .unwrap_or_else(|| format!("0x{}", hex::encode(output))),
-                    )
+                // The transcript's `reason`: the Error(string) text, other revert data
+                // as 0x-hex, nothing for a revert without data.
+                let reason = match failure_reason(&result) {
+                    RevertReason::Message(message) => Some(message),
+                    RevertReason::Data(data) if !data.is_empty() => {
+                        Some(format!("0x{}", hex::encode(data)))
+                    }
+                    _ => None,
                 };
                 (TxStatus::Revert, reason, None, output.to_vec())
             }
@@ -661,18 +626,11 @@ impl Chain {
                 output: Output::Call(bytes),
                 ..
             } => Ok(bytes.to_vec()),
-            ExecutionResult::Revert { output, .. } => Err(L1Error::Call {
-                call,
-                reason: match abi::decode_error_string(&output) {
-                    Some(message) => RevertReason::Message(message),
-                    None => RevertReason::Data(output.to_vec()),
-                },
-            }),
-            ExecutionResult::Halt { reason, .. } => Err(L1Error::Call {
-                call,
-                reason: RevertReason::Halt(format!("{reason:?}")),
-            }),
             ExecutionResult::Success { .. } => Err(L1Error::BadReturn { call, len: 0 }),
+            failed => Err(L1Error::Call {
+                call,
+                reason: failure_reason(&failed),
+            }),
         }
     }
 

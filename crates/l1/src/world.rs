@@ -47,7 +47,33 @@ pub enum Hardfork {
 }
 
 impl Hardfork {
-    fn spec(self) -> SpecId {
+    /// The name transcripts and the CLI use (Ethereum's, lower case).
+    pub fn name(self) -> &'static str {
+        match self {
+            Hardfork::London => "london",
+            Hardfork::Paris => "paris",
+            Hardfork::Shanghai => "shanghai",
+            Hardfork::Cancun => "cancun",
+            Hardfork::Prague => "prague",
+            Hardfork::Osaka => "osaka",
+        }
+    }
+
+    /// The hardfork named `name` (Ethereum's names, any case; `merge` is Paris).
+    pub fn from_name(name: &str) -> Option<Hardfork> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "london" => Hardfork::London,
+            "paris" | "merge" => Hardfork::Paris,
+            "shanghai" => Hardfork::Shanghai,
+            "cancun" => Hardfork::Cancun,
+            "prague" => Hardfork::Prague,
+            "osaka" => Hardfork::Osaka,
+            _ => return None,
+        })
+    }
+
+    /// revm's rule set for this hardfork.
+    pub(crate) fn spec(self) -> SpecId {
         match self {
             Hardfork::London => SpecId::LONDON,
             Hardfork::Paris => SpecId::MERGE,
@@ -477,7 +503,8 @@ fn outcome(result: &ExecutionResult) -> CallOutcome {
     }
 }
 
-fn failure_reason(result: &ExecutionResult) -> RevertReason {
+/// Why a transaction did not succeed, from its result.
+pub(crate) fn failure_reason(result: &ExecutionResult) -> RevertReason {
     match result {
         ExecutionResult::Revert { output, .. } => match abi::decode_error_string(output) {
             Some(message) => RevertReason::Message(message),

@@ -74,13 +74,6 @@ pub struct ClassicGameReport {
 /// by up to the degree, so a real one takes a few dozen at most).
 const MAX_MOVES: usize = 1_000;
 
-fn other(role: Role) -> Role {
-    match role {
-        Role::Asserter => Role::Challenger,
-        Role::Challenger => Role::Asserter,
-    }
-}
-
 /// Plays `assertion` out between `asserter` and `challenger` on the native referee.
 pub fn play_classic(
     assertion: &ClassicAssertion,
@@ -157,13 +150,13 @@ pub fn play_classic(
             // The party on turn has no (legal) move: its opponent waits out its
             // blocks and calls timeout().
             block = block.max(referee.timeout_block());
-            let result = referee.apply(other(turn), block, &ClassicMove::Timeout);
+            let result = referee.apply(turn.other(), block, &ClassicMove::Timeout);
             let winner = match &result {
                 Ok(Accepted::Decided { winner }) => Some(*winner),
                 _ => None,
             };
             report.moves.push(MoveRecord {
-                by: other(turn),
+                by: turn.other(),
                 block,
                 mv: ClassicMove::Timeout,
                 result,

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use avm_challenge::classic::{ClassicLie, ClassicMove};
 use avm_challenge::Role;
 use avm_l1::{
-    check_transcript, delayed_message_from_value, hardfork_from_name, play_program,
-    ClassicContracts, ProgramGame, ProgramGameReport, TranscriptVerdict,
+    check_transcript, delayed_message_from_value, play_program, ClassicContracts, Hardfork,
+    ProgramGame, ProgramGameReport, TranscriptVerdict,
 };
 use avm_machine::Machine;
 
@@ -144,7 +144,7 @@ pub fn run(
     liar: Option<ClassicLiarChoice>,
     json: bool,
 ) -> Result<(), CliError> {
-    let hardfork = hardfork_from_name(&args.hardfork)
+    let hardfork = Hardfork::from_name(&args.hardfork)
         .ok_or_else(|| CliError::Input(format!("--hardfork {}: unknown", args.hardfork)))?;
     let gas = args.gas.as_deref().map(parse_gas).transpose()?;
     let messages = inbox
