@@ -39,3 +39,19 @@ impl CliError {
         matches!(self, CliError::Io { source, .. } if crate::output::is_closed_pipe(source))
     }
 }
+
+/// Creates (or truncates) the output file `path`; an error names the file.
+pub fn create_file(path: &std::path::Path) -> Result<std::fs::File, CliError> {
+    std::fs::File::create(path).map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Writes `bytes` to the output file `path`; an error names the file.
+pub fn write_file(path: &std::path::Path, bytes: impl AsRef<[u8]>) -> Result<(), CliError> {
+    std::fs::write(path, bytes).map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}

@@ -22,10 +22,7 @@ pub fn run(args: &DisasmArgs) -> Result<(), CliError> {
     let program = crate::bounds::load_mexe(&args.program)?;
     let text = disassemble(&program);
     match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|source| CliError::Io {
-            path: path.display().to_string(),
-            source,
-        }),
+        Some(path) => crate::error::write_file(path, text),
         None => {
             out!("{text}");
             Ok(())

@@ -79,7 +79,7 @@ pub fn run(args: &ProfileArgs) -> Result<(), CliError> {
             path: path.display().to_string(),
             source,
         };
-        let file = std::fs::File::create(path).map_err(io_error)?;
+        let file = crate::error::create_file(path)?;
         profile
             .write_flamegraph(&title, std::io::BufWriter::new(file))
             .map_err(io_error)?;
@@ -87,10 +87,7 @@ pub fn run(args: &ProfileArgs) -> Result<(), CliError> {
     if let Some(path) = &args.folded {
         let mut text = profile.folded().join("\n");
         text.push('\n');
-        std::fs::write(path, text).map_err(|source| CliError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        crate::error::write_file(path, text)?;
     }
     if args.json {
         let rows: Vec<serde_json::Value> = profile

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
 use avm_prover::classic::{self, ClassicProveError, ClassicStep};
@@ -11,7 +11,7 @@ use avm_prover::{claim, prove_step, ProveError};
 use avm_value::{value_hash, Value};
 use avm_verifier::{InboxAccumulators, InboxOracle, InboxWindow, StepProofFile};
 
-use crate::error::CliError;
+use crate::error::{create_file, write_file, CliError};
 use crate::inbox::ProgramInput;
 use crate::progress::Progress;
 
@@ -255,18 +255,4 @@ fn opcode_name(step: &ClassicStep) -> String {
 
 fn classic_error(e: ClassicProveError) -> CliError {
     CliError::Input(e.to_string())
-}
-
-fn create_file(path: &Path) -> Result<std::fs::File, CliError> {
-    std::fs::File::create(path).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    std::fs::write(path, bytes).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })
 }

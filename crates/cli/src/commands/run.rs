@@ -152,10 +152,7 @@ fn trace_writer(path: &std::path::Path) -> Result<Box<dyn std::io::Write>, CliEr
     if path.as_os_str() == "-" {
         return Ok(Box::new(std::io::BufWriter::new(crate::output::Stdout)));
     }
-    let file = std::fs::File::create(path).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let file = crate::error::create_file(path)?;
     Ok(Box::new(std::io::BufWriter::new(file)))
 }
 
@@ -164,11 +161,7 @@ fn record(args: &RunArgs, inbox: Option<&[Value]>, runtime: &Runtime) -> Result<
     let (Some(path), Some(inbox)) = (&args.record, inbox) else {
         return Ok(());
     };
-    let text = aoslog_of_run(inbox, runtime);
-    std::fs::write(path, text).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    crate::error::write_file(path, aoslog_of_run(inbox, runtime))
 }
 
 /// Runs the program and prints the summary.
