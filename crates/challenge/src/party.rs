@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
+use avm_machine::{Machine, RunLimits, RuntimeEnv};
 use avm_prover::{claim, prove_step, ProveError};
 use avm_value::{Tuple, Value};
 use avm_verifier::{Claim, Proof};
@@ -100,7 +100,7 @@ impl HonestParty {
             max_steps: Some(before.saturating_add(ahead)),
             max_gas: None,
         };
-        while machine.run(&mut env, &limits).reason == StopReason::Breakpoint {}
+        machine.run_through_breakpoints(&mut env, &limits);
         let ran = machine.steps().saturating_sub(before);
         self.executed = self.executed.saturating_add(ran);
         *position = target;

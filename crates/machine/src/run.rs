@@ -136,6 +136,26 @@ impl Machine {
         self.run_observed(env, limits, &mut ())
     }
 
+    /// [`Machine::run`] as the deployed AVM runs: a `breakpoint` costs its gas and
+    /// execution goes on, so the run ends only when the machine stops, blocks or
+    /// reaches a limit. The report covers the whole run.
+    pub fn run_through_breakpoints(
+        &mut self,
+        env: &mut impl Environment,
+        limits: &RunLimits,
+    ) -> RunReport {
+        let mut total = self.run(env, limits);
+        while total.reason == StopReason::Breakpoint {
+            let next = self.run(env, limits);
+            total = RunReport {
+                reason: next.reason,
+                steps: total.steps.saturating_add(next.steps),
+                gas: total.gas.saturating_add(next.gas),
+            };
+        }
+        total
+    }
+
     /// [`Machine::run`], calling `observer` around every step.
     pub fn run_observed<O: Observer>(
         &mut self,

@@ -257,6 +257,25 @@ fn breakpoints_return_control_and_resume() {
 }
 
 #[test]
+fn a_run_through_breakpoints_goes_on_and_reports_the_whole_run() {
+    let program = vec![
+        op(Opcode::Breakpoint),
+        push(int(1)),
+        op(Opcode::Breakpoint),
+        op(Opcode::Halt),
+    ];
+    let mut m = machine(program);
+    let report = m.run_through_breakpoints(&mut RuntimeEnv::default(), &RunLimits::default());
+    // The spec's costs: two breakpoints (100 each), push (nop, 1) and halt (10).
+    let gas = 2 * 100 + 1 + 10;
+    assert_eq!(
+        (report.reason, report.steps, report.gas),
+        (StopReason::Halted, 4, gas)
+    );
+    assert_eq!((m.steps(), m.gas_used()), (4, gas));
+}
+
+#[test]
 fn sends_and_logs_feed_their_accumulators() {
     let mut m = machine(vec![
         op(Opcode::NewBuffer),

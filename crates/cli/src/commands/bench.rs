@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
+use avm_machine::{Machine, RunLimits, RuntimeEnv};
 
 use crate::error::CliError;
 
@@ -95,11 +95,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             let mut machine = Machine::new(program.clone());
             let mut env = RuntimeEnv::with_inbox(inbox.clone());
             let started = Instant::now();
-            // A breakpoint costs its gas and the run goes on, as on the deployed AVM.
-            let mut report = machine.run(&mut env, &limits);
-            while report.reason == StopReason::Breakpoint {
-                report = machine.run(&mut env, &limits);
-            }
+            let report = machine.run_through_breakpoints(&mut env, &limits);
             let seconds = started.elapsed().as_secs_f64();
             if best.as_ref().is_none_or(|b| seconds < b.seconds) {
                 best = Some(Measurement {

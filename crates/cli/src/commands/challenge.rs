@@ -218,14 +218,11 @@ fn run_until_stopped(machine: &Machine, inbox: &[avm_value::Value], steps: u64) 
         max_steps: Some(start.saturating_add(steps)),
         max_gas: None,
     };
-    let reason = loop {
-        match m.run(&mut env, &limits).reason {
-            StopReason::Breakpoint => continue,
-            reason @ (StopReason::Blocked | StopReason::Halted | StopReason::ErrorStop) => {
-                break Some(reason.name())
-            }
-            _ => break None,
+    let reason = match m.run_through_breakpoints(&mut env, &limits).reason {
+        reason @ (StopReason::Blocked | StopReason::Halted | StopReason::ErrorStop) => {
+            Some(reason.name())
         }
+        _ => None,
     };
     Stop {
         executed: m.steps().saturating_sub(start),

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
+use avm_machine::{Machine, RunLimits, RuntimeEnv};
 use avm_prover::classic::{self, ClassicProveError, ClassicStep};
 use avm_prover::{claim, prove_step, ProveError};
 use avm_value::{value_hash, Value};
@@ -97,10 +97,7 @@ fn run_to(machine: &mut Machine, env: &mut RuntimeEnv, step: u64) -> Result<(), 
         max_steps: Some(step),
         max_gas: None,
     };
-    let mut report = machine.run(env, &limits);
-    while report.reason == StopReason::Breakpoint && machine.steps() < step {
-        report = machine.run(env, &limits);
-    }
+    let report = machine.run_through_breakpoints(env, &limits);
     if machine.steps() < step {
         return Err(CliError::Input(format!(
             "the machine stops ({}) after {} steps, before step {step}",
