@@ -1,7 +1,9 @@
 //! AVM code: what instructions exist, how code is stored and hashed, and how programs
 //! are loaded.
 //!
-//! - [`opcode`]: the single table of opcodes (byte, mnemonic, pops, aux pops, gas).
+//! - [`opcode`]: the single table of opcodes (byte, mnemonic, pops, aux pops, gas,
+//!   pushes, and where the block engine may run it).
+//! - [`Ready`]: the record the execution engine runs each code point from.
 //! - [`Segment`]: an instruction array executed by index, with the CodePoint hash of
 //!   every index computed once as code is added.
 //! - [`Code`]: all segments of a machine; loaded code and code created at run time.
@@ -13,11 +15,15 @@ mod file;
 pub mod mexe;
 mod mexe_writer;
 pub mod opcode;
+mod ready;
 mod segment;
 
 pub use code::{Code, CodeError};
 pub use file::{read_file_bounded, ReadFileError};
 pub use mexe::{load_mexe, parse_mexe, DebugInfo, LoadError, LoadOptions, Program, SourceLocation};
 pub use mexe_writer::write_mexe;
-pub use opcode::{category_of, info_for_byte, mnemonic_for_byte, OpInfo, Opcode, OPCODES};
+pub use opcode::{
+    category_of, info_for_byte, mnemonic_for_byte, BlockRole, OpInfo, Opcode, OPCODES,
+};
+pub use ready::Ready;
 pub use segment::{Instruction, Segment};

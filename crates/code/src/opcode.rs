@@ -39,13 +39,49 @@ pub struct OpInfo {
     pub pop_expansion: &'static [u8],
     /// The same for values popped from the aux stack.
     pub aux_expansion: &'static [u8],
+    /// Values pushed onto the data stack when the instruction completes.
+    pub pushes: u8,
+    /// Values pushed onto the aux stack when the instruction completes.
+    pub aux_pushes: u8,
+    /// How the block engine may run it (see [`BlockRole`]).
+    pub block: BlockRole,
+}
+
+/// Where an instruction may stand in a basic block, the unit the execution engine
+/// charges and checks once (see `Segment`'s ready records).
+///
+/// A block is a run of instructions that execute one after another unless one raises
+/// an Error: their AVMGas and the stack depth they need are checked once on entry.
+/// That is exact only for instructions that neither read nor set the gas counter,
+/// never block, halt or stop, never change code, and cost a fixed amount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockRole {
+    /// Runs inside a block and continues with the next code point.
+    Within,
+    /// May jump: ends the block it is in.
+    Ends,
+    /// Must run alone, with the per-step rules: it blocks, halts, returns control,
+    /// reads or sets AVMGas, creates code or costs a variable amount.
+    Alone,
 }
 
 /// Expansion of `ecpairing`'s operand: up to 30 list nodes, each pair a 6-tuple.
 pub const PAIRING_LIST: u8 = u8::MAX;
 
+macro_rules! block_role {
+    (within) => {
+        BlockRole::Within
+    };
+    (ends) => {
+        BlockRole::Ends
+    };
+    (alone) => {
+        BlockRole::Alone
+    };
+}
+
 macro_rules! opcode_table {
-    ($( $byte:literal $name:ident $mnemonic:literal pops [$($pop:expr),*] aux [$($aux:expr),*] gas $gas:literal; )*) => {
+    ($( $byte:literal $name:ident $mnemonic:literal pops [$($pop:expr),*] aux [$($aux:expr),*] gas $gas:literal push [$push:literal, $aux_push:literal] block $role:ident; )*) => {
         /// Every opcode of the instruction set.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u8)]
@@ -70,6 +106,9 @@ macro_rules! opcode_table {
                     gas: $gas,
                     pop_expansion: &[$($pop),*],
                     aux_expansion: &[$($aux),*],
+                    pushes: $push,
+                    aux_pushes: $aux_push,
+                    block: block_role!($role),
                 });
             )*
             table
@@ -78,97 +117,97 @@ macro_rules! opcode_table {
 }
 
 opcode_table! {
-    0x01 Add "add" pops [0, 0] aux [] gas 3;
-    0x02 Mul "mul" pops [0, 0] aux [] gas 3;
-    0x03 Sub "sub" pops [0, 0] aux [] gas 3;
-    0x04 Div "div" pops [0, 0] aux [] gas 4;
-    0x05 Sdiv "sdiv" pops [0, 0] aux [] gas 7;
-    0x06 Mod "mod" pops [0, 0] aux [] gas 4;
-    0x07 Smod "smod" pops [0, 0] aux [] gas 7;
-    0x08 AddMod "addmod" pops [0, 0, 0] aux [] gas 4;
-    0x09 MulMod "mulmod" pops [0, 0, 0] aux [] gas 4;
-    0x0a Exp "exp" pops [0, 0] aux [] gas 25;
-    0x0b SignExtend "signextend" pops [0, 0] aux [] gas 7;
+    0x01 Add "add" pops [0, 0] aux [] gas 3 push [1, 0] block within;
+    0x02 Mul "mul" pops [0, 0] aux [] gas 3 push [1, 0] block within;
+    0x03 Sub "sub" pops [0, 0] aux [] gas 3 push [1, 0] block within;
+    0x04 Div "div" pops [0, 0] aux [] gas 4 push [1, 0] block within;
+    0x05 Sdiv "sdiv" pops [0, 0] aux [] gas 7 push [1, 0] block within;
+    0x06 Mod "mod" pops [0, 0] aux [] gas 4 push [1, 0] block within;
+    0x07 Smod "smod" pops [0, 0] aux [] gas 7 push [1, 0] block within;
+    0x08 AddMod "addmod" pops [0, 0, 0] aux [] gas 4 push [1, 0] block within;
+    0x09 MulMod "mulmod" pops [0, 0, 0] aux [] gas 4 push [1, 0] block within;
+    0x0a Exp "exp" pops [0, 0] aux [] gas 25 push [1, 0] block within;
+    0x0b SignExtend "signextend" pops [0, 0] aux [] gas 7 push [1, 0] block within;
 
-    0x10 Lt "lt" pops [0, 0] aux [] gas 2;
-    0x11 Gt "gt" pops [0, 0] aux [] gas 2;
-    0x12 Slt "slt" pops [0, 0] aux [] gas 2;
-    0x13 Sgt "sgt" pops [0, 0] aux [] gas 2;
-    0x14 Eq "eq" pops [0, 0] aux [] gas 2;
-    0x15 IsZero "iszero" pops [0] aux [] gas 1;
-    0x16 And "and" pops [0, 0] aux [] gas 2;
-    0x17 Or "or" pops [0, 0] aux [] gas 2;
-    0x18 Xor "xor" pops [0, 0] aux [] gas 2;
-    0x19 Not "not" pops [0] aux [] gas 1;
-    0x1a Byte "byte" pops [0, 0] aux [] gas 4;
-    0x1b Shl "shl" pops [0, 0] aux [] gas 4;
-    0x1c Shr "shr" pops [0, 0] aux [] gas 4;
-    0x1d Sar "sar" pops [0, 0] aux [] gas 4;
+    0x10 Lt "lt" pops [0, 0] aux [] gas 2 push [1, 0] block within;
+    0x11 Gt "gt" pops [0, 0] aux [] gas 2 push [1, 0] block within;
+    0x12 Slt "slt" pops [0, 0] aux [] gas 2 push [1, 0] block within;
+    0x13 Sgt "sgt" pops [0, 0] aux [] gas 2 push [1, 0] block within;
+    0x14 Eq "eq" pops [0, 0] aux [] gas 2 push [1, 0] block within;
+    0x15 IsZero "iszero" pops [0] aux [] gas 1 push [1, 0] block within;
+    0x16 And "and" pops [0, 0] aux [] gas 2 push [1, 0] block within;
+    0x17 Or "or" pops [0, 0] aux [] gas 2 push [1, 0] block within;
+    0x18 Xor "xor" pops [0, 0] aux [] gas 2 push [1, 0] block within;
+    0x19 Not "not" pops [0] aux [] gas 1 push [1, 0] block within;
+    0x1a Byte "byte" pops [0, 0] aux [] gas 4 push [1, 0] block within;
+    0x1b Shl "shl" pops [0, 0] aux [] gas 4 push [1, 0] block within;
+    0x1c Shr "shr" pops [0, 0] aux [] gas 4 push [1, 0] block within;
+    0x1d Sar "sar" pops [0, 0] aux [] gas 4 push [1, 0] block within;
 
-    0x20 Hash "hash" pops [0] aux [] gas 7;
-    0x21 Type "type" pops [0] aux [] gas 3;
-    0x22 EthHash2 "ethhash2" pops [0, 0] aux [] gas 8;
-    0x23 KeccakF "keccakf" pops [1] aux [] gas 600;
-    0x24 Sha256F "sha256f" pops [0, 0, 0] aux [] gas 250;
-    0x25 Ripemd160F "ripemd160f" pops [0, 0, 0] aux [] gas 250;
-    0x26 Blake2F "blake2f" pops [0] aux [] gas 600;
+    0x20 Hash "hash" pops [0] aux [] gas 7 push [1, 0] block within;
+    0x21 Type "type" pops [0] aux [] gas 3 push [1, 0] block within;
+    0x22 EthHash2 "ethhash2" pops [0, 0] aux [] gas 8 push [1, 0] block within;
+    0x23 KeccakF "keccakf" pops [1] aux [] gas 600 push [1, 0] block within;
+    0x24 Sha256F "sha256f" pops [0, 0, 0] aux [] gas 250 push [1, 0] block within;
+    0x25 Ripemd160F "ripemd160f" pops [0, 0, 0] aux [] gas 250 push [1, 0] block within;
+    0x26 Blake2F "blake2f" pops [0] aux [] gas 600 push [1, 0] block within;
 
-    0x30 Pop "pop" pops [0] aux [] gas 1;
-    0x31 Spush "spush" pops [] aux [] gas 1;
-    0x32 Rpush "rpush" pops [] aux [] gas 1;
-    0x33 Rset "rset" pops [0] aux [] gas 2;
-    0x34 Jump "jump" pops [0] aux [] gas 4;
-    0x35 Cjump "cjump" pops [0, 0] aux [] gas 4;
-    0x36 StackEmpty "stackempty" pops [] aux [] gas 2;
-    0x37 PcPush "pcpush" pops [] aux [] gas 1;
-    0x38 AuxPush "auxpush" pops [0] aux [] gas 1;
-    0x39 AuxPop "auxpop" pops [] aux [0] gas 1;
-    0x3a AuxStackEmpty "auxstackempty" pops [] aux [] gas 2;
-    0x3b Nop "nop" pops [] aux [] gas 1;
-    0x3c ErrPush "errpush" pops [] aux [] gas 1;
-    0x3d ErrSet "errset" pops [0] aux [] gas 1;
+    0x30 Pop "pop" pops [0] aux [] gas 1 push [0, 0] block within;
+    0x31 Spush "spush" pops [] aux [] gas 1 push [1, 0] block within;
+    0x32 Rpush "rpush" pops [] aux [] gas 1 push [1, 0] block within;
+    0x33 Rset "rset" pops [0] aux [] gas 2 push [0, 0] block within;
+    0x34 Jump "jump" pops [0] aux [] gas 4 push [0, 0] block ends;
+    0x35 Cjump "cjump" pops [0, 0] aux [] gas 4 push [0, 0] block ends;
+    0x36 StackEmpty "stackempty" pops [] aux [] gas 2 push [1, 0] block within;
+    0x37 PcPush "pcpush" pops [] aux [] gas 1 push [1, 0] block within;
+    0x38 AuxPush "auxpush" pops [0] aux [] gas 1 push [0, 1] block within;
+    0x39 AuxPop "auxpop" pops [] aux [0] gas 1 push [1, 0] block within;
+    0x3a AuxStackEmpty "auxstackempty" pops [] aux [] gas 2 push [1, 0] block within;
+    0x3b Nop "nop" pops [] aux [] gas 1 push [0, 0] block within;
+    0x3c ErrPush "errpush" pops [] aux [] gas 1 push [1, 0] block within;
+    0x3d ErrSet "errset" pops [0] aux [] gas 1 push [0, 0] block within;
 
-    0x40 Dup0 "dup0" pops [0] aux [] gas 1;
-    0x41 Dup1 "dup1" pops [0, 0] aux [] gas 1;
-    0x42 Dup2 "dup2" pops [0, 0, 0] aux [] gas 1;
-    0x43 Swap1 "swap1" pops [0, 0] aux [] gas 1;
-    0x44 Swap2 "swap2" pops [0, 0, 0] aux [] gas 1;
+    0x40 Dup0 "dup0" pops [0] aux [] gas 1 push [2, 0] block within;
+    0x41 Dup1 "dup1" pops [0, 0] aux [] gas 1 push [3, 0] block within;
+    0x42 Dup2 "dup2" pops [0, 0, 0] aux [] gas 1 push [4, 0] block within;
+    0x43 Swap1 "swap1" pops [0, 0] aux [] gas 1 push [2, 0] block within;
+    0x44 Swap2 "swap2" pops [0, 0, 0] aux [] gas 1 push [3, 0] block within;
 
-    0x50 Tget "tget" pops [0, 1] aux [] gas 2;
-    0x51 Tset "tset" pops [0, 1, 0] aux [] gas 40;
-    0x52 Tlen "tlen" pops [1] aux [] gas 2;
-    0x53 Xget "xget" pops [0] aux [1] gas 3;
-    0x54 Xset "xset" pops [0, 0] aux [1] gas 41;
+    0x50 Tget "tget" pops [0, 1] aux [] gas 2 push [1, 0] block within;
+    0x51 Tset "tset" pops [0, 1, 0] aux [] gas 40 push [1, 0] block within;
+    0x52 Tlen "tlen" pops [1] aux [] gas 2 push [1, 0] block within;
+    0x53 Xget "xget" pops [0] aux [1] gas 3 push [1, 1] block within;
+    0x54 Xset "xset" pops [0, 0] aux [1] gas 41 push [0, 1] block within;
 
-    0x60 Breakpoint "breakpoint" pops [] aux [] gas 100;
-    0x61 Log "log" pops [0] aux [] gas 100;
+    0x60 Breakpoint "breakpoint" pops [] aux [] gas 100 push [0, 0] block alone;
+    0x61 Log "log" pops [0] aux [] gas 100 push [0, 0] block within;
 
-    0x70 Send "send" pops [0, 0] aux [] gas 100;
-    0x71 InboxPeek "inboxpeek" pops [0] aux [] gas 40;
-    0x72 Inbox "inbox" pops [] aux [] gas 40;
-    0x73 Error "error" pops [] aux [] gas 5;
-    0x74 Halt "halt" pops [] aux [] gas 10;
-    0x75 SetGas "setgas" pops [0] aux [] gas 1;
-    0x76 PushGas "pushgas" pops [] aux [] gas 1;
-    0x77 ErrCodePoint "errcodepoint" pops [] aux [] gas 25;
-    0x78 PushInsn "pushinsn" pops [0, 0] aux [] gas 25;
-    0x79 PushInsnImm "pushinsnimm" pops [0, 0, 0] aux [] gas 25;
-    0x7b Sideload "sideload" pops [0] aux [] gas 10;
+    0x70 Send "send" pops [0, 0] aux [] gas 100 push [0, 0] block within;
+    0x71 InboxPeek "inboxpeek" pops [0] aux [] gas 40 push [1, 0] block alone;
+    0x72 Inbox "inbox" pops [] aux [] gas 40 push [1, 0] block alone;
+    0x73 Error "error" pops [] aux [] gas 5 push [0, 0] block alone;
+    0x74 Halt "halt" pops [] aux [] gas 10 push [0, 0] block alone;
+    0x75 SetGas "setgas" pops [0] aux [] gas 1 push [0, 0] block alone;
+    0x76 PushGas "pushgas" pops [] aux [] gas 1 push [1, 0] block alone;
+    0x77 ErrCodePoint "errcodepoint" pops [] aux [] gas 25 push [1, 0] block alone;
+    0x78 PushInsn "pushinsn" pops [0, 0] aux [] gas 25 push [1, 0] block alone;
+    0x79 PushInsnImm "pushinsnimm" pops [0, 0, 0] aux [] gas 25 push [1, 0] block alone;
+    0x7b Sideload "sideload" pops [0] aux [] gas 10 push [1, 0] block alone;
 
-    0x80 EcRecover "ecrecover" pops [0, 0, 0, 0] aux [] gas 20000;
-    0x81 EcAdd "ecadd" pops [0, 0, 0, 0] aux [] gas 3500;
-    0x82 EcMul "ecmul" pops [0, 0, 0] aux [] gas 82000;
-    0x83 EcPairing "ecpairing" pops [PAIRING_LIST] aux [] gas 1000;
+    0x80 EcRecover "ecrecover" pops [0, 0, 0, 0] aux [] gas 20000 push [1, 0] block within;
+    0x81 EcAdd "ecadd" pops [0, 0, 0, 0] aux [] gas 3500 push [2, 0] block within;
+    0x82 EcMul "ecmul" pops [0, 0, 0] aux [] gas 82000 push [2, 0] block within;
+    0x83 EcPairing "ecpairing" pops [PAIRING_LIST] aux [] gas 1000 push [1, 0] block alone;
 
-    0x90 DebugPrint "debugprint" pops [0] aux [] gas 1;
+    0x90 DebugPrint "debugprint" pops [0] aux [] gas 1 push [0, 0] block within;
 
-    0xa0 NewBuffer "newbuffer" pops [] aux [] gas 1;
-    0xa1 GetBuffer8 "getbuffer8" pops [0, 0] aux [] gas 10;
-    0xa2 GetBuffer64 "getbuffer64" pops [0, 0] aux [] gas 10;
-    0xa3 GetBuffer256 "getbuffer256" pops [0, 0] aux [] gas 10;
-    0xa4 SetBuffer8 "setbuffer8" pops [0, 0, 0] aux [] gas 100;
-    0xa5 SetBuffer64 "setbuffer64" pops [0, 0, 0] aux [] gas 100;
-    0xa6 SetBuffer256 "setbuffer256" pops [0, 0, 0] aux [] gas 100;
+    0xa0 NewBuffer "newbuffer" pops [] aux [] gas 1 push [1, 0] block within;
+    0xa1 GetBuffer8 "getbuffer8" pops [0, 0] aux [] gas 10 push [1, 0] block within;
+    0xa2 GetBuffer64 "getbuffer64" pops [0, 0] aux [] gas 10 push [1, 0] block within;
+    0xa3 GetBuffer256 "getbuffer256" pops [0, 0] aux [] gas 10 push [1, 0] block within;
+    0xa4 SetBuffer8 "setbuffer8" pops [0, 0, 0] aux [] gas 100 push [1, 0] block within;
+    0xa5 SetBuffer64 "setbuffer64" pops [0, 0, 0] aux [] gas 100 push [1, 0] block within;
+    0xa6 SetBuffer256 "setbuffer256" pops [0, 0, 0] aux [] gas 100 push [1, 0] block within;
 }
 
 /// The cost of `error`, also charged for bytes that are no opcode, stack underflows
@@ -227,6 +266,9 @@ static ERROR_INFO: OpInfo = OpInfo {
     gas: 5,
     pop_expansion: &[],
     aux_expansion: &[],
+    pushes: 0,
+    aux_pushes: 0,
+    block: BlockRole::Alone,
 };
 
 /// Facts for any opcode byte: its row, or (for bytes that are no opcode) the row of

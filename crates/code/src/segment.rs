@@ -15,6 +15,8 @@
 
 use avm_value::{code_point_hash, error_code_point_hash, value_hash, CodeView, Hash, Value};
 
+use crate::Ready;
+
 /// One instruction: an opcode byte and an optional immediate value.
 #[derive(Clone, Debug)]
 pub struct Instruction {
@@ -48,11 +50,12 @@ impl Instruction {
     }
 }
 
-/// A segment of code and its CodePoint hash table.
+/// A segment of code, its CodePoint hash table and its ready-to-run records.
 #[derive(Clone, Debug)]
 pub struct Segment {
     insns: Vec<Instruction>,
     hashes: Vec<Hash>,
+    ready: Vec<Ready>,
 }
 
 impl Segment {
@@ -66,6 +69,7 @@ impl Segment {
         Segment {
             insns: vec![Instruction::basic(0)],
             hashes: vec![tail_hash],
+            ready: vec![Ready::TAIL],
         }
     }
 
@@ -73,7 +77,20 @@ impl Segment {
     /// index. Returns None if the lengths differ or there is no tail. The caller vouches
     /// for the hashes (a checkpoint store checks the restored machine's hash).
     pub fn from_parts(insns: Vec<Instruction>, hashes: Vec<Hash>) -> Option<Segment> {
-        (insns.len() == hashes.len() && !insns.is_empty()).then_some(Segment { insns, hashes })
+        if insns.len() != hashes.len() || insns.is_empty() {
+            return None;
+        }
+        let mut ready = Vec::with_capacity(insns.len());
+        ready.push(Ready::TAIL);
+        for insn in insns.iter().skip(1) {
+            let next = ready.last().copied().unwrap_or(Ready::TAIL);
+            ready.push(Ready::new(insn, &next));
+        }
+        Some(Segment {
+            insns,
+            hashes,
+            ready,
+        })
     }
 
     /// The CodePoint hash of every index, tail first.
@@ -110,6 +127,13 @@ impl Segment {
         &self.insns
     }
 
+    /// The ready-to-run record of every index, tail first (parallel to
+    /// [`Segment::instructions`]).
+    #[inline]
+    pub fn ready(&self) -> &[Ready] {
+        &self.ready
+    }
+
     /// The CodePoint hash of index `pc`.
     #[inline]
     pub fn hash(&self, pc: usize) -> Option<Hash> {
@@ -118,6 +142,8 @@ impl Segment {
 
     /// Adds `insn` in front of the current tip, given its already computed hash.
     pub(crate) fn push_hashed(&mut self, insn: Instruction, hash: Hash) {
+        let next = self.ready.last().copied().unwrap_or(Ready::TAIL);
+        self.ready.push(Ready::new(&insn, &next));
         self.insns.push(insn);
         self.hashes.push(hash);
     }
@@ -128,6 +154,7 @@ impl Segment {
         Some(Segment {
             insns: self.insns.get(..=pc)?.to_vec(),
             hashes: self.hashes.get(..=pc)?.to_vec(),
+            ready: self.ready.get(..=pc)?.to_vec(),
         })
     }
 
@@ -135,6 +162,7 @@ impl Segment {
     pub(crate) fn reserve(&mut self, additional: usize) {
         self.insns.reserve(additional);
         self.hashes.reserve(additional);
+        self.ready.reserve(additional);
     }
 }
 

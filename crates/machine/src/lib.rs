@@ -5,7 +5,9 @@
 //!   needs (steps, gas used, inbox position, output accumulators).
 //! - [`Machine::step`] / [`Machine::run`]: execution by index over code segments, with
 //!   the deployed AVM's gas and error rules; nothing is hashed unless an instruction
-//!   needs it.
+//!   needs it. `run` executes a basic block at a time (blocks.rs) and falls back on
+//!   the per-step reference rules (step.rs, [`Machine::run_reference`]) for what a
+//!   block cannot do.
 //! - [`Machine::hash`]: the machine hash, derived on demand from cached digests.
 //! - [`Environment`]: inbox in, sends / logs / debug prints out, sideloads;
 //!   [`RuntimeEnv`] implements it over a message queue and an [`OutputSink`].
@@ -14,6 +16,7 @@
 //! Guest errors (a program dividing by zero) are state transitions of the machine;
 //! nothing here returns an error or panics because of what a program does.
 
+mod blocks;
 mod env;
 mod hash;
 pub mod ops;

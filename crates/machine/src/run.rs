@@ -156,8 +156,30 @@ impl Machine {
         total
     }
 
-    /// [`Machine::run`], calling `observer` around every step.
+    /// [`Machine::run`], calling `observer` around every step. Without an observer
+    /// that watches, the block engine runs; otherwise the reference engine, one step
+    /// at a time.
     pub fn run_observed<O: Observer>(
+        &mut self,
+        env: &mut impl Environment,
+        limits: &RunLimits,
+        observer: &mut O,
+    ) -> RunReport {
+        if O::WATCHES {
+            self.run_stepwise(env, limits, observer)
+        } else {
+            self.run_blocks(env, limits)
+        }
+    }
+
+    /// [`Machine::run`] on the reference engine, one instruction at a time with every
+    /// per-step check: what the block engine is tested against.
+    pub fn run_reference(&mut self, env: &mut impl Environment, limits: &RunLimits) -> RunReport {
+        self.run_stepwise(env, limits, &mut ())
+    }
+
+    /// The reference run loop.
+    fn run_stepwise<O: Observer>(
         &mut self,
         env: &mut impl Environment,
         limits: &RunLimits,

@@ -182,7 +182,23 @@ impl Machine {
         let Some(info) = row else {
             return Some(self.raise(Fault::InvalidOpcode, pops, aux_pops));
         };
-        Some(match execute(self, info.opcode, env) {
+        let result = execute(self, info.opcode, env);
+        Some(self.complete(result, cost, has_immediate, pops, aux_pops))
+    }
+
+    /// Finishes a step whose instruction ran (its cost charged, its immediate pushed):
+    /// moves to the next code point, jumps, halts, undoes a blocked step, or raises
+    /// the instruction's Error.
+    #[inline(always)]
+    pub(crate) fn complete(
+        &mut self,
+        result: OpResult,
+        cost: u64,
+        has_immediate: bool,
+        pops: usize,
+        aux_pops: usize,
+    ) -> StepOutcome {
+        match result {
             Ok(Flow::Next) => {
                 self.pc.pc = self.pc.pc.saturating_sub(1);
                 self.steps += 1;
@@ -212,12 +228,12 @@ impl Machine {
                 StepOutcome::Blocked
             }
             Err(fault) => self.raise(fault, pops, aux_pops),
-        })
+        }
     }
 
     /// Raises an Error: removes the popped items (all there are, on underflow) and
     /// continues at the error handler, or enters ErrorStop if there is none.
-    fn raise(&mut self, fault: Fault, pops: usize, aux_pops: usize) -> StepOutcome {
+    pub(crate) fn raise(&mut self, fault: Fault, pops: usize, aux_pops: usize) -> StepOutcome {
         let len = self.stack.len();
         self.stack.truncate(len.saturating_sub(pops));
         let aux_len = self.aux.len();
@@ -245,7 +261,7 @@ fn remaining_after(remaining: &Int, cost: u64) -> Option<Int> {
 }
 
 /// Runs the handler of `op`; the immediate is pushed and gas is charged.
-fn execute(m: &mut Machine, op: Opcode, env: &mut impl Environment) -> OpResult {
+pub(crate) fn execute(m: &mut Machine, op: Opcode, env: &mut impl Environment) -> OpResult {
     use avm_primitives::int;
     use ops::{arith, buffer, ec, flow, hashing, system, tuple};
     let stack = m.stack.items_mut();

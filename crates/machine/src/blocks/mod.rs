@@ -1,0 +1,189 @@
+//! The block engine: runs a machine a basic block at a time.
+//!
+//! Each code point carries a [`Ready`] record, made when its instruction was added to
+//! its segment, describing the block that starts there: how many instructions follow
+//! one another, their total AVMGas, and how deep both stacks must be for none of them
+//! to underflow. On entry to a block the engine checks once what the per-step rules
+//! (step.rs, the reference engine) check before every instruction: the step limit, the
+//! gas cap, AVMGas remaining, and the stack depths. If all pass, no instruction in the
+//! block can underflow, run out of gas or pass a limit, so the engine charges the whole
+//! block, marks the stack digests once, and runs the instructions back to back. If any
+//! check fails, or the instruction must run alone, the reference engine takes one step.
+//!
+//! An instruction inside a block can still raise an Error (a wrong operand type,
+//! division by zero): the engine then gives back the AVMGas of the instructions it did
+//! not reach and lets the reference rules finish that step, so every observable result
+//! (steps, gas used, AVMGas remaining, stacks, registers, hashes) is the one the
+//! reference engine produces. The differential tests run both side by side.
+
+mod forms;
+
+use avm_code::Ready;
+use avm_value::Int;
+
+use crate::ops::Flow;
+use crate::step::execute;
+use crate::{Environment, Machine, RunLimits, RunReport, Status, StepOutcome, StopReason};
+use forms::Fast;
+
+impl Machine {
+    /// Runs with the block engine; see the module documentation.
+    pub(crate) fn run_blocks(
+        &mut self,
+        env: &mut impl Environment,
+        limits: &RunLimits,
+    ) -> RunReport {
+        let start_steps = self.steps;
+        let start_gas = self.gas_used;
+        let max_steps = limits.max_steps.unwrap_or(u64::MAX);
+        let gas_cap = limits.max_gas.unwrap_or(u64::MAX);
+        let reason = loop {
+            match self.status {
+                Status::Halted => break StopReason::Halted,
+                Status::ErrorStop => break StopReason::ErrorStop,
+                Status::Running => {}
+            }
+            if self.steps >= max_steps {
+                break StopReason::StepLimit;
+            }
+            let outcome = match self.block_here(max_steps, gas_cap) {
+                Some(ready) => self.run_block(ready, env),
+                None => match self.step_within(env, gas_cap) {
+                    Some(outcome) => outcome,
+                    None => break StopReason::GasLimit,
+                },
+            };
+            match outcome {
+                StepOutcome::Executed | StepOutcome::Faulted(_) | StepOutcome::Stopped => {}
+                StepOutcome::Breakpoint => break StopReason::Breakpoint,
+                StepOutcome::Blocked => break StopReason::Blocked,
+            }
+        };
+        RunReport {
+            reason,
+            steps: self.steps - start_steps,
+            gas: self.gas_used - start_gas,
+        }
+    }
+
+    /// The block starting at the current code point, if it may run as a block now:
+    /// within the step limit and the gas cap, paid for by the low 64 bits of AVMGas
+    /// remaining, and with both stacks deep enough.
+    #[inline(always)]
+    fn block_here(&self, max_steps: u64, gas_cap: u64) -> Option<Ready> {
+        let ready = *self
+            .code
+            .segment(self.pc.segment)?
+            .ready()
+            .get(self.pc.pc as usize)?;
+        let fits = ready.block_len != 0
+            && u64::from(ready.block_len) <= max_steps - self.steps
+            && self.gas_used.saturating_add(ready.block_gas) <= gas_cap
+            && self.gas_remaining.as_limbs()[0] >= ready.block_gas
+            && self.stack.len() >= ready.need as usize
+            && self.aux.len() >= ready.aux_need as usize;
+        fits.then_some(ready)
+    }
+
+    /// Runs the block `ready` describes, which [`Machine::block_here`] admitted; returns
+    /// the outcome of its last step.
+    #[inline(always)]
+    fn run_block(&mut self, ready: Ready, env: &mut impl Environment) -> StepOutcome {
+        let [low, a, b, c] = *self.gas_remaining.as_limbs();
+        self.gas_remaining = Int::from_limbs([low - ready.block_gas, a, b, c]);
+        self.gas_used = self.gas_used.saturating_add(ready.block_gas);
+        self.stack.touch(self.stack.len() - ready.need as usize);
+        self.aux.touch(self.aux.len() - ready.aux_need as usize);
+        let mut left = ready.block_len;
+        loop {
+            left -= 1;
+            let fast = match self.code.segment(self.pc.segment) {
+                Some(segment) => {
+                    let pc = self.pc.pc as usize;
+                    match (segment.ready().get(pc), segment.instruction(pc)) {
+                        (Some(ready), Some(insn)) => forms::run(
+                            ready.op,
+                            insn.immediate.as_ref(),
+                            &self.code,
+                            &mut self.stack,
+                            &mut self.aux,
+                        ),
+                        _ => Fast::General,
+                    }
+                }
+                None => Fast::General,
+            };
+            match fast {
+                Fast::Next if left != 0 => {
+                    self.pc.pc -= 1;
+                    self.steps += 1;
+                    continue;
+                }
+                Fast::Next => {
+                    self.pc.pc -= 1;
+                    self.steps += 1;
+                    return StepOutcome::Executed;
+                }
+                Fast::Jump(dest) => {
+                    self.pc = dest;
+                    self.steps += 1;
+                    return StepOutcome::Executed;
+                }
+                Fast::General => {}
+            }
+            let Some((op, immediate)) = self.fetch() else {
+                // Unreachable: a block lies within one segment, above its tail, and
+                // nothing in a block changes code.
+                return StepOutcome::Executed;
+            };
+            let has_immediate = immediate.is_some();
+            if let Some(value) = immediate {
+                self.stack.push(value);
+            }
+            let result = execute(self, op, env);
+            match result {
+                Ok(Flow::Next) if left != 0 => {
+                    self.pc.pc -= 1;
+                    self.steps += 1;
+                }
+                result => {
+                    if left != 0 || result.is_err() {
+                        self.refund_rest_of_block();
+                    }
+                    let info = op.info();
+                    return self.complete(
+                        result,
+                        info.gas,
+                        has_immediate,
+                        usize::from(info.pops),
+                        usize::from(info.aux_pops),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The opcode and immediate at the current code point.
+    #[inline(always)]
+    fn fetch(&self) -> Option<(avm_code::Opcode, Option<avm_value::Value>)> {
+        let segment = self.code.segment(self.pc.segment)?;
+        let pc = self.pc.pc as usize;
+        let op = segment.ready().get(pc)?.op;
+        let immediate = segment.instruction(pc)?.immediate.clone();
+        Some((op, immediate))
+    }
+
+    /// Gives back the AVMGas charged for the instructions of the current block after
+    /// the current one, which will not run as part of it.
+    fn refund_rest_of_block(&mut self) {
+        let ready = self
+            .code
+            .segment(self.pc.segment)
+            .and_then(|s| s.ready().get(self.pc.pc as usize));
+        let Some(ready) = ready else { return };
+        let rest = ready.block_gas - ready.own_gas();
+        let [low, a, b, c] = *self.gas_remaining.as_limbs();
+        self.gas_remaining = Int::from_limbs([low + rest, a, b, c]);
+        self.gas_used -= rest;
+    }
+}
