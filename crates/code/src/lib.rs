@@ -25,5 +25,5 @@ pub use mexe_writer::write_mexe;
 pub use opcode::{
     category_of, info_for_byte, mnemonic_for_byte, BlockRole, OpInfo, Opcode, OPCODES,
 };
-pub use ready::Ready;
+pub use ready::{Fused, Ready};
 pub use segment::{Instruction, Segment};

@@ -13,11 +13,42 @@
 use crate::opcode::{BlockRole, Opcode, OPCODES};
 use crate::Instruction;
 
+/// A run of instructions the engine may execute as one (a super-instruction): the
+/// pairs that copy a tuple only to read one of its slots, where executing them one by
+/// one would share the tuple and release it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fused {
+    /// Nothing to fuse here.
+    No,
+    /// `dup0` then `tget` with an immediate index: pushes that slot of the top tuple.
+    Dup0TgetImm,
+    /// `dup1` then `tget`: only a marker, for the pattern below.
+    Dup1Tget,
+    /// `dup1`, `dup1`, `tget`: pushes slot A of tuple B (A on top), leaving both.
+    Dup1Dup1Tget,
+}
+
+impl Fused {
+    /// The instructions a fused run covers (0 for none).
+    #[inline]
+    pub fn instructions(self) -> u32 {
+        match self {
+            Fused::No | Fused::Dup1Tget => 0,
+            Fused::Dup0TgetImm => 2,
+            Fused::Dup1Dup1Tget => 3,
+        }
+    }
+}
+
 /// The engine's view of one code point and of the block that starts there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ready {
     /// The opcode (`error` for bytes that are no opcode).
     pub op: Opcode,
+    /// Whether the instruction has an immediate.
+    pub imm: bool,
+    /// The super-instruction starting here, if any (within the block).
+    pub fused: Fused,
     /// Instructions in the block that starts here; 0 if this one must run alone.
     pub block_len: u32,
     /// AVMGas of the whole block (this instruction's cost plus the rest's).
@@ -33,6 +64,8 @@ impl Ready {
     /// The record of a segment's tail, which executes as an error: it runs alone.
     pub const TAIL: Ready = Ready {
         op: Opcode::Error,
+        imm: false,
+        fused: Fused::No,
         block_len: 0,
         block_gas: 0,
         need: 0,
@@ -47,6 +80,7 @@ impl Ready {
         };
         let alone = Ready {
             op: info.opcode,
+            imm: insn.immediate.is_some(),
             ..Ready::TAIL
         };
         let imm = u32::from(insn.immediate.is_some());
@@ -72,6 +106,7 @@ impl Ready {
                     u32::try_from(aux_after.max(i64::from(info.aux_pops))),
                 ) else {
                     return Ready {
+                        fused: Fused::No,
                         block_len: 1,
                         block_gas: info.gas,
                         need: own_need,
@@ -82,8 +117,21 @@ impl Ready {
                 (len, gas, need, aux_need)
             }
         };
+        let within = |n: u32| len >= n;
+        let fused = match (info.opcode, insn.immediate.is_some(), next.op, next.imm) {
+            (Opcode::Dup0, false, Opcode::Tget, true) if within(2) => Fused::Dup0TgetImm,
+            (Opcode::Dup1, false, Opcode::Tget, false) if within(2) => Fused::Dup1Tget,
+            (Opcode::Dup1, false, Opcode::Dup1, false)
+                if within(3) && next.fused == Fused::Dup1Tget =>
+            {
+                Fused::Dup1Dup1Tget
+            }
+            _ => Fused::No,
+        };
         Ready {
             op: info.opcode,
+            imm: insn.immediate.is_some(),
+            fused,
             block_len: len,
             block_gas: gas,
             need,
@@ -151,6 +199,33 @@ mod tests {
         assert_eq!(records[5].block_len, 1, "add before inbox: its own block");
         assert_eq!(records[6].block_len, 0);
         assert_eq!(records[7], Ready::TAIL);
+    }
+
+    #[test]
+    fn super_instructions_are_found_only_within_a_block() {
+        let code = [
+            Instruction::basic(0x41),                         // dup1
+            Instruction::basic(0x41),                         // dup1
+            Instruction::basic(0x50),                         // tget
+            Instruction::basic(0x40),                         // dup0
+            Instruction::with_immediate(0x50, Value::int(1)), // tget 1
+            Instruction::basic(0x40),                         // dup0
+            Instruction::basic(0x72),                         // inbox: alone
+        ];
+        let records = chain(&code);
+        let fused: Vec<Fused> = records.iter().map(|r| r.fused).collect();
+        assert_eq!(
+            fused[..7],
+            [
+                Fused::Dup1Dup1Tget,
+                Fused::Dup1Tget,
+                Fused::No,
+                Fused::Dup0TgetImm,
+                Fused::No,
+                Fused::No,
+                Fused::No
+            ]
+        );
     }
 
     #[test]

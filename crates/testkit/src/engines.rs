@@ -28,9 +28,14 @@ pub struct Lockstep {
 /// Runs `program` on `inbox` with both engines, comparing them at random stops chosen
 /// by `seed`; panics with the first difference. Returns the steps compared.
 pub fn lockstep(program: &Program, inbox: &[Value], seed: u64, plan: Lockstep) -> u64 {
+    lockstep_from(Machine::new(program.clone()), inbox, seed, plan)
+}
+
+/// [`lockstep`] from any machine state (both engines start from copies of `machine`).
+pub fn lockstep_from(machine: Machine, inbox: &[Value], seed: u64, plan: Lockstep) -> u64 {
     let mut rng = Rng(seed | 1);
-    let mut blocks = Machine::new(program.clone());
-    let mut reference = Machine::new(program.clone());
+    let mut blocks = machine.clone();
+    let mut reference = machine;
     let mut blocks_env = RuntimeEnv::with_inbox(inbox.iter().cloned());
     let mut reference_env = RuntimeEnv::with_inbox(inbox.iter().cloned());
     let mut pieces = 0u64;
@@ -92,4 +97,86 @@ fn assert_same_state(blocks: &mut Machine, reference: &mut Machine, hash: bool, 
             "machine hashes differ at {at}"
         );
     }
+}
+
+/// A random program in the style of ArbOS's hot loops: tuples on both stacks, and the
+/// instructions and pairs the block engine has fast forms and super-instructions for
+/// (`dup0` + `tget` with an immediate, `dup1 dup1 tget`, `xget`/`xset`/`tset` with
+/// immediates, aux moves, swaps, compares, conditional jumps forward), with operands
+/// that are sometimes of the wrong type or out of range, so that the general handlers
+/// must take over in the middle of blocks.
+pub fn hot_program(rng: &mut Rng) -> Program {
+    use avm_code::{Instruction, Opcode};
+    let len = 40 + rng.below(120);
+    let op = |o: Opcode| o as u8;
+    let small = |rng: &mut Rng| Value::int(if rng.chance(90) { rng.below(8) } else { 9 } as u64);
+    // 0: the error handler is the restart at the end; 1-2: the register remembers
+    // where to restart (a code point can only name later code, but `pcpush` can).
+    let mut insns = vec![
+        Instruction::with_immediate(
+            op(Opcode::ErrSet),
+            Value::CodePoint(Program::code_point_of(len, len - 2)),
+        ),
+        Instruction::basic(op(Opcode::PcPush)),
+        Instruction::basic(op(Opcode::Rset)),
+    ];
+    let tuple = |rng: &mut Rng| {
+        let items = (0..8).map(|_| Value::int(rng.below(12) as u64)).collect();
+        Value::Tuple(avm_value::Tuple::new(items).unwrap_or_default())
+    };
+    for _ in 0..3 {
+        insns.push(crate::push(tuple(rng)));
+        insns.push(Instruction::basic(op(Opcode::Dup0)));
+        insns.push(Instruction::basic(op(Opcode::AuxPush)));
+    }
+    while insns.len() < len - 2 {
+        let index = insns.len();
+        let basic = |o: Opcode| vec![Instruction::basic(o as u8)];
+        let with = |o: Opcode, v: Value| vec![Instruction::with_immediate(o as u8, v)];
+        let piece = match rng.below(22) {
+            0 => vec![Instruction::basic(op(Opcode::Dup0)), {
+                let v = small(rng);
+                Instruction::with_immediate(op(Opcode::Tget), v)
+            }],
+            1 => vec![
+                Instruction::basic(op(Opcode::Dup1)),
+                Instruction::basic(op(Opcode::Dup1)),
+                Instruction::basic(op(Opcode::Tget)),
+            ],
+            2 => with(Opcode::Tget, small(rng)),
+            3 => with(Opcode::Xget, small(rng)),
+            4 => with(Opcode::Xset, small(rng)),
+            5 => with(Opcode::Tset, small(rng)),
+            6 => basic(Opcode::AuxPop),
+            7 => basic(Opcode::AuxPush),
+            8 => basic(Opcode::Swap1),
+            9 => basic(Opcode::Swap2),
+            10 => basic(Opcode::Dup0),
+            11 => basic(Opcode::Dup1),
+            12 => basic(Opcode::Pop),
+            13 if rng.chance(50) => vec![crate::push(tuple(rng))],
+            13 => vec![crate::push(crate::random_value(rng, 1, len, index))],
+            14 => with(Opcode::Eq, small(rng)),
+            15 => basic(Opcode::IsZero),
+            16 if index + 3 < len => with(
+                Opcode::Cjump,
+                Value::CodePoint(Program::code_point_of(
+                    len,
+                    index + 1 + rng.below(len - index - 3),
+                )),
+            ),
+            17 => basic(Opcode::Tget),
+            18 => with(Opcode::Add, small(rng)),
+            19 => basic(Opcode::Rpush),
+            20 => with(Opcode::Swap1, small(rng)),
+            _ => basic(Opcode::Type),
+        };
+        if insns.len() + piece.len() < len - 1 {
+            insns.extend(piece);
+        }
+    }
+    insns.push(Instruction::basic(op(Opcode::Rpush)));
+    insns.push(Instruction::basic(op(Opcode::Jump)));
+    let static_value = crate::random_value(rng, 0, len, 0);
+    Program::from_instructions(insns, static_value).unwrap_or_else(|e| panic!("{e}"))
 }

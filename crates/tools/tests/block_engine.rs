@@ -97,3 +97,18 @@ fn random_programs_run_alike_on_both_engines() {
         lockstep(&program, &inbox, case, plan);
     }
 }
+
+#[test]
+fn programs_in_arbos_style_run_alike_on_both_engines() {
+    let mut rng = Rng(0xa7b0_5eed);
+    for case in 0..3_000u64 {
+        let program = avm_testkit::engines::hot_program(&mut rng);
+        let plan = Lockstep {
+            max_steps: 2_000,
+            max_gas: u64::MAX,
+            max_piece: 1 + rng.word() % 60,
+            hash_percent: 40,
+        };
+        lockstep(&program, &[], case, plan);
+    }
+}

@@ -207,7 +207,14 @@ impl Drop for Tuple {
         let Some(mut node) = self.0.take() else {
             return;
         };
-        // Only the last handle to a node frees it; everyone else just decrements.
+        // Only the last handle to a node frees it; everyone else just decrements. The
+        // count is read first because `Arc::get_mut` costs two more atomic operations
+        // on the common shared path. Should another holder let go in between, this
+        // handle's drop frees the node the ordinary way, which only nests one level:
+        // the node's child tuples go through this function again.
+        if Arc::strong_count(&node) != 1 {
+            return;
+        }
         let Some(unique) = Arc::get_mut(&mut node) else {
             return;
         };

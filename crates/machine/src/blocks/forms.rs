@@ -10,9 +10,10 @@
 //!
 //! The forms were chosen from an opcode count of ArbOS v58 replaying its null
 //! transaction benchmark (3.5 M steps): auxpop, tget, xget, swap1, dup0, auxpush,
-//! cjump, nop, jump, xset, iszero, tset and pop make up 85% of its steps.
+//! cjump, nop, jump, xset, iszero, tset and pop make up 85% of its steps; the
+//! rest here (dup1, eq, rpush, add, type, ...) are the next most frequent.
 
-use avm_code::{Code, Opcode};
+use avm_code::{Code, Fused, Opcode};
 use avm_primitives::int;
 use avm_value::{CodePointRef, Int, Value};
 
@@ -35,6 +36,7 @@ pub(super) fn run(
     op: Opcode,
     immediate: Option<&Value>,
     code: &Code,
+    register: &Value,
     stack: &mut Stack,
     aux: &mut Stack,
 ) -> Fast {
@@ -42,7 +44,7 @@ pub(super) fn run(
     match (op, immediate) {
         (Opcode::Nop, None) => Fast::Next,
         (Opcode::Nop, Some(value)) => {
-            items.push(value.clone());
+            items.push(copy_of(value));
             Fast::Next
         }
         (Opcode::Pop, Some(_)) => Fast::Next,
@@ -50,14 +52,13 @@ pub(super) fn run(
             items.pop();
             Fast::Next
         }
-        (Opcode::Dup0, None) => match items.last() {
-            Some(top) => {
-                let copy = top.clone();
-                items.push(copy);
-                Fast::Next
-            }
-            None => Fast::General,
-        },
+        (Opcode::Dup0, None) => dup(items, 0),
+        (Opcode::Dup1, None) => dup(items, 1),
+        (Opcode::Dup2, None) => dup(items, 2),
+        (Opcode::Rpush, None) => {
+            items.push(register.clone());
+            Fast::Next
+        }
         (Opcode::Swap1, None) => swap(items, 1),
         (Opcode::Swap2, None) => swap(items, 2),
         (Opcode::Swap1, Some(value)) => {
@@ -65,7 +66,7 @@ pub(super) fn run(
             let Some(at) = items.len().checked_sub(1) else {
                 return Fast::General;
             };
-            items.insert(at, value.clone());
+            items.insert(at, copy_of(value));
             Fast::Next
         }
         (Opcode::AuxPush, None) => match items.pop() {
@@ -76,7 +77,7 @@ pub(super) fn run(
             None => Fast::General,
         },
         (Opcode::AuxPush, Some(value)) => {
-            aux.push(value.clone());
+            aux.push(copy_of(value));
             Fast::Next
         }
         (Opcode::AuxPop, None) => match aux.items_mut().pop() {
@@ -97,6 +98,23 @@ pub(super) fn run(
                     Fast::Next
                 }
                 _ => Fast::General,
+            }
+        }
+        (Opcode::Tget, None) => {
+            let item = match items.as_slice() {
+                [.., Value::Tuple(t), Value::Int(index)] => slot(index).and_then(|i| t.get(i)),
+                _ => None,
+            };
+            match item {
+                Some(item) => {
+                    let item = item.clone();
+                    items.pop();
+                    if let Some(top) = items.last_mut() {
+                        *top = item;
+                    }
+                    Fast::Next
+                }
+                None => Fast::General,
             }
         }
         (Opcode::Xget, Some(Value::Int(index))) => match aux.values().last() {
@@ -174,7 +192,82 @@ pub(super) fn run(
         (Opcode::And, Some(Value::Int(a))) => with_int(items, |b| int::and(a, b)),
         (Opcode::Add, Some(Value::Int(a))) => with_int(items, |b| int::add(a, b)),
         (Opcode::Sub, Some(Value::Int(a))) => with_int(items, |b| int::sub(a, b)),
+        (Opcode::Eq, None) => ints(items, |a, b| Int::from(u8::from(a == b))),
+        (Opcode::Gt, None) => ints(items, int::gt),
+        (Opcode::Lt, None) => ints(items, int::lt),
+        (Opcode::And, None) => ints(items, int::and),
+        (Opcode::Or, None) => ints(items, int::or),
+        (Opcode::Add, None) => ints(items, int::add),
+        (Opcode::Sub, None) => ints(items, int::sub),
+        (Opcode::Type, None) => match items.last_mut() {
+            Some(top) => {
+                *top = Value::int(top.value_type() as u64);
+                Fast::Next
+            }
+            None => Fast::General,
+        },
         _ => Fast::General,
+    }
+}
+
+/// Pushes a copy of the item `depth` below the top.
+#[inline(always)]
+fn dup(items: &mut Vec<Value>, depth: usize) -> Fast {
+    let Some(at) = items.len().checked_sub(depth + 1) else {
+        return Fast::General;
+    };
+    // In bounds: at < items.len().
+    let copy = items[at].clone();
+    items.push(copy);
+    Fast::Next
+}
+
+/// Pops integers A (top) and B and pushes `f(A, B)`.
+#[inline(always)]
+fn ints(items: &mut Vec<Value>, f: impl FnOnce(&Int, &Int) -> Int) -> Fast {
+    match items.as_mut_slice() {
+        [.., Value::Int(b), Value::Int(a)] => {
+            *b = f(a, b);
+            items.pop();
+            Fast::Next
+        }
+        _ => Fast::General,
+    }
+}
+
+/// Runs a super-instruction (see [`Fused`]) whose instructions all lie in the current
+/// block: `second` is the immediate of its second instruction. Returns false, having
+/// changed nothing, if the operands need the general handlers (which then raise the
+/// Error at the right instruction).
+#[inline(always)]
+pub(super) fn run_fused(fused: Fused, second: Option<&Value>, stack: &mut Stack) -> bool {
+    let items = stack.items_mut();
+    let item = match (fused, items.as_slice(), second) {
+        (Fused::Dup0TgetImm, [.., Value::Tuple(t)], Some(Value::Int(index))) => {
+            slot(index).and_then(|i| t.get(i))
+        }
+        (Fused::Dup1Dup1Tget, [.., Value::Tuple(t), Value::Int(index)], _) => {
+            slot(index).and_then(|i| t.get(i))
+        }
+        _ => None,
+    };
+    match item {
+        Some(item) => {
+            let item = item.clone();
+            items.push(item);
+            true
+        }
+        None => false,
+    }
+}
+
+/// A copy of `value`, with integers (most immediates) copied inline rather than
+/// through the general clone.
+#[inline(always)]
+fn copy_of(value: &Value) -> Value {
+    match value {
+        Value::Int(n) => Value::Int(*n),
+        other => other.clone(),
     }
 }
 

@@ -96,40 +96,8 @@ impl Machine {
         self.aux.touch(self.aux.len() - ready.aux_need as usize);
         let mut left = ready.block_len;
         loop {
-            left -= 1;
-            let fast = match self.code.segment(self.pc.segment) {
-                Some(segment) => {
-                    let pc = self.pc.pc as usize;
-                    match (segment.ready().get(pc), segment.instruction(pc)) {
-                        (Some(ready), Some(insn)) => forms::run(
-                            ready.op,
-                            insn.immediate.as_ref(),
-                            &self.code,
-                            &mut self.stack,
-                            &mut self.aux,
-                        ),
-                        _ => Fast::General,
-                    }
-                }
-                None => Fast::General,
-            };
-            match fast {
-                Fast::Next if left != 0 => {
-                    self.pc.pc -= 1;
-                    self.steps += 1;
-                    continue;
-                }
-                Fast::Next => {
-                    self.pc.pc -= 1;
-                    self.steps += 1;
-                    return StepOutcome::Executed;
-                }
-                Fast::Jump(dest) => {
-                    self.pc = dest;
-                    self.steps += 1;
-                    return StepOutcome::Executed;
-                }
-                Fast::General => {}
+            if let Some(outcome) = self.run_fast_forms(&mut left) {
+                return outcome;
             }
             let Some((op, immediate)) = self.fetch() else {
                 // Unreachable: a block lies within one segment, above its tail, and
@@ -159,6 +127,66 @@ impl Machine {
                         usize::from(info.aux_pops),
                     );
                 }
+            }
+        }
+    }
+
+    /// Runs instructions of the current block by their fast forms while they have
+    /// one; returns the block's outcome if it ended, or None with the current code
+    /// point at an instruction that needs its general handler (`left` counts it).
+    #[inline(always)]
+    fn run_fast_forms(&mut self, left: &mut u32) -> Option<StepOutcome> {
+        let Some(segment) = self.code.segment(self.pc.segment) else {
+            *left -= 1;
+            return None;
+        };
+        let (ready, insns) = (segment.ready(), segment.instructions());
+        loop {
+            *left -= 1;
+            let pc = self.pc.pc as usize;
+            let (Some(record), Some(insn)) = (ready.get(pc), insns.get(pc)) else {
+                return None;
+            };
+            let fused = record.fused.instructions();
+            if fused != 0 && fused <= *left + 1 {
+                let second = pc
+                    .checked_sub(1)
+                    .and_then(|next| insns.get(next))
+                    .and_then(|i| i.immediate.as_ref());
+                if forms::run_fused(record.fused, second, &mut self.stack) {
+                    // The fused instructions are all in this block (the loader only
+                    // fuses within one), so pc stays above the segment's tail.
+                    *left -= fused - 1;
+                    self.pc.pc -= fused;
+                    self.steps += u64::from(fused);
+                    if *left == 0 {
+                        return Some(StepOutcome::Executed);
+                    }
+                    continue;
+                }
+            }
+            let fast = forms::run(
+                record.op,
+                insn.immediate.as_ref(),
+                &self.code,
+                &self.register,
+                &mut self.stack,
+                &mut self.aux,
+            );
+            match fast {
+                Fast::Next => {
+                    self.pc.pc -= 1;
+                    self.steps += 1;
+                    if *left == 0 {
+                        return Some(StepOutcome::Executed);
+                    }
+                }
+                Fast::Jump(dest) => {
+                    self.pc = dest;
+                    self.steps += 1;
+                    return Some(StepOutcome::Executed);
+                }
+                Fast::General => return None,
             }
         }
     }
