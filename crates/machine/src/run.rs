@@ -185,6 +185,32 @@ impl Machine {
         limits: &RunLimits,
         observer: &mut O,
     ) -> RunReport {
+        self.drive(limits, |m, gas_cap| {
+            // An observer must not see a step that the gas cap then refuses.
+            if O::WATCHES
+                && gas_cap != u64::MAX
+                && m.gas_used.saturating_add(m.next_step_gas()) > gas_cap
+            {
+                return Err(StopReason::GasLimit);
+            }
+            if observer.before_step(m) == Control::Pause {
+                return Err(StopReason::Paused);
+            }
+            let outcome = m.step_within(env, gas_cap).ok_or(StopReason::GasLimit)?;
+            observer.after_step(m, outcome);
+            Ok(outcome)
+        })
+    }
+
+    /// The loop both engines share: it stops a machine that cannot run or reached the
+    /// step limit, lets `advance` run the next step (or block), given the gas cap, and
+    /// ends the run on what that did. `advance` may itself end the run with a reason.
+    #[inline(always)]
+    pub(crate) fn drive(
+        &mut self,
+        limits: &RunLimits,
+        mut advance: impl FnMut(&mut Machine, u64) -> Result<StepOutcome, StopReason>,
+    ) -> RunReport {
         let start_steps = self.steps;
         let start_gas = self.gas_used;
         let max_steps = limits.max_steps.unwrap_or(u64::MAX);
@@ -198,25 +224,11 @@ impl Machine {
             if self.steps >= max_steps {
                 break StopReason::StepLimit;
             }
-            // An observer must not see a step that the gas cap then refuses.
-            if O::WATCHES
-                && gas_cap != u64::MAX
-                && self.gas_used.saturating_add(self.next_step_gas()) > gas_cap
-            {
-                break StopReason::GasLimit;
-            }
-            if observer.before_step(self) == Control::Pause {
-                break StopReason::Paused;
-            }
-            let Some(outcome) = self.step_within(env, gas_cap) else {
-                break StopReason::GasLimit;
-            };
-            observer.after_step(self, outcome);
-            match outcome {
-                StepOutcome::Executed | StepOutcome::Faulted(_) => {}
-                StepOutcome::Breakpoint => break StopReason::Breakpoint,
-                StepOutcome::Blocked => break StopReason::Blocked,
-                StepOutcome::Stopped => {}
+            match advance(self, gas_cap) {
+                Ok(StepOutcome::Executed | StepOutcome::Faulted(_) | StepOutcome::Stopped) => {}
+                Ok(StepOutcome::Breakpoint) => break StopReason::Breakpoint,
+                Ok(StepOutcome::Blocked) => break StopReason::Blocked,
+                Err(reason) => break reason,
             }
         };
         RunReport {

@@ -23,7 +23,7 @@ use avm_value::Int;
 
 use crate::ops::Flow;
 use crate::step::execute;
-use crate::{Environment, Machine, RunLimits, RunReport, Status, StepOutcome, StopReason};
+use crate::{Environment, Machine, RunLimits, RunReport, StepOutcome, StopReason};
 use forms::Fast;
 
 impl Machine {
@@ -33,37 +33,13 @@ impl Machine {
         env: &mut impl Environment,
         limits: &RunLimits,
     ) -> RunReport {
-        let start_steps = self.steps;
-        let start_gas = self.gas_used;
         let max_steps = limits.max_steps.unwrap_or(u64::MAX);
-        let gas_cap = limits.max_gas.unwrap_or(u64::MAX);
-        let reason = loop {
-            match self.status {
-                Status::Halted => break StopReason::Halted,
-                Status::ErrorStop => break StopReason::ErrorStop,
-                Status::Running => {}
+        self.drive(limits, |m, gas_cap| {
+            match m.block_here(max_steps, gas_cap) {
+                Some(ready) => Ok(m.run_block(ready, env)),
+                None => m.step_within(env, gas_cap).ok_or(StopReason::GasLimit),
             }
-            if self.steps >= max_steps {
-                break StopReason::StepLimit;
-            }
-            let outcome = match self.block_here(max_steps, gas_cap) {
-                Some(ready) => self.run_block(ready, env),
-                None => match self.step_within(env, gas_cap) {
-                    Some(outcome) => outcome,
-                    None => break StopReason::GasLimit,
-                },
-            };
-            match outcome {
-                StepOutcome::Executed | StepOutcome::Faulted(_) | StepOutcome::Stopped => {}
-                StepOutcome::Breakpoint => break StopReason::Breakpoint,
-                StepOutcome::Blocked => break StopReason::Blocked,
-            }
-        };
-        RunReport {
-            reason,
-            steps: self.steps - start_steps,
-            gas: self.gas_used - start_gas,
-        }
+        })
     }
 
     /// The block starting at the current code point, if it may run as a block now:
