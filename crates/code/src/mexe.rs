@@ -16,11 +16,12 @@
 //! Every problem is reported with the file name, line and column; nothing panics.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use avm_value::json::{JsonError, JsonKind, JsonReader};
-use avm_value::{read_value, CodePointRef, ResolveCodePoint, Value, ValueLimits};
+use avm_value::{read_value, CodePointRef, ResolveCodePoint, Tuple, Value, ValueLimits};
 
 use crate::{Code, Instruction};
 
@@ -171,33 +172,96 @@ pub fn load_mexe(path: &Path, options: &LoadOptions) -> Result<Program, LoadErro
 
 /// Resolves `Internal` references while reading, checking they point forward.
 struct ForwardRefs {
-    len: u64,
+    /// The instruction count, or None when reading in one pass: then a code point holds
+    /// the instruction index it names (u32::MAX for the error code point) until
+    /// [`settle`] turns it into its pc, once the count is known.
+    len: Option<u64>,
     /// The instruction whose immediate is being read (None for the static value).
     referrer: Option<u64>,
+    /// Whether a code point was read since this was last cleared.
+    named: Cell<bool>,
 }
+
+/// The placeholder pc of the error code point while the instruction count is unknown.
+const DEFERRED_ERROR_CODE_POINT: u32 = u32::MAX;
 
 impl ResolveCodePoint for ForwardRefs {
     fn resolve_internal(&self, index: u64) -> Result<CodePointRef, String> {
+        self.named.set(true);
+        let Some(len) = self.len else {
+            return self.defer(index);
+        };
         if index == u64::MAX {
             return Ok(CodePointRef::new(0, 0));
         }
-        if index > self.len {
+        if index > len {
             return Err(format!(
-                "code point Internal {index} is past the end of the code ({} instructions)",
-                self.len
+                "code point Internal {index} is past the end of the code ({len} instructions)"
             ));
         }
-        if let Some(j) = self.referrer {
-            if index <= j {
-                return Err(format!(
-                    "instruction {j} names instruction {index}, which does not come after it \
-                     (a code point's hash covers the code after it, so references only point forward)"
-                ));
+        self.check_forward(index)?;
+        // index <= len < 2^32 was checked by the caller when counting instructions.
+        Ok(CodePointRef::new(0, (len - index) as u32))
+    }
+}
+
+impl ForwardRefs {
+    fn check_forward(&self, index: u64) -> Result<(), String> {
+        match self.referrer {
+            Some(j) if index <= j => Err(format!(
+                "instruction {j} names instruction {index}, which does not come after it \
+                 (a code point's hash covers the code after it, so references only point forward)"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// A placeholder holding the index itself, for [`settle`].
+    fn defer(&self, index: u64) -> Result<CodePointRef, String> {
+        if index == u64::MAX {
+            return Ok(CodePointRef::new(0, DEFERRED_ERROR_CODE_POINT));
+        }
+        let index = u32::try_from(index)
+            .ok()
+            .filter(|i| *i != DEFERRED_ERROR_CODE_POINT)
+            .ok_or_else(|| format!("code point Internal {index} is past the end of the code"))?;
+        self.check_forward(u64::from(index))?;
+        Ok(CodePointRef::new(0, index))
+    }
+}
+
+/// `value` with every placeholder of [`ForwardRefs::defer`] replaced by the code point of
+/// a program of `len` instructions, rebuilt without recursion; None if one names an
+/// instruction past the end.
+fn settle(value: &Value, len: u32) -> Option<Value> {
+    enum Step<'v> {
+        Visit(&'v Value),
+        /// Gather the last `n` finished values into a tuple.
+        Gather(usize),
+    }
+    let mut steps = vec![Step::Visit(value)];
+    let mut done: Vec<Value> = Vec::new();
+    while let Some(step) = steps.pop() {
+        match step {
+            Step::Visit(Value::CodePoint(cp)) => {
+                let pc = match cp.pc {
+                    DEFERRED_ERROR_CODE_POINT => 0,
+                    index => len.checked_sub(index)?,
+                };
+                done.push(Value::CodePoint(CodePointRef::new(0, pc)));
+            }
+            Step::Visit(Value::Tuple(t)) if !t.is_empty() => {
+                steps.push(Step::Gather(t.len()));
+                steps.extend(t.items().iter().rev().map(Step::Visit));
+            }
+            Step::Visit(other) => done.push(other.clone()),
+            Step::Gather(n) => {
+                let items = done.split_off(done.len().checked_sub(n)?);
+                done.push(Value::Tuple(Tuple::new(items).ok()?));
             }
         }
-        // index <= len < 2^32 was checked by the caller when counting instructions.
-        Ok(CodePointRef::new(0, (self.len - index) as u32))
     }
+    done.pop()
 }
 
 /// Counts the instructions without building them (the first of two passes).
@@ -235,29 +299,54 @@ fn count_instructions(bytes: &[u8], limits: &ValueLimits) -> Result<u64, JsonErr
 }
 
 /// Loads an executable from its JSON text.
+///
+/// The file is read once, naming code points by index until the instruction count is
+/// known. A file that fails that reading is read again the careful way, counting the
+/// instructions first, so that it is refused with the same error as ever.
 pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonError> {
+    read_program(bytes, options, None).or_else(|_| {
+        let len = count_instructions(bytes, &options.limits)?;
+        read_program(bytes, options, Some(len))
+    })
+}
+
+/// Reads a program whose instruction count is `len`, or in one pass if None.
+fn read_program(
+    bytes: &[u8],
+    options: &LoadOptions,
+    len: Option<u64>,
+) -> Result<Program, JsonError> {
     let limits = &options.limits;
-    let len = count_instructions(bytes, limits)?;
     let mut r = JsonReader::for_values(bytes, limits, 8);
     let mut refs = ForwardRefs {
         len,
         referrer: None,
+        named: Cell::new(false),
     };
     let mut insns: Vec<Instruction> = Vec::new();
+    // Instructions whose immediates hold code points (placeholders in one pass).
+    let mut naming = Vec::new();
     let mut debug = DebugInfo::default();
     let mut static_value = None;
     let mut arbos_version = None;
     let mut has_locations = false;
+    let mut has_code = false;
+    let mut static_names_code = false;
     let start = r.position();
     r.begin_object()?;
     while let Some(key) = r.next_key()? {
         match key.as_ref() {
             "code" => {
-                insns.reserve(len as usize);
+                has_code = true;
+                insns.reserve(len.unwrap_or(0) as usize);
                 r.begin_array()?;
                 while r.next_item()? {
                     refs.referrer = Some(insns.len() as u64);
+                    refs.named.set(false);
                     let (insn, location) = read_instruction(&mut r, &refs, limits)?;
+                    if refs.named.get() {
+                        naming.push(insns.len());
+                    }
                     if location.is_some() && !has_locations {
                         has_locations = true;
                         debug.locations.resize(insns.len(), None);
@@ -269,7 +358,11 @@ pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonEr
                 }
                 refs.referrer = None;
             }
-            "static_val" => static_value = Some(read_value(&mut r, &refs, limits)?),
+            "static_val" => {
+                refs.named.set(false);
+                static_value = Some(read_value(&mut r, &refs, limits)?);
+                static_names_code = refs.named.get();
+            }
             "file_name_chart" => debug.file_names = read_file_names(&mut r)?,
             "labels" => debug.labels = read_labels(&mut r)?,
             "arbos_version" => arbos_version = Some(r.u64()?),
@@ -277,12 +370,31 @@ pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonEr
         }
     }
     r.finish()?;
-    let static_value = static_value.ok_or_else(|| {
+    let mut static_value = static_value.ok_or_else(|| {
         r.error_at(
             start,
             "missing \"static_val\": an executable needs a static value",
         )
     })?;
+    let len = match len {
+        Some(len) => len,
+        None => {
+            let count = u32::try_from(insns.len())
+                .ok()
+                .filter(|n| *n < u32::MAX && has_code)
+                .ok_or_else(|| r.error_at(start, "no code, or too much"))?;
+            let past_end = || r.error_at(start, "a code point is past the end of the code");
+            for i in naming {
+                if let Some(imm) = insns.get_mut(i).and_then(|insn| insn.immediate.as_mut()) {
+                    *imm = settle(imm, count).ok_or_else(past_end)?;
+                }
+            }
+            if static_names_code {
+                static_value = settle(&static_value, count).ok_or_else(past_end)?;
+            }
+            u64::from(count)
+        }
+    };
     if !debug.locations.is_empty() {
         debug.locations.resize(insns.len(), None);
     }
@@ -474,4 +586,58 @@ fn read_file_names(r: &mut JsonReader<'_>) -> Result<BTreeMap<u64, String>, Json
         names.insert(id, r.string()?.into_owned());
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use avm_value::{value_hash, CodeView};
+
+    fn both_ways(text: &str) -> [Result<Program, JsonError>; 2] {
+        let options = LoadOptions::default();
+        let counted = count_instructions(text.as_bytes(), &options.limits)
+            .and_then(|len| read_program(text.as_bytes(), &options, Some(len)));
+        [read_program(text.as_bytes(), &options, None), counted]
+    }
+
+    #[test]
+    fn one_pass_names_the_same_code_points_as_two() {
+        let cp = |i: u64| format!(r#"{{"CodePoint": {{"Internal": {i}}}}}"#);
+        let text = format!(
+            r#"{{"static_val": {{"Tuple": [{}, {{"Tuple": [{}, {{"Int": "7"}}]}}]}},
+              "code": [{{"opcode": 51, "immediate": {{"Tuple": [{}, {{"Tuple": [{}]}}]}}}},
+                       {{"opcode": 52, "immediate": {}}},
+                       {{"opcode": 59, "immediate": null}}]}}"#,
+            cp(0),
+            cp(u64::MAX),
+            cp(2),
+            cp(3),
+            cp(18446744073709551615),
+        );
+        let [one, two] = both_ways(&text).map(|p| p.unwrap());
+        for p in [&one, &two] {
+            assert_eq!(p.instruction_count(), 3);
+        }
+        let hashes = |p: &Program| {
+            let code: Vec<_> = (0..=3)
+                .map(|pc| p.code.code_point_hash(CodePointRef::new(0, pc)))
+                .collect();
+            (code, value_hash(&p.static_value, &p.code))
+        };
+        assert_eq!(hashes(&one), hashes(&two));
+        let shown = |p: &Program| format!("{:?}", (&p.static_value, p.code.segment(0)));
+        assert_eq!(shown(&one), shown(&two), "placeholders are settled");
+    }
+
+    #[test]
+    fn code_points_past_the_end_fail_one_pass_and_are_refused() {
+        let text = r#"{"code": [{"opcode": 52, "immediate": {"CodePoint": {"Internal": 2}}}], "static_val": {"Int": "0"}}"#;
+        assert!(both_ways(text).iter().all(Result::is_err));
+        let err = parse_mexe(text.as_bytes(), &LoadOptions::default()).unwrap_err();
+        assert!(
+            err.message
+                .contains("past the end of the code (1 instructions)"),
+            "{err}"
+        );
+    }
 }
