@@ -67,6 +67,9 @@ const SCAN_KEYS: usize = 16;
 /// [`JsonReader::next_item`], which also consume the separators and the closing bracket.
 pub struct JsonReader<'a> {
     src: &'a [u8],
+    /// The longest prefix of `src` that is valid UTF-8 (all of it for a good document):
+    /// strings inside it are borrowed without validating them again.
+    text: &'a str,
     pos: usize,
     /// The open containers, innermost last.
     open: Vec<Container>,
@@ -84,8 +87,13 @@ pub struct JsonReader<'a> {
 impl<'a> JsonReader<'a> {
     /// A reader over `src`, refusing containers nested deeper than `max_depth`.
     pub fn new(src: &'a [u8], max_depth: usize) -> Self {
+        let text = match std::str::from_utf8(src) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&src[..e.valid_up_to()]).unwrap_or_default(),
+        };
         JsonReader {
             src,
+            text,
             pos: 0,
             open: Vec::new(),
             keys: Vec::new(),
@@ -310,11 +318,15 @@ impl<'a> JsonReader<'a> {
         self.pos += 1;
         let start = self.pos;
         // Fast path: no escapes.
+        self.pos = plain_run_end(self.src, start);
         while let Some(&b) = self.src.get(self.pos) {
             match b {
                 b'"' => {
-                    let s = std::str::from_utf8(&self.src[start..self.pos])
-                        .map_err(|_| self.error_at(start, "string is not valid UTF-8"))?;
+                    let s = match self.text.get(start..self.pos) {
+                        Some(s) => s,
+                        None => std::str::from_utf8(&self.src[start..self.pos])
+                            .map_err(|_| self.error_at(start, "string is not valid UTF-8"))?,
+                    };
                     self.pos += 1;
                     return Ok(Cow::Borrowed(s));
                 }
@@ -436,6 +448,10 @@ impl<'a> JsonReader<'a> {
     /// A non-negative integer that fits in 64 bits.
     pub fn u64(&mut self) -> Result<u64, JsonError> {
         let at = self.position();
+        if let Some((n, end)) = plain_u64(self.src, at) {
+            self.pos = end;
+            return Ok(n);
+        }
         let text = self.number_text()?;
         text.parse::<u64>().map_err(|_| {
             self.error_at(
@@ -525,6 +541,45 @@ pub fn check_unambiguous(src: &[u8], max_depth: usize) -> Result<(), JsonError> 
     let mut reader = JsonReader::new(src, max_depth);
     reader.skip_value()?;
     reader.finish()
+}
+
+/// Where the run of string bytes from `from` that need no attention ends: the first
+/// quote, backslash or control byte (or the end), found eight bytes at a time.
+fn plain_run_end(src: &[u8], from: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let mut i = from;
+    while let Some(chunk) = src.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(word);
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0;
+        if control
+            || has_zero(x ^ (ONES * u64::from(b'"')))
+            || has_zero(x ^ (ONES * u64::from(b'\\')))
+        {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
+
+/// A number at `at` that is only decimal digits and fits in 64 bits, and where it ends;
+/// None for anything else (which the careful path reads or refuses).
+fn plain_u64(src: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut n: u64 = 0;
+    let mut i = at;
+    while let Some(&b) = src.get(i) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        i += 1;
+    }
+    let ends_plainly = !matches!(src.get(i), Some(b'.' | b'e' | b'E'));
+    (i > at && ends_plainly).then_some((n, i))
 }
 
 fn printable(b: u8) -> String {
@@ -649,5 +704,52 @@ mod tests {
             object("c")
         );
         read_all(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn long_strings_are_checked_at_every_byte() {
+        let long = "0123456789abcdef".repeat(5);
+        for (i, bad) in [(0, b'\n'), (17, 0x01), (63, 0x1f)] {
+            let mut text = format!("\"{long}\"").into_bytes();
+            text[1 + i] = bad;
+            let err = JsonReader::new(&text, 4).string().unwrap_err();
+            assert_eq!(err.column, 2 + i, "{err}");
+            assert!(err.message.contains("control character"), "{err}");
+        }
+        let mut text = format!("[\"{long}\", \"{long}\"]").into_bytes();
+        let second = text.len() - 2 - long.len();
+        text[second + 40] = 0xff;
+        let mut r = JsonReader::new(&text, 4);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.string().unwrap(), long);
+        assert!(r.next_item().unwrap());
+        let err = r.string().unwrap_err();
+        assert_eq!(
+            (err.column, err.message.as_str()),
+            (second + 1, "string is not valid UTF-8")
+        );
+        let escaped = JsonReader::new(br#""0123456789\u00e9abcdef""#, 4)
+            .string()
+            .unwrap();
+        assert_eq!(escaped, "0123456789\u{e9}abcdef");
+    }
+
+    #[test]
+    fn unsigned_integers_read_digits_and_refuse_the_rest() {
+        let read = |text: &str| JsonReader::new(text.as_bytes(), 4).u64();
+        assert_eq!(read(" 007").unwrap(), 7);
+        assert_eq!(read("18446744073709551615").unwrap(), u64::MAX);
+        for bad in ["18446744073709551616", "-1", "1.5", "1e3", "\"1\"", "x"] {
+            let err = read(bad).unwrap_err();
+            assert_eq!(err.column, 1, "{bad}: {err}");
+        }
+        let mut r = JsonReader::new(b"[12,3]", 4);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.u64().unwrap(), 12);
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.u64().unwrap(), 3);
+        assert!(!r.next_item().unwrap());
     }
 }
