@@ -314,6 +314,11 @@ impl<'a> JsonReader<'a> {
 
     /// A string, unescaped.
     pub fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
+        let at = self.position();
+        if let Some((s, end)) = self.plain_string(at) {
+            self.pos = end;
+            return Ok(Cow::Borrowed(s));
+        }
         self.expect_kind(JsonKind::String)?;
         self.pos += 1;
         let start = self.pos;
@@ -351,6 +356,98 @@ impl<'a> JsonReader<'a> {
         String::from_utf8(out)
             .map(Cow::Owned)
             .map_err(|_| self.error_at(start, "string is not valid UTF-8"))
+    }
+
+    /// The string starting at `at` if it has no escape or control byte and is valid
+    /// UTF-8, and where it ends.
+    fn plain_string(&self, at: usize) -> Option<(&'a str, usize)> {
+        if self.src.get(at) != Some(&b'"') {
+            return None;
+        }
+        let mut end = plain_run_end(self.src, at + 1);
+        while self
+            .src
+            .get(end)
+            .is_some_and(|b| !matches!(b, b'"' | b'\\' | 0..=0x1f))
+        {
+            end += 1;
+        }
+        if self.src.get(end) != Some(&b'"') {
+            return None;
+        }
+        Some((self.text.get(at + 1..end)?, end + 1))
+    }
+
+    /// Whether `levels` more containers may be opened.
+    fn room_for(&self, levels: usize) -> bool {
+        self.open.len() + levels <= self.max_depth
+    }
+
+    /// If the next value is `{"key": "text"}` with no escape in the text, and `parse`
+    /// accepts the text, reads it and returns what `parse` made of it. Otherwise reads
+    /// nothing: the caller then reads the value piece by piece, which reports whatever
+    /// is wrong with it. (Values of this shape are most of a large program.)
+    pub fn try_string_member<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&'a str) -> Option<T>,
+    ) -> Option<T> {
+        if !self.room_for(1) {
+            return None;
+        }
+        let mut p = Probe::new(self.src, self.pos);
+        p.open_member(key)?;
+        p.ws();
+        let (text, end) = self.plain_string(p.pos)?;
+        p.pos = end;
+        p.byte(b'}')?;
+        let value = parse(text)?;
+        self.pos = p.pos;
+        Some(value)
+    }
+
+    /// If the next value is `{"key": []}`, reads it and returns true; otherwise reads
+    /// nothing, like [`JsonReader::try_string_member`].
+    pub fn try_empty_array_member(&mut self, key: &str) -> bool {
+        if !self.room_for(2) {
+            return false;
+        }
+        let mut p = Probe::new(self.src, self.pos);
+        let found = (|| {
+            p.open_member(key)?;
+            p.byte(b'[')?;
+            p.byte(b']')?;
+            p.byte(b'}')
+        })();
+        if found.is_some() {
+            self.pos = p.pos;
+        }
+        found.is_some()
+    }
+
+    /// If the next value is `{"outer": {"inner": n}}` with `n` plain digits that fit in
+    /// 64 bits, and `accept` takes `n`, reads it and returns what `accept` made of it;
+    /// otherwise reads nothing, like [`JsonReader::try_string_member`].
+    pub fn try_u64_member_of_member<T>(
+        &mut self,
+        outer: &str,
+        inner: &str,
+        accept: impl FnOnce(u64) -> Option<T>,
+    ) -> Option<T> {
+        if !self.room_for(2) {
+            return None;
+        }
+        let mut p = Probe::new(self.src, self.pos);
+        p.open_member(outer)?;
+        p.open_member(inner)?;
+        p.ws();
+        let (n, end) = plain_u64(self.src, p.pos)?;
+        p.pos = end;
+        p.byte(b'}')?;
+        p.byte(b'}')?;
+        let value = accept(n)?;
+        self.pos = p.pos;
+        Some(value)
     }
 
     fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), JsonError> {
@@ -541,6 +638,46 @@ pub fn check_unambiguous(src: &[u8], max_depth: usize) -> Result<(), JsonError> 
     let mut reader = JsonReader::new(src, max_depth);
     reader.skip_value()?;
     reader.finish()
+}
+
+/// A cursor trying whether fixed JSON punctuation and keys come next.
+struct Probe<'s> {
+    src: &'s [u8],
+    pos: usize,
+}
+
+impl<'s> Probe<'s> {
+    fn new(src: &'s [u8], pos: usize) -> Self {
+        Probe { src, pos }
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.src.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// `b` after optional white space.
+    fn byte(&mut self, b: u8) -> Option<()> {
+        self.ws();
+        self.exact(b)
+    }
+
+    /// `b`, right here.
+    fn exact(&mut self, b: u8) -> Option<()> {
+        (self.src.get(self.pos) == Some(&b)).then(|| self.pos += 1)
+    }
+
+    /// `{"key":`, the key spelled without escapes.
+    fn open_member(&mut self, key: &str) -> Option<()> {
+        self.byte(b'{')?;
+        self.byte(b'"')?;
+        let end = self.pos + key.len();
+        (self.src.get(self.pos..end)? == key.as_bytes()).then_some(())?;
+        self.pos = end;
+        self.exact(b'"')?;
+        self.byte(b':')
+    }
 }
 
 /// Where the run of string bytes from `from` that need no attention ends: the first
@@ -751,5 +888,66 @@ mod tests {
         assert!(r.next_item().unwrap());
         assert_eq!(r.u64().unwrap(), 3);
         assert!(!r.next_item().unwrap());
+    }
+
+    #[test]
+    fn common_shapes_are_read_in_one_step_or_not_at_all() {
+        let hex = |t: &str| Some(t.to_owned());
+        let mut r = JsonReader::new(b" { \"Int\" :\n\"1f\" } ,", 4);
+        assert_eq!(r.try_string_member("Int", hex).as_deref(), Some("1f"));
+        assert_eq!(r.position(), 18);
+        for text in [
+            &br#"{"Int": "1f", "x": 1}"#[..],
+            br#"{"In\u0074": "1f"}"#,
+            br#"{"Int ": "1f"}"#,
+            br#"{"Int": "1\u0066"}"#,
+            br#"{"Int": 5}"#,
+            br#"["Int"]"#,
+        ] {
+            let mut r = JsonReader::new(text, 4);
+            assert_eq!(r.try_string_member("Int", hex), None);
+            assert_eq!(r.position(), 0);
+        }
+        let refuse = |_: &str| None::<()>;
+        assert_eq!(
+            JsonReader::new(br#"{"Int": "zz"}"#, 4).try_string_member("Int", refuse),
+            None
+        );
+
+        let mut r = JsonReader::new(br#"{"Tuple": [ ]}"#, 2);
+        assert!(r.try_empty_array_member("Tuple"));
+        r.finish().unwrap();
+        let mut r = JsonReader::new(br#"{"CodePoint": {"Internal": 12}}"#, 2);
+        assert_eq!(
+            r.try_u64_member_of_member("CodePoint", "Internal", Some),
+            Some(12)
+        );
+        r.finish().unwrap();
+        let mut r = JsonReader::new(br#"{"CodePoint": {"Internal": 1.5}}"#, 2);
+        assert_eq!(
+            r.try_u64_member_of_member("CodePoint", "Internal", Some),
+            None
+        );
+    }
+
+    #[test]
+    fn common_shapes_leave_the_depth_limit_to_the_careful_path() {
+        let mut r = JsonReader::new(br#"[{"Int": "1"}]"#, 1);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.try_string_member("Int", Some), None);
+        assert!(r.begin_object().unwrap_err().message.contains("deeper"));
+        for (text, depth) in [
+            (&br#"{"Tuple": []}"#[..], 1),
+            (br#"{"CodePoint": {"Internal": 1}}"#, 1),
+        ] {
+            let mut r = JsonReader::new(text, depth);
+            assert!(!r.try_empty_array_member("Tuple"));
+            assert_eq!(
+                r.try_u64_member_of_member("CodePoint", "Internal", Some),
+                None
+            );
+            assert_eq!(r.position(), 0);
+        }
     }
 }
