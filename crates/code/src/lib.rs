@@ -13,6 +13,7 @@ mod file;
 pub mod mexe;
 mod mexe_writer;
 pub mod opcode;
+mod program_code;
 mod segment;
 
 pub use code::{Code, CodeError};

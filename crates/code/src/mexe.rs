@@ -23,6 +23,7 @@ use std::path::Path;
 use avm_value::json::{JsonError, JsonKind, JsonReader};
 use avm_value::{read_value, CodePointRef, ResolveCodePoint, Tuple, Value, ValueLimits};
 
+use crate::program_code::build_code;
 use crate::{Code, Instruction};
 
 /// Where an instruction came from in its source program.
@@ -406,43 +407,6 @@ fn read_program(
         debug,
         arbos_version,
     })
-}
-
-/// Builds segment 0 from the instructions in program order, hashing each once, from the
-/// last one back. A code point in an immediate must name a later instruction (one
-/// already hashed), or the hash would depend on itself.
-fn build_code(insns: Vec<Instruction>) -> Result<Code, crate::CodeError> {
-    let mut code = Code::new();
-    let mut cp = code.new_segment()?;
-    code.reserve_program(insns.len());
-    let len = insns.len();
-    for (i, insn) in insns.into_iter().enumerate().rev() {
-        if let Some(imm) = &insn.immediate {
-            let next_pc = cp.pc;
-            if let Some(bad) = first_code_point(imm, |c| c.segment != 0 || c.pc > next_pc) {
-                return Err(crate::CodeError::NotForward {
-                    instruction: i,
-                    target: (len as u64).saturating_sub(u64::from(bad.pc)),
-                });
-            }
-        }
-        cp = code.push_instruction(cp, insn)?;
-    }
-    code.set_program_len(cp.pc);
-    Ok(code)
-}
-
-/// The first code point inside `value` (searched without recursion) that `bad` accepts.
-fn first_code_point(value: &Value, bad: impl Fn(CodePointRef) -> bool) -> Option<CodePointRef> {
-    let mut work = vec![value];
-    while let Some(v) = work.pop() {
-        match v {
-            Value::CodePoint(cp) if bad(*cp) => return Some(*cp),
-            Value::Tuple(t) => work.extend(t.items()),
-            _ => {}
-        }
-    }
-    None
 }
 
 fn read_instruction(
