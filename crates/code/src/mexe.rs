@@ -409,6 +409,9 @@ fn read_program(
     })
 }
 
+/// The debug information the Mini compiler writes for most instructions.
+const NO_DEBUG_INFO: &[u8] = br#"{"location":null,"attributes":{"breakpoint":false}}"#;
+
 fn read_instruction(
     r: &mut JsonReader<'_>,
     refs: &ForwardRefs,
@@ -435,6 +438,7 @@ fn read_instruction(
                     immediate = Some(read_value(r, refs, limits)?);
                 }
             }
+            "debug_info" if r.try_literal(NO_DEBUG_INFO, 2) => location = None,
             "debug_info" => location = read_debug_info(r)?,
             "location" => location = read_location(r)?,
             _ => r.skip_value()?,

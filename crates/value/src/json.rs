@@ -406,6 +406,20 @@ impl<'a> JsonReader<'a> {
         Some(value)
     }
 
+    /// If the next value is spelled exactly `literal`, skips it and returns true;
+    /// otherwise reads nothing. `literal` must be one complete JSON value that nests
+    /// `depth` containers and has no key twice in one object (what reading it piece by
+    /// piece would check): a value a caller meets very often, spelled as its writer
+    /// spells it.
+    pub fn try_literal(&mut self, literal: &[u8], depth: usize) -> bool {
+        let at = self.position();
+        let found = self.room_for(depth) && self.src.get(at..at + literal.len()) == Some(literal);
+        if found {
+            self.pos = at + literal.len();
+        }
+        found
+    }
+
     /// If the next value is `{"key": []}`, reads it and returns true; otherwise reads
     /// nothing, like [`JsonReader::try_string_member`].
     pub fn try_empty_array_member(&mut self, key: &str) -> bool {
