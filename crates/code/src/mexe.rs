@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use avm_value::json::{JsonError, JsonKind, JsonReader};
@@ -327,6 +327,10 @@ fn read_program(
     let mut insns: Vec<Instruction> = Vec::new();
     // Instructions whose immediates hold code points (placeholders in one pass).
     let mut naming = Vec::new();
+    let mut shared = SharedImmediates {
+        src: bytes,
+        seen: HashMap::new(),
+    };
     let mut debug = DebugInfo::default();
     let mut static_value = None;
     let mut arbos_version = None;
@@ -344,7 +348,7 @@ fn read_program(
                 while r.next_item()? {
                     refs.referrer = Some(insns.len() as u64);
                     refs.named.set(false);
-                    let (insn, location) = read_instruction(&mut r, &refs, limits)?;
+                    let (insn, location) = read_instruction(&mut r, &refs, limits, &mut shared)?;
                     if refs.named.get() {
                         naming.push(insns.len());
                     }
@@ -412,10 +416,31 @@ fn read_program(
 /// The debug information the Mini compiler writes for most instructions.
 const NO_DEBUG_INFO: &[u8] = br#"{"location":null,"attributes":{"breakpoint":false}}"#;
 
-fn read_instruction(
-    r: &mut JsonReader<'_>,
+/// Tuple immediates already read, by their text: ArbOS repeats a few dozen of them
+/// thousands of times, and one shared tuple is hashed once.
+struct SharedImmediates<'a> {
+    src: &'a [u8],
+    seen: HashMap<&'a [u8], Value>,
+}
+
+impl<'a> SharedImmediates<'a> {
+    /// `value`, read from `src[from..to]`, or an equal tuple read before from the same
+    /// text. Only tuples without code points are shared: a code point's meaning is
+    /// checked against the instruction holding it.
+    fn share(&mut self, from: usize, to: usize, value: Value, names_code: bool) -> Value {
+        let shareable = matches!(&value, Value::Tuple(t) if !t.is_empty()) && !names_code;
+        match self.src.get(from..to) {
+            Some(text) if shareable => self.seen.entry(text).or_insert(value).clone(),
+            _ => value,
+        }
+    }
+}
+
+fn read_instruction<'a>(
+    r: &mut JsonReader<'a>,
     refs: &ForwardRefs,
     limits: &ValueLimits,
+    shared: &mut SharedImmediates<'a>,
 ) -> Result<(Instruction, Option<SourceLocation>), JsonError> {
     let at = r.position();
     if r.peek()? != JsonKind::Object {
@@ -435,7 +460,10 @@ fn read_instruction(
                 if r.peek()? == JsonKind::Null {
                     r.null()?;
                 } else {
-                    immediate = Some(read_value(r, refs, limits)?);
+                    let from = r.position();
+                    let value = read_value(r, refs, limits)?;
+                    let to = r.position();
+                    immediate = Some(shared.share(from, to, value, refs.named.get()));
                 }
             }
             "debug_info" if r.try_literal(NO_DEBUG_INFO, 2) => location = None,
