@@ -230,7 +230,8 @@ impl<'a> JsonReader<'a> {
     /// Moves to the next element of the innermost container: true if there is one
     /// (ready to be read), false if the container closed (and was consumed).
     fn advance(&mut self, close: u8) -> Result<bool, JsonError> {
-        if self.peek_byte() == Some(close) {
+        let next = self.peek_byte();
+        if next == Some(close) {
             self.pos += 1;
             self.close();
             return Ok(false);
@@ -240,6 +241,8 @@ impl<'a> JsonReader<'a> {
         };
         if container.first {
             container.first = false;
+        } else if next == Some(b',') {
+            self.pos += 1;
         } else {
             self.expect_byte(b',')?;
         }
@@ -364,12 +367,16 @@ impl<'a> JsonReader<'a> {
         if self.src.get(at) != Some(&b'"') {
             return None;
         }
-        let mut end = plain_run_end(self.src, at + 1);
-        while self
-            .src
-            .get(end)
-            .is_some_and(|b| !matches!(b, b'"' | b'\\' | 0..=0x1f))
-        {
+        let plain = |b: &u8| !matches!(b, b'"' | b'\\' | 0..=0x1f);
+        // Keys and small numbers end within a few bytes; longer strings go eight at a time.
+        let mut end = at + 1;
+        while end < at + 16 && self.src.get(end).is_some_and(plain) {
+            end += 1;
+        }
+        if end == at + 16 {
+            end = plain_run_end(self.src, end);
+        }
+        while self.src.get(end).is_some_and(plain) {
             end += 1;
         }
         if self.src.get(end) != Some(&b'"') {

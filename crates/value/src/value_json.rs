@@ -46,6 +46,9 @@ impl CodePointNames for crate::NoCode {
 /// Parses an integer written as hex digits (with or without `0x`).
 pub fn parse_hex_int(text: &str) -> Result<Int, String> {
     let digits = text.strip_prefix("0x").unwrap_or(text);
+    if let Some(n) = plain_hex_int(digits) {
+        return Ok(n);
+    }
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("expected hex digits for an Int, got \"{text}\""));
     }
@@ -62,6 +65,21 @@ pub fn parse_hex_int(text: &str) -> Result<Int, String> {
         16,
     )
     .map_err(|e| format!("bad Int \"{text}\": {e}"))
+}
+
+/// Hex digits (at least one, at most 64 after leading zeros) as an integer; None for
+/// anything else, which [`parse_hex_int`] explains.
+fn plain_hex_int(digits: &str) -> Option<Int> {
+    let significant = digits.trim_start_matches('0');
+    if digits.is_empty() || significant.len() > 64 {
+        return None;
+    }
+    let mut limbs = [0u64; 4];
+    for (i, b) in significant.bytes().rev().enumerate() {
+        let digit = char::from(b).to_digit(16)?;
+        limbs[i / 16] |= u64::from(digit) << (4 * (i % 16));
+    }
+    Some(Int::from_limbs(limbs))
 }
 
 fn parse_buffer(text: &str, limits: &ValueLimits) -> Result<Buffer, String> {
