@@ -346,6 +346,13 @@ fn read_program(
                 insns.reserve(len.unwrap_or(0) as usize);
                 r.begin_array()?;
                 while r.next_item()? {
+                    if let Some(opcode) = read_plain_instruction(&mut r) {
+                        insns.push(Instruction::basic(opcode));
+                        if has_locations {
+                            debug.locations.push(None);
+                        }
+                        continue;
+                    }
                     refs.referrer = Some(insns.len() as u64);
                     refs.named.set(false);
                     let (insn, location) = read_instruction(&mut r, &refs, limits, &mut shared)?;
@@ -416,6 +423,27 @@ fn read_program(
 /// The debug information the Mini compiler writes for most instructions.
 const NO_DEBUG_INFO: &[u8] = br#"{"location":null,"attributes":{"breakpoint":false}}"#;
 
+/// `{"opcode": n, "immediate": null}`, or the same with the usual Mini debug_info: half
+/// the instructions of a program, read in one step. None for anything else (read piece
+/// by piece, which reports whatever is wrong).
+fn read_plain_instruction(r: &mut JsonReader<'_>) -> Option<u8> {
+    let mut p = r.probe();
+    p.fits(1)?;
+    p.byte(b'{')?;
+    p.key("opcode")?;
+    let opcode = u8::try_from(p.u64()?).ok()?;
+    p.byte(b',')?;
+    p.key("immediate")?;
+    p.literal(b"null")?;
+    if p.byte(b',').is_some() {
+        p.fits(3)?;
+        p.key("debug_info")?;
+        p.literal(NO_DEBUG_INFO)?;
+    }
+    p.byte(b'}')?;
+    r.accept(p).then_some(opcode)
+}
+
 /// Tuple immediates already read, by their text: ArbOS repeats a few dozen of them
 /// thousands of times, and one shared tuple is hashed once.
 struct SharedImmediates<'a> {
@@ -443,29 +471,25 @@ fn read_instruction<'a>(
     shared: &mut SharedImmediates<'a>,
 ) -> Result<(Instruction, Option<SourceLocation>), JsonError> {
     let at = r.position();
-    if r.peek()? != JsonKind::Object {
-        return Err(r.error_at(
-            at,
-            "an instruction must be an object with \"opcode\" and \"immediate\"",
-        ));
-    }
-    r.begin_object()?;
     let mut opcode = None;
     let mut immediate = None;
     let mut location = None;
+    if let Some(n) = enter_usual_instruction(r) {
+        opcode = Some(n);
+        immediate = read_immediate(r, refs, limits, shared)?;
+    } else {
+        if r.peek()? != JsonKind::Object {
+            return Err(r.error_at(
+                at,
+                "an instruction must be an object with \"opcode\" and \"immediate\"",
+            ));
+        }
+        r.begin_object()?;
+    }
     while let Some(key) = r.next_key()? {
         match key.as_ref() {
             "opcode" => opcode = Some(read_opcode(r)?),
-            "immediate" => {
-                if r.peek()? == JsonKind::Null {
-                    r.null()?;
-                } else {
-                    let from = r.position();
-                    let value = read_value(r, refs, limits)?;
-                    let to = r.position();
-                    immediate = Some(shared.share(from, to, value, refs.named.get()));
-                }
-            }
+            "immediate" => immediate = read_immediate(r, refs, limits, shared)?,
             "debug_info" if r.try_literal(NO_DEBUG_INFO, 2) => location = None,
             "debug_info" => location = read_debug_info(r)?,
             "location" => location = read_location(r)?,
@@ -474,6 +498,36 @@ fn read_instruction<'a>(
     }
     let opcode = opcode.ok_or_else(|| r.error_at(at, "instruction has no \"opcode\""))?;
     Ok((Instruction { opcode, immediate }, location))
+}
+
+/// Enters an instruction that starts `{"opcode": n, "immediate":` in one step, leaving
+/// the reader at the immediate; None (having read nothing) for any other start.
+fn enter_usual_instruction(r: &mut JsonReader<'_>) -> Option<u8> {
+    let mut p = r.probe();
+    p.byte(b'{')?;
+    p.key("opcode")?;
+    let opcode = u8::try_from(p.u64()?).ok()?;
+    p.byte(b',')?;
+    p.key("immediate")?;
+    r.accept_in_object(p, &["opcode", "immediate"])
+        .then_some(opcode)
+}
+
+/// An immediate: null for none, or a value.
+fn read_immediate<'a>(
+    r: &mut JsonReader<'a>,
+    refs: &ForwardRefs,
+    limits: &ValueLimits,
+    shared: &mut SharedImmediates<'a>,
+) -> Result<Option<Value>, JsonError> {
+    if r.peek()? == JsonKind::Null {
+        r.null()?;
+        return Ok(None);
+    }
+    let from = r.position();
+    let value = read_value(r, refs, limits)?;
+    let to = r.position();
+    Ok(Some(shared.share(from, to, value, refs.named.get())))
 }
 
 fn read_opcode(r: &mut JsonReader<'_>) -> Result<u8, JsonError> {
@@ -635,5 +689,38 @@ mod tests {
                 .contains("past the end of the code (1 instructions)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn instructions_read_in_one_step_are_those_read_piece_by_piece() {
+        let debug = r#"{"location":null,"attributes":{"breakpoint":false}}"#;
+        let text = format!(
+            r#"{{"code": [{{"opcode": 1, "immediate": null}}, {{ "opcode" :2 ,"immediate":null,"debug_info":{debug} }},
+                {{"opcode": 3, "immediate": {{"Int": "5"}}, "debug_info": {debug}}},
+                {{"immediate": null, "opcode": 4}}, {{"opcode": {{"AVMOpcode": 5}}, "immediate": null}}],
+              "static_val": {{"Tuple": []}}}}"#
+        );
+        let program = parse_mexe(text.as_bytes(), &LoadOptions::default()).unwrap();
+        let code = program.code.segment(0).unwrap();
+        let opcodes: Vec<u8> = code.instructions().iter().rev().map(|i| i.opcode).collect();
+        assert_eq!(opcodes, [1, 2, 3, 4, 5, 0]);
+        for bad in [
+            r#"{"opcode": 1, "immediate": null, "opcode": 2}"#,
+            r#"{"opcode": 1, "immediate": {"Int": "5"}, "immediate": null}"#,
+            r#"{"opcode": 256, "immediate": null}"#,
+            r#"{"opcode": 1, "immediate": null, "debug_info": {"location":null,"location":null}}"#,
+        ] {
+            let text = format!(r#"{{"code": [{bad}], "static_val": {{"Tuple": []}}}}"#);
+            let err = parse_mexe(text.as_bytes(), &LoadOptions::default()).unwrap_err();
+            let options = LoadOptions::default();
+            let careful = count_instructions(text.as_bytes(), &options.limits)
+                .and_then(|len| read_program(text.as_bytes(), &options, Some(len)))
+                .unwrap_err();
+            assert_eq!(err, careful, "{bad}");
+            assert!(
+                err.message.contains("duplicate") || err.message.contains("256"),
+                "{err}"
+            );
+        }
     }
 }

@@ -385,6 +385,44 @@ impl<'a> JsonReader<'a> {
         Some((self.text.get(at + 1..end)?, end + 1))
     }
 
+    /// A look ahead from the next value (see [`Probe`]).
+    pub fn probe(&mut self) -> Probe<'a> {
+        let at = self.position();
+        Probe {
+            room: self.max_depth.saturating_sub(self.open.len()),
+            ..Probe::new(self.src, at)
+        }
+    }
+
+    /// Moves past what `probe` matched, if it was started here; returns whether it was.
+    pub fn accept(&mut self, probe: Probe<'a>) -> bool {
+        let here = self.position() == probe.start && std::ptr::eq(self.src, probe.src);
+        if here {
+            self.pos = probe.pos;
+        }
+        here
+    }
+
+    /// Moves past what `probe` matched, which must be the start of an object up to the
+    /// value of its last key, `keys` being its keys in order: the reader then stands
+    /// where reading `{`, the keys and their values piece by piece would leave it, about
+    /// to read the last key's value. Returns false, and reads nothing, if `probe` was
+    /// not started here, no object may open here, or `keys` are not a few distinct keys.
+    pub fn accept_in_object(&mut self, probe: Probe<'a>, keys: &[&'a str]) -> bool {
+        let distinct = keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k));
+        let fits = probe.fits(1).is_some() && !keys.is_empty() && keys.len() < SCAN_KEYS;
+        if !(distinct && fits && self.accept(probe)) {
+            return false;
+        }
+        self.open.push(Container {
+            object: true,
+            first: false,
+            keys_from: self.keys.len(),
+        });
+        self.keys.extend(keys.iter().map(|k| Cow::Borrowed(*k)));
+        true
+    }
+
     /// Whether `levels` more containers may be opened.
     fn room_for(&self, levels: usize) -> bool {
         self.open.len() + levels <= self.max_depth
@@ -661,15 +699,60 @@ pub fn check_unambiguous(src: &[u8], max_depth: usize) -> Result<(), JsonError> 
     reader.finish()
 }
 
-/// A cursor trying whether fixed JSON punctuation and keys come next.
-struct Probe<'s> {
-    src: &'s [u8],
+/// A look ahead for fixed JSON shapes that a caller meets very often, to read them in
+/// one step: [`JsonReader::probe`] starts it at the reader's position without moving
+/// the reader, and [`JsonReader::accept`] moves the reader past what it matched.
+///
+/// The probe checks spelling only. What a caller accepts must be whole values with no
+/// key twice in one object, nesting no more containers than [`Probe::fits`] allowed;
+/// anything else should be left to the reader, which checks everything.
+pub struct Probe<'a> {
+    src: &'a [u8],
+    start: usize,
     pos: usize,
+    /// How many more containers the reader would let open here.
+    room: usize,
 }
 
-impl<'s> Probe<'s> {
-    fn new(src: &'s [u8], pos: usize) -> Self {
-        Probe { src, pos }
+impl<'a> Probe<'a> {
+    fn new(src: &'a [u8], pos: usize) -> Self {
+        Probe {
+            src,
+            start: pos,
+            pos,
+            room: 0,
+        }
+    }
+
+    /// Whether `containers` nested containers may be opened here.
+    pub fn fits(&self, containers: usize) -> Option<()> {
+        (containers <= self.room).then_some(())
+    }
+
+    /// `"key":`, the key spelled without escapes, after optional white space.
+    pub fn key(&mut self, key: &str) -> Option<()> {
+        self.byte(b'"')?;
+        let end = self.pos + key.len();
+        (self.src.get(self.pos..end)? == key.as_bytes()).then_some(())?;
+        self.pos = end;
+        self.exact(b'"')?;
+        self.byte(b':')
+    }
+
+    /// An integer of plain decimal digits that fits in 64 bits, after optional white
+    /// space.
+    pub fn u64(&mut self) -> Option<u64> {
+        self.ws();
+        let (n, end) = plain_u64(self.src, self.pos)?;
+        self.pos = end;
+        Some(n)
+    }
+
+    /// Exactly `text`, after optional white space.
+    pub fn literal(&mut self, text: &[u8]) -> Option<()> {
+        self.ws();
+        let end = self.pos + text.len();
+        (self.src.get(self.pos..end)? == text).then(|| self.pos = end)
     }
 
     fn ws(&mut self) {
@@ -678,8 +761,8 @@ impl<'s> Probe<'s> {
         }
     }
 
-    /// `b` after optional white space.
-    fn byte(&mut self, b: u8) -> Option<()> {
+    /// `b`, after optional white space.
+    pub fn byte(&mut self, b: u8) -> Option<()> {
         self.ws();
         self.exact(b)
     }
@@ -692,12 +775,7 @@ impl<'s> Probe<'s> {
     /// `{"key":`, the key spelled without escapes.
     fn open_member(&mut self, key: &str) -> Option<()> {
         self.byte(b'{')?;
-        self.byte(b'"')?;
-        let end = self.pos + key.len();
-        (self.src.get(self.pos..end)? == key.as_bytes()).then_some(())?;
-        self.pos = end;
-        self.exact(b'"')?;
-        self.byte(b':')
+        self.key(key)
     }
 }
 
@@ -970,5 +1048,67 @@ mod tests {
             );
             assert_eq!(r.position(), 0);
         }
+    }
+
+    #[test]
+    fn a_probe_reads_nothing_until_accepted_where_it_started() {
+        let text = br#" {"a": 12, "b": {"c":null}, "b": 1}"#;
+        let mut r = JsonReader::new(text, 3);
+        let mut p = r.probe();
+        assert_eq!(p.byte(b'{'), Some(()));
+        assert_eq!(p.key("a"), Some(()));
+        assert_eq!(p.u64(), Some(12));
+        assert_eq!(p.byte(b','), Some(()));
+        assert_eq!(p.key("b"), Some(()));
+        assert_eq!(p.literal(br#"{"c":null}"#), Some(()));
+        assert_eq!(p.fits(3), Some(()));
+        assert_eq!(p.fits(4), None);
+        assert_eq!(r.position(), 1, "probing reads nothing");
+        let mut moved = JsonReader::new(text, 3);
+        moved.begin_object().unwrap();
+        assert!(
+            !moved.accept(r.probe()),
+            "a probe from elsewhere is refused"
+        );
+        assert!(r.accept(p));
+        assert!(r.finish().is_err());
+    }
+
+    #[test]
+    fn entering_an_object_by_probe_keeps_its_keys_for_the_duplicate_check() {
+        let text = br#"{"a": 1, "b": [2], "a": 3}"#;
+        let mut r = JsonReader::new(text, 4);
+        let mut p = r.probe();
+        p.byte(b'{').unwrap();
+        p.key("a").unwrap();
+        p.u64().unwrap();
+        p.byte(b',').unwrap();
+        p.key("b").unwrap();
+        let again = r.probe();
+        assert!(!r.accept_in_object(again, &["a", "a"]));
+        assert!(r.accept_in_object(p, &["a", "b"]));
+        r.skip_value().unwrap();
+        let err = r.next_key().unwrap_err();
+        let careful = check_unambiguous(text, 4).unwrap_err();
+        assert_eq!(err, careful);
+        let mut shallow = JsonReader::new(text, 0);
+        let p = shallow.probe();
+        assert!(!shallow.accept_in_object(p, &["a"]));
+    }
+
+    #[test]
+    fn a_literal_is_skipped_only_where_the_depth_limit_allows_it() {
+        let text = br#"[{"x":[]}]"#;
+        let mut r = JsonReader::new(text, 2);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert!(!r.try_literal(br#"{"x":[]}"#, 2));
+        assert!(!r.try_literal(br#"{"x":[1]}"#, 1));
+        let mut r = JsonReader::new(text, 3);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert!(r.try_literal(br#"{"x":[]}"#, 2));
+        assert!(!r.next_item().unwrap());
+        r.finish().unwrap();
     }
 }
