@@ -10,6 +10,7 @@
 
 mod code;
 mod file;
+mod forward_refs;
 pub mod mexe;
 mod mexe_writer;
 pub mod opcode;
