@@ -79,12 +79,6 @@ impl Code {
         self.program_len
     }
 
-    /// Records that segment 0 is a loaded program of `len` instructions, so that
-    /// `{"CodePoint": {"Internal": i}}` names its instruction `i`.
-    pub(crate) fn set_program_len(&mut self, len: u32) {
-        self.program_len = len;
-    }
-
     /// The code point of program instruction `index` (`len` and 2^64 - 1 name the
     /// error code point behind the last instruction).
     pub fn program_code_point(&self, index: u64) -> Option<CodePointRef> {
@@ -102,13 +96,6 @@ impl Code {
             return None;
         }
         Some(u64::from(self.program_len - cp.pc))
-    }
-
-    /// Reserves room for `additional` instructions in segment 0 (before loading).
-    pub(crate) fn reserve_program(&mut self, additional: usize) {
-        if let Some(first) = self.segments.first_mut() {
-            Arc::make_mut(first).reserve(additional);
-        }
     }
 
     /// Number of segments.

@@ -12,9 +12,11 @@
 
 mod code;
 mod file;
+mod forward_refs;
 pub mod mexe;
 mod mexe_writer;
 pub mod opcode;
+mod program_code;
 mod ready;
 mod segment;
 

@@ -16,12 +16,15 @@
 //! Every problem is reported with the file name, line and column; nothing panics.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use avm_value::json::{JsonError, JsonKind, JsonReader};
-use avm_value::{read_value, CodePointRef, ResolveCodePoint, Value, ValueLimits};
+use avm_value::{read_value, CodePointRef, Value, ValueLimits};
 
+use crate::forward_refs::{settle, ForwardRefs};
+use crate::program_code::build_code;
 use crate::{Code, Instruction};
 
 /// Where an instruction came from in its source program.
@@ -169,37 +172,6 @@ pub fn load_mexe(path: &Path, options: &LoadOptions) -> Result<Program, LoadErro
     parse_mexe(&bytes, options).map_err(|error| LoadError::Invalid { path: name, error })
 }
 
-/// Resolves `Internal` references while reading, checking they point forward.
-struct ForwardRefs {
-    len: u64,
-    /// The instruction whose immediate is being read (None for the static value).
-    referrer: Option<u64>,
-}
-
-impl ResolveCodePoint for ForwardRefs {
-    fn resolve_internal(&self, index: u64) -> Result<CodePointRef, String> {
-        if index == u64::MAX {
-            return Ok(CodePointRef::new(0, 0));
-        }
-        if index > self.len {
-            return Err(format!(
-                "code point Internal {index} is past the end of the code ({} instructions)",
-                self.len
-            ));
-        }
-        if let Some(j) = self.referrer {
-            if index <= j {
-                return Err(format!(
-                    "instruction {j} names instruction {index}, which does not come after it \
-                     (a code point's hash covers the code after it, so references only point forward)"
-                ));
-            }
-        }
-        // index <= len < 2^32 was checked by the caller when counting instructions.
-        Ok(CodePointRef::new(0, (self.len - index) as u32))
-    }
-}
-
 /// Counts the instructions without building them (the first of two passes).
 fn count_instructions(bytes: &[u8], limits: &ValueLimits) -> Result<u64, JsonError> {
     let mut r = JsonReader::for_values(bytes, limits, 8);
@@ -235,29 +207,65 @@ fn count_instructions(bytes: &[u8], limits: &ValueLimits) -> Result<u64, JsonErr
 }
 
 /// Loads an executable from its JSON text.
+///
+/// The file is read once, naming code points by index until the instruction count is
+/// known. A file that fails that reading is read again the careful way, counting the
+/// instructions first, so that it is refused with the same error as ever.
 pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonError> {
+    read_program(bytes, options, None).or_else(|_| {
+        let len = count_instructions(bytes, &options.limits)?;
+        read_program(bytes, options, Some(len))
+    })
+}
+
+/// Reads a program whose instruction count is `len`, or in one pass if None.
+fn read_program(
+    bytes: &[u8],
+    options: &LoadOptions,
+    len: Option<u64>,
+) -> Result<Program, JsonError> {
     let limits = &options.limits;
-    let len = count_instructions(bytes, limits)?;
     let mut r = JsonReader::for_values(bytes, limits, 8);
     let mut refs = ForwardRefs {
         len,
         referrer: None,
+        named: Cell::new(false),
     };
     let mut insns: Vec<Instruction> = Vec::new();
+    // Instructions whose immediates hold code points (placeholders in one pass).
+    let mut naming = Vec::new();
+    let mut shared = SharedImmediates {
+        src: bytes,
+        seen: HashMap::new(),
+    };
     let mut debug = DebugInfo::default();
     let mut static_value = None;
     let mut arbos_version = None;
     let mut has_locations = false;
+    let mut has_code = false;
+    let mut static_names_code = false;
     let start = r.position();
     r.begin_object()?;
     while let Some(key) = r.next_key()? {
         match key.as_ref() {
             "code" => {
-                insns.reserve(len as usize);
+                has_code = true;
+                insns.reserve(len.unwrap_or(0) as usize);
                 r.begin_array()?;
                 while r.next_item()? {
+                    if let Some(opcode) = read_plain_instruction(&mut r) {
+                        insns.push(Instruction::basic(opcode));
+                        if has_locations {
+                            debug.locations.push(None);
+                        }
+                        continue;
+                    }
                     refs.referrer = Some(insns.len() as u64);
-                    let (insn, location) = read_instruction(&mut r, &refs, limits)?;
+                    refs.named.set(false);
+                    let (insn, location) = read_instruction(&mut r, &refs, limits, &mut shared)?;
+                    if refs.named.get() {
+                        naming.push(insns.len());
+                    }
                     if location.is_some() && !has_locations {
                         has_locations = true;
                         debug.locations.resize(insns.len(), None);
@@ -269,7 +277,11 @@ pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonEr
                 }
                 refs.referrer = None;
             }
-            "static_val" => static_value = Some(read_value(&mut r, &refs, limits)?),
+            "static_val" => {
+                refs.named.set(false);
+                static_value = Some(read_value(&mut r, &refs, limits)?);
+                static_names_code = refs.named.get();
+            }
             "file_name_chart" => debug.file_names = read_file_names(&mut r)?,
             "labels" => debug.labels = read_labels(&mut r)?,
             "arbos_version" => arbos_version = Some(r.u64()?),
@@ -277,12 +289,31 @@ pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonEr
         }
     }
     r.finish()?;
-    let static_value = static_value.ok_or_else(|| {
+    let mut static_value = static_value.ok_or_else(|| {
         r.error_at(
             start,
             "missing \"static_val\": an executable needs a static value",
         )
     })?;
+    let len = match len {
+        Some(len) => len,
+        None => {
+            let count = u32::try_from(insns.len())
+                .ok()
+                .filter(|n| *n < u32::MAX && has_code)
+                .ok_or_else(|| r.error_at(start, "no code, or too much"))?;
+            let past_end = || r.error_at(start, "a code point is past the end of the code");
+            for i in naming {
+                if let Some(imm) = insns.get_mut(i).and_then(|insn| insn.immediate.as_mut()) {
+                    *imm = settle(imm, count).ok_or_else(past_end)?;
+                }
+            }
+            if static_names_code {
+                static_value = settle(&static_value, count).ok_or_else(past_end)?;
+            }
+            u64::from(count)
+        }
+    };
     if !debug.locations.is_empty() {
         debug.locations.resize(insns.len(), None);
     }
@@ -296,69 +327,77 @@ pub fn parse_mexe(bytes: &[u8], options: &LoadOptions) -> Result<Program, JsonEr
     })
 }
 
-/// Builds segment 0 from the instructions in program order, hashing each once, from the
-/// last one back. A code point in an immediate must name a later instruction (one
-/// already hashed), or the hash would depend on itself.
-fn build_code(insns: Vec<Instruction>) -> Result<Code, crate::CodeError> {
-    let mut code = Code::new();
-    let mut cp = code.new_segment()?;
-    code.reserve_program(insns.len());
-    let len = insns.len();
-    for (i, insn) in insns.into_iter().enumerate().rev() {
-        if let Some(imm) = &insn.immediate {
-            let next_pc = cp.pc;
-            if let Some(bad) = first_code_point(imm, |c| c.segment != 0 || c.pc > next_pc) {
-                return Err(crate::CodeError::NotForward {
-                    instruction: i,
-                    target: (len as u64).saturating_sub(u64::from(bad.pc)),
-                });
-            }
-        }
-        cp = code.push_instruction(cp, insn)?;
+/// The debug information the Mini compiler writes for most instructions.
+const NO_DEBUG_INFO: &[u8] = br#"{"location":null,"attributes":{"breakpoint":false}}"#;
+
+/// `{"opcode": n, "immediate": null}`, or the same with the usual Mini debug_info: half
+/// the instructions of a program, read in one step. None for anything else (read piece
+/// by piece, which reports whatever is wrong).
+fn read_plain_instruction(r: &mut JsonReader<'_>) -> Option<u8> {
+    let mut p = r.probe();
+    p.fits(1)?;
+    p.byte(b'{')?;
+    p.key("opcode")?;
+    let opcode = u8::try_from(p.u64()?).ok()?;
+    p.byte(b',')?;
+    p.key("immediate")?;
+    p.literal(b"null")?;
+    if p.byte(b',').is_some() {
+        p.fits(3)?;
+        p.key("debug_info")?;
+        p.literal(NO_DEBUG_INFO)?;
     }
-    code.set_program_len(cp.pc);
-    Ok(code)
+    p.byte(b'}')?;
+    r.accept(p).then_some(opcode)
 }
 
-/// The first code point inside `value` (searched without recursion) that `bad` accepts.
-fn first_code_point(value: &Value, bad: impl Fn(CodePointRef) -> bool) -> Option<CodePointRef> {
-    let mut work = vec![value];
-    while let Some(v) = work.pop() {
-        match v {
-            Value::CodePoint(cp) if bad(*cp) => return Some(*cp),
-            Value::Tuple(t) => work.extend(t.items()),
-            _ => {}
-        }
-    }
-    None
+/// Tuple immediates already read, by their text: ArbOS repeats a few dozen of them
+/// thousands of times, and one shared tuple is hashed once.
+struct SharedImmediates<'a> {
+    src: &'a [u8],
+    seen: HashMap<&'a [u8], Value>,
 }
 
-fn read_instruction(
-    r: &mut JsonReader<'_>,
+impl<'a> SharedImmediates<'a> {
+    /// `value`, read from `src[from..to]`, or an equal tuple read before from the same
+    /// text. Only tuples without code points are shared: a code point's meaning is
+    /// checked against the instruction holding it.
+    fn share(&mut self, from: usize, to: usize, value: Value, names_code: bool) -> Value {
+        let shareable = matches!(&value, Value::Tuple(t) if !t.is_empty()) && !names_code;
+        match self.src.get(from..to) {
+            Some(text) if shareable => self.seen.entry(text).or_insert(value).clone(),
+            _ => value,
+        }
+    }
+}
+
+fn read_instruction<'a>(
+    r: &mut JsonReader<'a>,
     refs: &ForwardRefs,
     limits: &ValueLimits,
+    shared: &mut SharedImmediates<'a>,
 ) -> Result<(Instruction, Option<SourceLocation>), JsonError> {
     let at = r.position();
-    if r.peek()? != JsonKind::Object {
-        return Err(r.error_at(
-            at,
-            "an instruction must be an object with \"opcode\" and \"immediate\"",
-        ));
-    }
-    r.begin_object()?;
     let mut opcode = None;
     let mut immediate = None;
     let mut location = None;
+    if let Some(n) = enter_usual_instruction(r) {
+        opcode = Some(n);
+        immediate = read_immediate(r, refs, limits, shared)?;
+    } else {
+        if r.peek()? != JsonKind::Object {
+            return Err(r.error_at(
+                at,
+                "an instruction must be an object with \"opcode\" and \"immediate\"",
+            ));
+        }
+        r.begin_object()?;
+    }
     while let Some(key) = r.next_key()? {
         match key.as_ref() {
             "opcode" => opcode = Some(read_opcode(r)?),
-            "immediate" => {
-                if r.peek()? == JsonKind::Null {
-                    r.null()?;
-                } else {
-                    immediate = Some(read_value(r, refs, limits)?);
-                }
-            }
+            "immediate" => immediate = read_immediate(r, refs, limits, shared)?,
+            "debug_info" if r.try_literal(NO_DEBUG_INFO, 2) => location = None,
             "debug_info" => location = read_debug_info(r)?,
             "location" => location = read_location(r)?,
             _ => r.skip_value()?,
@@ -366,6 +405,36 @@ fn read_instruction(
     }
     let opcode = opcode.ok_or_else(|| r.error_at(at, "instruction has no \"opcode\""))?;
     Ok((Instruction { opcode, immediate }, location))
+}
+
+/// Enters an instruction that starts `{"opcode": n, "immediate":` in one step, leaving
+/// the reader at the immediate; None (having read nothing) for any other start.
+fn enter_usual_instruction(r: &mut JsonReader<'_>) -> Option<u8> {
+    let mut p = r.probe();
+    p.byte(b'{')?;
+    p.key("opcode")?;
+    let opcode = u8::try_from(p.u64()?).ok()?;
+    p.byte(b',')?;
+    p.key("immediate")?;
+    r.accept_in_object(p, &["opcode", "immediate"])
+        .then_some(opcode)
+}
+
+/// An immediate: null for none, or a value.
+fn read_immediate<'a>(
+    r: &mut JsonReader<'a>,
+    refs: &ForwardRefs,
+    limits: &ValueLimits,
+    shared: &mut SharedImmediates<'a>,
+) -> Result<Option<Value>, JsonError> {
+    if r.peek()? == JsonKind::Null {
+        r.null()?;
+        return Ok(None);
+    }
+    let from = r.position();
+    let value = read_value(r, refs, limits)?;
+    let to = r.position();
+    Ok(Some(shared.share(from, to, value, refs.named.get())))
 }
 
 fn read_opcode(r: &mut JsonReader<'_>) -> Result<u8, JsonError> {
@@ -474,4 +543,91 @@ fn read_file_names(r: &mut JsonReader<'_>) -> Result<BTreeMap<u64, String>, Json
         names.insert(id, r.string()?.into_owned());
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use avm_value::{value_hash, CodeView};
+
+    fn both_ways(text: &str) -> [Result<Program, JsonError>; 2] {
+        let options = LoadOptions::default();
+        let counted = count_instructions(text.as_bytes(), &options.limits)
+            .and_then(|len| read_program(text.as_bytes(), &options, Some(len)));
+        [read_program(text.as_bytes(), &options, None), counted]
+    }
+
+    #[test]
+    fn one_pass_names_the_same_code_points_as_two() {
+        let cp = |i: u64| format!(r#"{{"CodePoint": {{"Internal": {i}}}}}"#);
+        let text = format!(
+            r#"{{"static_val": {{"Tuple": [{}, {{"Tuple": [{}, {{"Int": "7"}}]}}]}},
+              "code": [{{"opcode": 51, "immediate": {{"Tuple": [{}, {{"Tuple": [{}]}}]}}}},
+                       {{"opcode": 52, "immediate": {}}},
+                       {{"opcode": 59, "immediate": null}}]}}"#,
+            cp(0),
+            cp(u64::MAX),
+            cp(2),
+            cp(3),
+            cp(18446744073709551615),
+        );
+        let [one, two] = both_ways(&text).map(|p| p.unwrap());
+        for p in [&one, &two] {
+            assert_eq!(p.instruction_count(), 3);
+        }
+        let hashes = |p: &Program| {
+            let code: Vec<_> = (0..=3)
+                .map(|pc| p.code.code_point_hash(CodePointRef::new(0, pc)))
+                .collect();
+            (code, value_hash(&p.static_value, &p.code))
+        };
+        assert_eq!(hashes(&one), hashes(&two));
+        let shown = |p: &Program| format!("{:?}", (&p.static_value, p.code.segment(0)));
+        assert_eq!(shown(&one), shown(&two), "placeholders are settled");
+    }
+
+    #[test]
+    fn code_points_past_the_end_fail_one_pass_and_are_refused() {
+        let text = r#"{"code": [{"opcode": 52, "immediate": {"CodePoint": {"Internal": 2}}}], "static_val": {"Int": "0"}}"#;
+        assert!(both_ways(text).iter().all(Result::is_err));
+        let err = parse_mexe(text.as_bytes(), &LoadOptions::default()).unwrap_err();
+        assert!(
+            err.message
+                .contains("past the end of the code (1 instructions)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn instructions_read_in_one_step_are_those_read_piece_by_piece() {
+        let debug = r#"{"location":null,"attributes":{"breakpoint":false}}"#;
+        let text = format!(
+            r#"{{"code": [{{"opcode": 1, "immediate": null}}, {{ "opcode" :2 ,"immediate":null,"debug_info":{debug} }},
+                {{"opcode": 3, "immediate": {{"Int": "5"}}, "debug_info": {debug}}},
+                {{"immediate": null, "opcode": 4}}, {{"opcode": {{"AVMOpcode": 5}}, "immediate": null}}],
+              "static_val": {{"Tuple": []}}}}"#
+        );
+        let program = parse_mexe(text.as_bytes(), &LoadOptions::default()).unwrap();
+        let code = program.code.segment(0).unwrap();
+        let opcodes: Vec<u8> = code.instructions().iter().rev().map(|i| i.opcode).collect();
+        assert_eq!(opcodes, [1, 2, 3, 4, 5, 0]);
+        for bad in [
+            r#"{"opcode": 1, "immediate": null, "opcode": 2}"#,
+            r#"{"opcode": 1, "immediate": {"Int": "5"}, "immediate": null}"#,
+            r#"{"opcode": 256, "immediate": null}"#,
+            r#"{"opcode": 1, "immediate": null, "debug_info": {"location":null,"location":null}}"#,
+        ] {
+            let text = format!(r#"{{"code": [{bad}], "static_val": {{"Tuple": []}}}}"#);
+            let err = parse_mexe(text.as_bytes(), &LoadOptions::default()).unwrap_err();
+            let options = LoadOptions::default();
+            let careful = count_instructions(text.as_bytes(), &options.limits)
+                .and_then(|len| read_program(text.as_bytes(), &options, Some(len)))
+                .unwrap_err();
+            assert_eq!(err, careful, "{bad}");
+            assert!(
+                err.message.contains("duplicate") || err.message.contains("256"),
+                "{err}"
+            );
+        }
+    }
 }

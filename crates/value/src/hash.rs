@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use keccak_asm::Keccak256;
 
@@ -85,22 +86,20 @@ pub fn keccak_pair(left: &Hash, right: &Hash) -> Hash {
 /// (opcode arguments, tuple indexes, flags, small constants) are small.
 const SMALL_INTS: usize = 1024;
 
-/// The hashes of 0 .. SMALL_INTS, computed once (about 0.3 ms).
-static SMALL_INT_HASHES: std::sync::LazyLock<Box<[Hash]>> = std::sync::LazyLock::new(|| {
-    (0..SMALL_INTS as u64)
-        .map(|n| keccak256(&Int::from(n).to_be_bytes::<32>()))
-        .collect()
-});
+/// The hashes of 0 .. SMALL_INTS, each computed the first time it is needed (a program
+/// uses a few hundred of them; computing all 1024 up front cost a quarter of a
+/// millisecond of every process that hashes an integer).
+static SMALL_INT_HASHES: [OnceLock<Hash>; SMALL_INTS] = [const { OnceLock::new() }; SMALL_INTS];
 
 /// Keccak-256 of an integer's 32-byte big-endian form: the hash of an Integer value.
 #[inline]
 pub fn hash_int(value: &Int) -> Hash {
+    let word = || keccak256(&value.to_be_bytes::<32>());
     let [low, a, b, c] = *value.as_limbs();
-    if a | b | c == 0 && low < SMALL_INTS as u64 {
-        // In bounds: low < SMALL_INTS, the length of the table.
-        return SMALL_INT_HASHES[low as usize];
+    match SMALL_INT_HASHES.get(low as usize) {
+        Some(slot) if a | b | c == 0 => *slot.get_or_init(word),
+        _ => word(),
     }
-    keccak256(&value.to_be_bytes::<32>())
 }
 
 #[cfg(test)]

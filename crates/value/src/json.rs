@@ -7,6 +7,11 @@
 
 use std::borrow::Cow;
 
+mod scan;
+
+pub use scan::Probe;
+use scan::{plain_run_end, plain_u64};
+
 /// What went wrong, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}, column {column}: {message}")]
@@ -67,6 +72,9 @@ const SCAN_KEYS: usize = 16;
 /// [`JsonReader::next_item`], which also consume the separators and the closing bracket.
 pub struct JsonReader<'a> {
     src: &'a [u8],
+    /// The longest prefix of `src` that is valid UTF-8 (all of it for a good document):
+    /// strings inside it are borrowed without validating them again.
+    text: &'a str,
     pos: usize,
     /// The open containers, innermost last.
     open: Vec<Container>,
@@ -84,8 +92,13 @@ pub struct JsonReader<'a> {
 impl<'a> JsonReader<'a> {
     /// A reader over `src`, refusing containers nested deeper than `max_depth`.
     pub fn new(src: &'a [u8], max_depth: usize) -> Self {
+        let text = match std::str::from_utf8(src) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&src[..e.valid_up_to()]).unwrap_or_default(),
+        };
         JsonReader {
             src,
+            text,
             pos: 0,
             open: Vec::new(),
             keys: Vec::new(),
@@ -222,7 +235,8 @@ impl<'a> JsonReader<'a> {
     /// Moves to the next element of the innermost container: true if there is one
     /// (ready to be read), false if the container closed (and was consumed).
     fn advance(&mut self, close: u8) -> Result<bool, JsonError> {
-        if self.peek_byte() == Some(close) {
+        let next = self.peek_byte();
+        if next == Some(close) {
             self.pos += 1;
             self.close();
             return Ok(false);
@@ -232,6 +246,8 @@ impl<'a> JsonReader<'a> {
         };
         if container.first {
             container.first = false;
+        } else if next == Some(b',') {
+            self.pos += 1;
         } else {
             self.expect_byte(b',')?;
         }
@@ -306,15 +322,24 @@ impl<'a> JsonReader<'a> {
 
     /// A string, unescaped.
     pub fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
+        let at = self.position();
+        if let Some((s, end)) = self.plain_string(at) {
+            self.pos = end;
+            return Ok(Cow::Borrowed(s));
+        }
         self.expect_kind(JsonKind::String)?;
         self.pos += 1;
         let start = self.pos;
         // Fast path: no escapes.
+        self.pos = plain_run_end(self.src, start);
         while let Some(&b) = self.src.get(self.pos) {
             match b {
                 b'"' => {
-                    let s = std::str::from_utf8(&self.src[start..self.pos])
-                        .map_err(|_| self.error_at(start, "string is not valid UTF-8"))?;
+                    let s = match self.text.get(start..self.pos) {
+                        Some(s) => s,
+                        None => std::str::from_utf8(&self.src[start..self.pos])
+                            .map_err(|_| self.error_at(start, "string is not valid UTF-8"))?,
+                    };
                     self.pos += 1;
                     return Ok(Cow::Borrowed(s));
                 }
@@ -339,6 +364,154 @@ impl<'a> JsonReader<'a> {
         String::from_utf8(out)
             .map(Cow::Owned)
             .map_err(|_| self.error_at(start, "string is not valid UTF-8"))
+    }
+
+    /// The string starting at `at` if it has no escape or control byte and is valid
+    /// UTF-8, and where it ends.
+    fn plain_string(&self, at: usize) -> Option<(&'a str, usize)> {
+        if self.src.get(at) != Some(&b'"') {
+            return None;
+        }
+        let plain = |b: &u8| !matches!(b, b'"' | b'\\' | 0..=0x1f);
+        // Keys and small numbers end within a few bytes; longer strings go eight at a time.
+        let mut end = at + 1;
+        while end < at + 16 && self.src.get(end).is_some_and(plain) {
+            end += 1;
+        }
+        if end == at + 16 {
+            end = plain_run_end(self.src, end);
+        }
+        while self.src.get(end).is_some_and(plain) {
+            end += 1;
+        }
+        if self.src.get(end) != Some(&b'"') {
+            return None;
+        }
+        Some((self.text.get(at + 1..end)?, end + 1))
+    }
+
+    /// A look ahead from the next value (see [`Probe`]).
+    pub fn probe(&mut self) -> Probe<'a> {
+        let at = self.position();
+        Probe {
+            room: self.max_depth.saturating_sub(self.open.len()),
+            ..Probe::new(self.src, at)
+        }
+    }
+
+    /// Moves past what `probe` matched, if it was started here; returns whether it was.
+    pub fn accept(&mut self, probe: Probe<'a>) -> bool {
+        let here = self.position() == probe.start && std::ptr::eq(self.src, probe.src);
+        if here {
+            self.pos = probe.pos;
+        }
+        here
+    }
+
+    /// Moves past what `probe` matched, which must be the start of an object up to the
+    /// value of its last key, `keys` being its keys in order: the reader then stands
+    /// where reading `{`, the keys and their values piece by piece would leave it, about
+    /// to read the last key's value. Returns false, and reads nothing, if `probe` was
+    /// not started here, no object may open here, or `keys` are not a few distinct keys.
+    pub fn accept_in_object(&mut self, probe: Probe<'a>, keys: &[&'a str]) -> bool {
+        let distinct = keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k));
+        let fits = probe.fits(1).is_some() && !keys.is_empty() && keys.len() < SCAN_KEYS;
+        if !(distinct && fits && self.accept(probe)) {
+            return false;
+        }
+        self.open.push(Container {
+            object: true,
+            first: false,
+            keys_from: self.keys.len(),
+        });
+        self.keys.extend(keys.iter().map(|k| Cow::Borrowed(*k)));
+        true
+    }
+
+    /// Whether `levels` more containers may be opened.
+    fn room_for(&self, levels: usize) -> bool {
+        self.open.len() + levels <= self.max_depth
+    }
+
+    /// If the next value is `{"key": "text"}` with no escape in the text, and `parse`
+    /// accepts the text, reads it and returns what `parse` made of it. Otherwise reads
+    /// nothing: the caller then reads the value piece by piece, which reports whatever
+    /// is wrong with it. (Values of this shape are most of a large program.)
+    pub fn try_string_member<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&'a str) -> Option<T>,
+    ) -> Option<T> {
+        if !self.room_for(1) {
+            return None;
+        }
+        let mut p = Probe::new(self.src, self.pos);
+        p.open_member(key)?;
+        p.ws();
+        let (text, end) = self.plain_string(p.pos)?;
+        p.pos = end;
+        p.byte(b'}')?;
+        let value = parse(text)?;
+        self.pos = p.pos;
+        Some(value)
+    }
+
+    /// If the next value is spelled exactly `literal`, skips it and returns true;
+    /// otherwise reads nothing. `literal` must be one complete JSON value that nests
+    /// `depth` containers and has no key twice in one object (what reading it piece by
+    /// piece would check): a value a caller meets very often, spelled as its writer
+    /// spells it.
+    pub fn try_literal(&mut self, literal: &[u8], depth: usize) -> bool {
+        let at = self.position();
+        let found = self.room_for(depth) && self.src.get(at..at + literal.len()) == Some(literal);
+        if found {
+            self.pos = at + literal.len();
+        }
+        found
+    }
+
+    /// If the next value is `{"key": []}`, reads it and returns true; otherwise reads
+    /// nothing, like [`JsonReader::try_string_member`].
+    pub fn try_empty_array_member(&mut self, key: &str) -> bool {
+        if !self.room_for(2) {
+            return false;
+        }
+        let mut p = Probe::new(self.src, self.pos);
+        let found = (|| {
+            p.open_member(key)?;
+            p.byte(b'[')?;
+            p.byte(b']')?;
+            p.byte(b'}')
+        })();
+        if found.is_some() {
+            self.pos = p.pos;
+        }
+        found.is_some()
+    }
+
+    /// If the next value is `{"outer": {"inner": n}}` with `n` plain digits that fit in
+    /// 64 bits, and `accept` takes `n`, reads it and returns what `accept` made of it;
+    /// otherwise reads nothing, like [`JsonReader::try_string_member`].
+    pub fn try_u64_member_of_member<T>(
+        &mut self,
+        outer: &str,
+        inner: &str,
+        accept: impl FnOnce(u64) -> Option<T>,
+    ) -> Option<T> {
+        if !self.room_for(2) {
+            return None;
+        }
+        let mut p = Probe::new(self.src, self.pos);
+        p.open_member(outer)?;
+        p.open_member(inner)?;
+        p.ws();
+        let (n, end) = plain_u64(self.src, p.pos)?;
+        p.pos = end;
+        p.byte(b'}')?;
+        p.byte(b'}')?;
+        let value = accept(n)?;
+        self.pos = p.pos;
+        Some(value)
     }
 
     fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), JsonError> {
@@ -436,6 +609,10 @@ impl<'a> JsonReader<'a> {
     /// A non-negative integer that fits in 64 bits.
     pub fn u64(&mut self) -> Result<u64, JsonError> {
         let at = self.position();
+        if let Some((n, end)) = plain_u64(self.src, at) {
+            self.pos = end;
+            return Ok(n);
+        }
         let text = self.number_text()?;
         text.parse::<u64>().map_err(|_| {
             self.error_at(
@@ -649,5 +826,175 @@ mod tests {
             object("c")
         );
         read_all(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn long_strings_are_checked_at_every_byte() {
+        let long = "0123456789abcdef".repeat(5);
+        for (i, bad) in [(0, b'\n'), (17, 0x01), (63, 0x1f)] {
+            let mut text = format!("\"{long}\"").into_bytes();
+            text[1 + i] = bad;
+            let err = JsonReader::new(&text, 4).string().unwrap_err();
+            assert_eq!(err.column, 2 + i, "{err}");
+            assert!(err.message.contains("control character"), "{err}");
+        }
+        let mut text = format!("[\"{long}\", \"{long}\"]").into_bytes();
+        let second = text.len() - 2 - long.len();
+        text[second + 40] = 0xff;
+        let mut r = JsonReader::new(&text, 4);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.string().unwrap(), long);
+        assert!(r.next_item().unwrap());
+        let err = r.string().unwrap_err();
+        assert_eq!(
+            (err.column, err.message.as_str()),
+            (second + 1, "string is not valid UTF-8")
+        );
+        let escaped = JsonReader::new(br#""0123456789\u00e9abcdef""#, 4)
+            .string()
+            .unwrap();
+        assert_eq!(escaped, "0123456789\u{e9}abcdef");
+    }
+
+    #[test]
+    fn unsigned_integers_read_digits_and_refuse_the_rest() {
+        let read = |text: &str| JsonReader::new(text.as_bytes(), 4).u64();
+        assert_eq!(read(" 007").unwrap(), 7);
+        assert_eq!(read("18446744073709551615").unwrap(), u64::MAX);
+        for bad in ["18446744073709551616", "-1", "1.5", "1e3", "\"1\"", "x"] {
+            let err = read(bad).unwrap_err();
+            assert_eq!(err.column, 1, "{bad}: {err}");
+        }
+        let mut r = JsonReader::new(b"[12,3]", 4);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.u64().unwrap(), 12);
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.u64().unwrap(), 3);
+        assert!(!r.next_item().unwrap());
+    }
+
+    #[test]
+    fn common_shapes_are_read_in_one_step_or_not_at_all() {
+        let hex = |t: &str| Some(t.to_owned());
+        let mut r = JsonReader::new(b" { \"Int\" :\n\"1f\" } ,", 4);
+        assert_eq!(r.try_string_member("Int", hex).as_deref(), Some("1f"));
+        assert_eq!(r.position(), 18);
+        for text in [
+            &br#"{"Int": "1f", "x": 1}"#[..],
+            br#"{"In\u0074": "1f"}"#,
+            br#"{"Int ": "1f"}"#,
+            br#"{"Int": "1\u0066"}"#,
+            br#"{"Int": 5}"#,
+            br#"["Int"]"#,
+        ] {
+            let mut r = JsonReader::new(text, 4);
+            assert_eq!(r.try_string_member("Int", hex), None);
+            assert_eq!(r.position(), 0);
+        }
+        let refuse = |_: &str| None::<()>;
+        assert_eq!(
+            JsonReader::new(br#"{"Int": "zz"}"#, 4).try_string_member("Int", refuse),
+            None
+        );
+
+        let mut r = JsonReader::new(br#"{"Tuple": [ ]}"#, 2);
+        assert!(r.try_empty_array_member("Tuple"));
+        r.finish().unwrap();
+        let mut r = JsonReader::new(br#"{"CodePoint": {"Internal": 12}}"#, 2);
+        assert_eq!(
+            r.try_u64_member_of_member("CodePoint", "Internal", Some),
+            Some(12)
+        );
+        r.finish().unwrap();
+        let mut r = JsonReader::new(br#"{"CodePoint": {"Internal": 1.5}}"#, 2);
+        assert_eq!(
+            r.try_u64_member_of_member("CodePoint", "Internal", Some),
+            None
+        );
+    }
+
+    #[test]
+    fn common_shapes_leave_the_depth_limit_to_the_careful_path() {
+        let mut r = JsonReader::new(br#"[{"Int": "1"}]"#, 1);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert_eq!(r.try_string_member("Int", Some), None);
+        assert!(r.begin_object().unwrap_err().message.contains("deeper"));
+        for (text, depth) in [
+            (&br#"{"Tuple": []}"#[..], 1),
+            (br#"{"CodePoint": {"Internal": 1}}"#, 1),
+        ] {
+            let mut r = JsonReader::new(text, depth);
+            assert!(!r.try_empty_array_member("Tuple"));
+            assert_eq!(
+                r.try_u64_member_of_member("CodePoint", "Internal", Some),
+                None
+            );
+            assert_eq!(r.position(), 0);
+        }
+    }
+
+    #[test]
+    fn a_probe_reads_nothing_until_accepted_where_it_started() {
+        let text = br#" {"a": 12, "b": {"c":null}, "b": 1}"#;
+        let mut r = JsonReader::new(text, 3);
+        let mut p = r.probe();
+        assert_eq!(p.byte(b'{'), Some(()));
+        assert_eq!(p.key("a"), Some(()));
+        assert_eq!(p.u64(), Some(12));
+        assert_eq!(p.byte(b','), Some(()));
+        assert_eq!(p.key("b"), Some(()));
+        assert_eq!(p.literal(br#"{"c":null}"#), Some(()));
+        assert_eq!(p.fits(3), Some(()));
+        assert_eq!(p.fits(4), None);
+        assert_eq!(r.position(), 1, "probing reads nothing");
+        let mut moved = JsonReader::new(text, 3);
+        moved.begin_object().unwrap();
+        assert!(
+            !moved.accept(r.probe()),
+            "a probe from elsewhere is refused"
+        );
+        assert!(r.accept(p));
+        assert!(r.finish().is_err());
+    }
+
+    #[test]
+    fn entering_an_object_by_probe_keeps_its_keys_for_the_duplicate_check() {
+        let text = br#"{"a": 1, "b": [2], "a": 3}"#;
+        let mut r = JsonReader::new(text, 4);
+        let mut p = r.probe();
+        p.byte(b'{').unwrap();
+        p.key("a").unwrap();
+        p.u64().unwrap();
+        p.byte(b',').unwrap();
+        p.key("b").unwrap();
+        let again = r.probe();
+        assert!(!r.accept_in_object(again, &["a", "a"]));
+        assert!(r.accept_in_object(p, &["a", "b"]));
+        r.skip_value().unwrap();
+        let err = r.next_key().unwrap_err();
+        let careful = check_unambiguous(text, 4).unwrap_err();
+        assert_eq!(err, careful);
+        let mut shallow = JsonReader::new(text, 0);
+        let p = shallow.probe();
+        assert!(!shallow.accept_in_object(p, &["a"]));
+    }
+
+    #[test]
+    fn a_literal_is_skipped_only_where_the_depth_limit_allows_it() {
+        let text = br#"[{"x":[]}]"#;
+        let mut r = JsonReader::new(text, 2);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert!(!r.try_literal(br#"{"x":[]}"#, 2));
+        assert!(!r.try_literal(br#"{"x":[1]}"#, 1));
+        let mut r = JsonReader::new(text, 3);
+        r.begin_array().unwrap();
+        assert!(r.next_item().unwrap());
+        assert!(r.try_literal(br#"{"x":[]}"#, 2));
+        assert!(!r.next_item().unwrap());
+        r.finish().unwrap();
     }
 }

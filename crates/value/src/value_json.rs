@@ -46,6 +46,9 @@ impl CodePointNames for crate::NoCode {
 /// Parses an integer written as hex digits (with or without `0x`).
 pub fn parse_hex_int(text: &str) -> Result<Int, String> {
     let digits = text.strip_prefix("0x").unwrap_or(text);
+    if let Some(n) = plain_hex_int(digits) {
+        return Ok(n);
+    }
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("expected hex digits for an Int, got \"{text}\""));
     }
@@ -62,6 +65,21 @@ pub fn parse_hex_int(text: &str) -> Result<Int, String> {
         16,
     )
     .map_err(|e| format!("bad Int \"{text}\": {e}"))
+}
+
+/// Hex digits (at least one, at most 64 after leading zeros) as an integer; None for
+/// anything else, which [`parse_hex_int`] explains.
+fn plain_hex_int(digits: &str) -> Option<Int> {
+    let significant = digits.trim_start_matches('0');
+    if digits.is_empty() || significant.len() > 64 {
+        return None;
+    }
+    let mut limbs = [0u64; 4];
+    for (i, b) in significant.bytes().rev().enumerate() {
+        let digit = char::from(b).to_digit(16)?;
+        limbs[i / 16] |= u64::from(digit) << (4 * (i % 16));
+    }
+    Some(Int::from_limbs(limbs))
 }
 
 fn parse_buffer(text: &str, limits: &ValueLimits) -> Result<Buffer, String> {
@@ -152,6 +170,12 @@ pub fn read_value(
 ) -> Result<Value, JsonError> {
     let mut open_tuples: Vec<Vec<Value>> = Vec::new();
     loop {
+        if let Some(leaf) = read_common_leaf(r, names) {
+            if let Some(value) = close_tuples(r, &mut open_tuples, leaf)? {
+                return Ok(value);
+            }
+            continue;
+        }
         let at = r.position();
         r.begin_object()?;
         let Some(key) = r.next_key()? else {
@@ -160,7 +184,7 @@ pub fn read_value(
                 "expected {\"Int\"|\"Tuple\"|\"CodePoint\"|\"Buffer\": ...}, found {}",
             ));
         };
-        let mut done = match key.as_ref() {
+        let done = match key.as_ref() {
             "Int" => {
                 let at = r.position();
                 let text = r.string()?;
@@ -217,22 +241,50 @@ pub fn read_value(
                 ))
             }
         };
-        loop {
-            let Some(items) = open_tuples.last_mut() else {
-                return Ok(done);
-            };
-            items.push(done);
-            let at = r.position();
-            if r.next_item()? {
-                if items.len() == crate::MAX_TUPLE_LEN {
-                    return Err(r.error_at(at, "a Tuple holds at most 8 values"));
-                }
-                break;
-            }
-            let items = open_tuples.pop().unwrap_or_default();
-            r.end_object()?;
-            done = Value::Tuple(Tuple::new(items).map_err(|e| r.error_at(at, e.to_string()))?);
+        if let Some(value) = close_tuples(r, &mut open_tuples, done)? {
+            return Ok(value);
         }
+    }
+}
+
+/// The common shapes `{"Int": "hex"}`, `{"Tuple": []}` and
+/// `{"CodePoint": {"Internal": i}}`, read in one step; None for anything else, including
+/// anything wrong (which the caller reads piece by piece, reporting what is wrong).
+fn read_common_leaf(r: &mut JsonReader<'_>, names: &impl ResolveCodePoint) -> Option<Value> {
+    if let Some(n) = r.try_string_member("Int", |text| parse_hex_int(text).ok()) {
+        return Some(Value::Int(n));
+    }
+    if r.try_empty_array_member("Tuple") {
+        return Some(Value::Tuple(Tuple::empty()));
+    }
+    r.try_u64_member_of_member("CodePoint", "Internal", |index| {
+        names.resolve_internal(index).ok()
+    })
+    .map(Value::CodePoint)
+}
+
+/// Puts a finished value into the innermost open tuple, closing every tuple that ends
+/// there: the whole value once no tuple is left open, or None while one still is.
+fn close_tuples(
+    r: &mut JsonReader<'_>,
+    open_tuples: &mut Vec<Vec<Value>>,
+    mut done: Value,
+) -> Result<Option<Value>, JsonError> {
+    loop {
+        let Some(items) = open_tuples.last_mut() else {
+            return Ok(Some(done));
+        };
+        items.push(done);
+        let at = r.position();
+        if r.next_item()? {
+            if items.len() == crate::MAX_TUPLE_LEN {
+                return Err(r.error_at(at, "a Tuple holds at most 8 values"));
+            }
+            return Ok(None);
+        }
+        let items = open_tuples.pop().unwrap_or_default();
+        r.end_object()?;
+        done = Value::Tuple(Tuple::new(items).map_err(|e| r.error_at(at, e.to_string()))?);
     }
 }
 
