@@ -17,6 +17,7 @@
 mod env;
 mod hash;
 pub mod ops;
+mod prefix;
 mod run;
 mod runtime;
 mod sink;
