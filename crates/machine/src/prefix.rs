@@ -8,6 +8,11 @@
 //! prefixes at the top of what it holds, where consecutive steps ask. A prefix below the
 //! window is recomputed from the checkpoint beneath it (at most `CHECKPOINT - 1` pushes)
 //! and the window moves down there.
+//!
+//! The executor marks items as possibly changed by the instructions' pop counts, though
+//! many instructions (`dup`, `swap` of equal items) leave them as they were. Each window
+//! digest therefore keeps the item it was built on (a copy, shared for tuples), and a
+//! digest above the mark is kept while the items beneath it are still the same ones.
 
 use avm_value::{value_hash, value_size, CodeView, StackDigest, Value};
 
@@ -17,6 +22,25 @@ const CHECKPOINT: usize = 16;
 /// The window is cut back to its top half when it reaches this many digests.
 const WINDOW: usize = 4 * CHECKPOINT;
 
+/// A digest in the window, with the top item it covers.
+#[derive(Clone, Debug)]
+struct Entry {
+    digest: StackDigest,
+    item: Value,
+}
+
+/// Whether `a` and `b` are certainly the same value: equal integers or code point
+/// handles, or one shared tuple. Holding `a` keeps a tuple alive, so its address cannot
+/// be reused by another.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Tuple(x), Value::Tuple(y)) => x.ptr_eq(y),
+        (Value::CodePoint(x), Value::CodePoint(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// Cached digests of the prefixes of one stack (the items live in the stack).
 #[derive(Clone, Default, Debug)]
 pub(crate) struct PrefixDigests {
@@ -24,7 +48,7 @@ pub(crate) struct PrefixDigests {
     /// is one for every multiple of CHECKPOINT up to `top()`.
     checkpoints: Vec<StackDigest>,
     /// `window[i]` is the digest of the bottom `base + i + 1` items.
-    window: Vec<StackDigest>,
+    window: Vec<Entry>,
     /// Where the window starts: a multiple of CHECKPOINT.
     base: usize,
     /// Stored digests of prefixes at most this long are correct (never above `top()`).
@@ -48,7 +72,7 @@ impl PrefixDigests {
         if len == 0 {
             Some(StackDigest::empty())
         } else if len > self.base {
-            self.window.get(len - self.base - 1).copied()
+            self.window.get(len - self.base - 1).map(|e| e.digest)
         } else if len % CHECKPOINT == 0 {
             self.checkpoints.get(len / CHECKPOINT - 1).copied()
         } else {
@@ -56,15 +80,26 @@ impl PrefixDigests {
         }
     }
 
-    /// Forgets digests of prefixes longer than `valid` (or than the stack's `len`).
-    fn drop_invalid(&mut self, len: usize) {
-        let valid = self.valid.min(len);
-        self.checkpoints.truncate(valid / CHECKPOINT);
+    /// Forgets digests of prefixes longer than `valid`, but for window digests whose
+    /// items are still the same ones as in `values`.
+    fn drop_invalid(&mut self, values: &[Value]) {
+        let valid = self.valid.min(values.len());
         if valid < self.base {
+            self.checkpoints.truncate(valid / CHECKPOINT);
             self.base = valid / CHECKPOINT * CHECKPOINT;
             self.window.clear();
         } else {
-            self.window.truncate(valid - self.base);
+            let mut keep = valid - self.base;
+            while let (Some(entry), Some(item)) =
+                (self.window.get(keep), values.get(self.base + keep))
+            {
+                if !same(&entry.item, item) {
+                    break;
+                }
+                keep += 1;
+            }
+            self.window.truncate(keep);
+            self.checkpoints.truncate(self.top() / CHECKPOINT);
         }
         self.valid = self.top();
     }
@@ -87,7 +122,10 @@ impl PrefixDigests {
                 break;
             };
             let digest = below.push(&value_hash(item, code), &value_size(item, code));
-            self.window.push(digest);
+            self.window.push(Entry {
+                digest,
+                item: item.clone(),
+            });
             if (len + 1) % CHECKPOINT == 0 {
                 self.checkpoints.push(digest);
             }
@@ -108,7 +146,7 @@ impl PrefixDigests {
         code: &impl CodeView,
     ) -> StackDigest {
         let count = count.min(values.len());
-        self.drop_invalid(values.len());
+        self.drop_invalid(values);
         if count < self.base && count % CHECKPOINT != 0 {
             self.restart_window_at(count / CHECKPOINT * CHECKPOINT);
         }

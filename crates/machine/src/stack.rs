@@ -202,6 +202,11 @@ mod tests {
                     stack.touch(at);
                     stack.items_mut()[at] = Value::int(next(1 << 20));
                 }
+                8 => {
+                    // Touched but left as it was, as `dup` and `swap` of equal items do.
+                    let len = stack.len() as u64;
+                    stack.touch(len.saturating_sub(next(8)) as usize);
+                }
                 _ => {}
             }
             let expected = naive_prefixes(stack.values());
