@@ -185,7 +185,8 @@ pub fn encode_step(
     let aux_rest = machine.aux_digest_below(aux_shown);
 
     let limit = MAX_CLASSIC_PROOF_BYTES;
-    let mut out = Vec::with_capacity(512);
+    // Room for a step showing an opened tuple and three closed ones, without growing.
+    let mut out = Vec::with_capacity(1024);
     out.push(opcode);
     // At most 4 + 1 values: these fit a byte, as in the C++.
     out.push((shown + usize::from(immediate.is_some())) as u8);
