@@ -3,7 +3,8 @@
 //!
 //! Proofs are taken from every step of the fixture programs (the opcode tests and the
 //! first steps of each speedtest program). Sizes are printed per class (max and mean
-//! bytes); criterion measures the mean verification time per class.
+//! bytes); criterion measures the mean verification time per class, and the steps per
+//! second of proving then executing every step, in our format and in the Classic one.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -13,9 +14,10 @@ use std::time::Instant;
 use avm_benches::{fixtures, load_fixture};
 use avm_code::category_of;
 use avm_machine::{Machine, RunLimits, RuntimeEnv};
-use avm_prover::{claim, prove_step, StepProof};
+use avm_prover::classic::encode_step;
+use avm_prover::{claim, prove_step};
 use avm_value::{value_hash, Tuple, Value};
-use avm_verifier::{verify, Claim, InboxAccumulators};
+use avm_verifier::{verify, Claim, InboxAccumulators, Proof};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn inbox() -> Vec<Value> {
@@ -26,8 +28,8 @@ fn inbox() -> Vec<Value> {
         .collect()
 }
 
-/// Proofs (with the post-state claims they must verify to) by opcode class.
-type ProofsByClass = BTreeMap<&'static str, Vec<(StepProof, Claim)>>;
+/// Proofs (with the pre- and post-state claims they verify between) by opcode class.
+type ProofsByClass = BTreeMap<&'static str, Vec<(Claim, Proof, Claim)>>;
 
 fn collect_proofs() -> (ProofsByClass, InboxAccumulators) {
     let messages = inbox();
@@ -58,7 +60,7 @@ fn collect_proofs() -> (ProofsByClass, InboxAccumulators) {
             let class = category_of(step.proof.opcode);
             let list = by_class.entry(class).or_default();
             if list.len() < 2000 {
-                list.push((step, post));
+                list.push((step.pre(), step.proof, post));
             }
         }
     }
@@ -72,7 +74,7 @@ fn verification(c: &mut Criterion) {
     for (class, proofs) in &by_class {
         let sizes: Vec<usize> = proofs
             .iter()
-            .map(|(s, _)| s.proof.to_bytes().len())
+            .map(|(_, proof, _)| proof.to_bytes().len())
             .collect();
         let mean = sizes.iter().sum::<usize>() / sizes.len().max(1);
         let max = sizes.iter().max().copied().unwrap_or(0);
@@ -80,14 +82,14 @@ fn verification(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("verify");
     for (class, proofs) in &by_class {
-        for (step, post) in proofs {
-            assert_eq!(verify(&step.pre, &step.proof, &accs).as_ref(), Ok(post));
+        for (pre, proof, post) in proofs {
+            assert_eq!(verify(pre, proof, &accs).as_ref(), Ok(post));
         }
         g.throughput(Throughput::Elements(proofs.len() as u64));
         g.bench_function(*class, |b| {
             b.iter(|| {
-                for (step, _) in proofs {
-                    let _ = verify(&step.pre, &step.proof, &accs);
+                for (pre, proof, _) in proofs {
+                    let _ = verify(pre, proof, &accs);
                 }
             })
         });
@@ -139,5 +141,33 @@ fn proving_every_step(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, verification, proving_every_step);
+/// The same in the Classic format: the proof bytes of each step (without the
+/// ExecutionStates, which hash the machine), then the step.
+fn proving_every_step_classic(c: &mut Criterion) {
+    let mut g = c.benchmark_group("prove every step (Classic)");
+    g.sample_size(10);
+    for name in ["add_2_1", "dup1_dup1_tget_0_1", "dup2_dup2_dup2_tset_0_1"] {
+        let program = load_fixture(&format!("speedtest/{name}.mexe"));
+        let steps = 20_000u64;
+        g.throughput(Throughput::Elements(steps));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut m = Machine::new(program.clone());
+                let mut env = RuntimeEnv::default();
+                for _ in 0..steps {
+                    let _ = encode_step(&mut m, &[]);
+                    m.step(&mut env);
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    verification,
+    proving_every_step,
+    proving_every_step_classic
+);
 criterion_main!(benches);

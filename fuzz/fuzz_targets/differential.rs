@@ -27,8 +27,8 @@ fuzz_target!(|data: &[u8]| {
         };
         machine.step(&mut env);
         let executed = claim(&mut machine);
-        let verified = verify(&step.pre, &step.proof, &accs)
-            .unwrap_or_else(|e| panic!("step {} rejected: {e}", step.pre.steps));
-        assert_eq!(verified, executed, "step {}", step.pre.steps);
+        let verified = verify(&step.pre(), &step.proof, &accs)
+            .unwrap_or_else(|e| panic!("step {} rejected: {e}", step.pre().steps));
+        assert_eq!(verified, executed, "step {}", step.pre().steps);
     }
 });

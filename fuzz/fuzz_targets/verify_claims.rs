@@ -79,17 +79,17 @@ fuzz_target!(|data: &[u8]| {
     let effect = Effect {
         gas: machine.gas_used() - gas,
         message: (env.inbox.len() < left).then(|| {
-            let index = usize::try_from(step.pre.inbox_consumed).unwrap_or(usize::MAX);
+            let index = usize::try_from(step.pre().inbox_consumed).unwrap_or(usize::MAX);
             value_hash(&inbox[index], machine.code())
         }),
         log: env.logs().get(logs).map(|l| value_hash(&l.value, machine.code())),
         send: env.sends().get(sends).map(|s| keccak256(&s.value)),
         machine_hash: honest.machine_hash,
     };
-    assert_eq!(successor(&step.pre, &effect), Some(honest), "the oracle");
-    assert_eq!(verify(&step.pre, &step.proof, &accs).ok(), Some(honest), "honest claims");
+    assert_eq!(successor(&step.pre(), &effect), Some(honest), "the oracle");
+    assert_eq!(verify(&step.pre(), &step.proof, &accs).ok(), Some(honest), "honest claims");
 
-    let mut pre = step.pre;
+    let mut pre = step.pre();
     edit(&mut bytes, &mut pre);
     let truth = successor(&pre, &effect);
     let mut post = truth.unwrap_or(honest);

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     machine.step(&mut env);
     let honest = claim(&mut machine);
     assert_eq!(
-        verify(&step.pre, &step.proof, &accs).ok(),
+        verify(&step.pre(), &step.proof, &accs).ok(),
         Some(honest),
         "honest proof"
     );
@@ -41,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
         encoded.truncate(usize::from(bytes.byte()) % encoded.len());
     }
     if let Ok(proof) = Proof::from_bytes(&encoded) {
-        if let Ok(post) = verify(&step.pre, &proof, &accs) {
+        if let Ok(post) = verify(&step.pre(), &proof, &accs) {
             if proof != step.proof {
                 assert_ne!(post, honest, "a changed proof gave the honest claim");
             }

@@ -67,16 +67,13 @@ impl MachineHashParts {
     }
 }
 
-/// Both stacks of a machine with their prefix digests, and its code.
+/// Both stacks of a machine with their digests current, and its code: what a
+/// checkpoint store needs to store stacks as shared chains of pairs.
 pub struct StorageView<'a> {
-    /// Data stack items, bottom first.
-    pub stack: &'a [avm_value::Value],
-    /// `stack_digests[k]` is the digest of items `0..=k`.
-    pub stack_digests: &'a [StackDigest],
-    /// Aux stack items, bottom first.
-    pub aux: &'a [avm_value::Value],
-    /// Prefix digests of the aux stack.
-    pub aux_digests: &'a [StackDigest],
+    /// The data stack (see [`crate::Stack::digests_below`]).
+    pub stack: &'a crate::Stack,
+    /// The aux stack.
+    pub aux: &'a crate::Stack,
     /// The code.
     pub code: &'a avm_code::Code,
 }
@@ -126,16 +123,14 @@ impl Machine {
         self.aux.digest_of_bottom(keep, &self.code)
     }
 
-    /// Both stacks with the digest of every prefix, and the code: what a checkpoint
-    /// store needs to store stacks as shared chains of pairs.
+    /// Both stacks with their digests computed, and the code: what a checkpoint store
+    /// needs to store stacks as shared chains of pairs.
     pub fn storage_view(&mut self) -> StorageView<'_> {
         self.stack.digest(&self.code);
         self.aux.digest(&self.code);
         StorageView {
-            stack: self.stack.values(),
-            stack_digests: self.stack.prefix_digests().unwrap_or_default(),
-            aux: self.aux.values(),
-            aux_digests: self.aux.prefix_digests().unwrap_or_default(),
+            stack: &self.stack,
+            aux: &self.aux,
             code: &self.code,
         }
     }

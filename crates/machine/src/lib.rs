@@ -20,6 +20,7 @@ mod blocks;
 mod env;
 mod hash;
 pub mod ops;
+mod prefix;
 mod run;
 mod runtime;
 mod sink;

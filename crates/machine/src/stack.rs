@@ -2,22 +2,21 @@
 //!
 //! The spec defines a stack as None or the 2-tuple (top, rest), and the machine hash
 //! commits to that tuple's hash. Storing stacks that way would allocate on every push,
-//! so execution works on a plain vector and the hash is derived when asked: the
-//! digest (hash and size) of every prefix of the stack is cached, and the executor only
-//! lowers a "valid up to" mark before each instruction (by the number of items the
-//! opcode may pop, from the opcode table). Hashing then redoes just the part of the stack
-//! that changed since the last time, not the whole stack.
+//! so execution works on a plain vector and the hash is derived when asked: digests of
+//! prefixes of the stack are cached (see the `prefix` module for which), and the
+//! executor only lowers a "valid up to" mark before each instruction (by the number of
+//! items the opcode may pop, from the opcode table). Hashing then redoes just the part
+//! of the stack that changed since the last time, not the whole stack.
 
-use avm_value::{value_hash, value_size, CodeView, StackDigest, Value};
+use avm_value::{CodeView, StackDigest, Value};
+
+use crate::prefix::PrefixDigests;
 
 /// A stack of values with a cache of prefix digests.
 #[derive(Clone, Default, Debug)]
 pub struct Stack {
     values: Vec<Value>,
-    /// `prefix[k]` is the digest of the stack made of `values[..=k]`.
-    prefix: Vec<StackDigest>,
-    /// How many entries of `prefix` are still correct.
-    valid: usize,
+    digests: PrefixDigests,
 }
 
 impl Stack {
@@ -30,8 +29,7 @@ impl Stack {
     pub fn from_values(values: Vec<Value>) -> Stack {
         Stack {
             values,
-            prefix: Vec::new(),
-            valid: 0,
+            digests: PrefixDigests::default(),
         }
     }
 
@@ -57,7 +55,7 @@ impl Stack {
     /// longer prefixes are no longer trusted.
     #[inline(always)]
     pub fn touch(&mut self, keep: usize) {
-        self.valid = self.valid.min(keep);
+        self.digests.lower(keep);
     }
 
     /// The vector of items, for the executor. Callers must [`Stack::touch`] first
@@ -96,36 +94,21 @@ impl Stack {
     }
 
     /// The digest of the bottom `count` items as a stack (the whole stack when
-    /// `count == len()`), computing only prefixes that changed since last asked.
+    /// `count == len()`), computing only what changed since last asked.
     pub fn digest_of_bottom(&mut self, count: usize, code: &impl CodeView) -> StackDigest {
-        let count = count.min(self.values.len());
-        self.prefix.truncate(self.valid.min(self.values.len()));
-        while self.prefix.len() < count {
-            let k = self.prefix.len();
-            let below = self
-                .prefix
-                .last()
-                .copied()
-                .unwrap_or_else(StackDigest::empty);
-            // In bounds: k = prefix.len() < count <= values.len().
-            let item = &self.values[k];
-            let digest = below.push(&value_hash(item, code), &value_size(item, code));
-            self.prefix.push(digest);
-        }
-        self.valid = self.prefix.len();
-        // In bounds: the loop above left prefix.len() >= count = n.
-        match count {
-            0 => StackDigest::empty(),
-            n => self.prefix[n - 1],
-        }
+        self.digests.bottom(&self.values, count, code)
     }
 
-    /// The digest of every prefix (`digests[k]` covers items `0..=k`), if all are
-    /// cached (they are right after [`Stack::digest`]).
-    pub fn prefix_digests(&self) -> Option<&[StackDigest]> {
-        let n = self.values.len();
-        // In bounds: prefix.len() >= n is checked before slicing.
-        (self.valid >= n && self.prefix.len() >= n).then(|| &self.prefix[..n])
+    /// The digests of the bottom `start..=end` items as stacks, for the `start` below
+    /// `end` nearest to it whose digest is cached: what storing the stack as a chain of
+    /// pairs walks down, a run at a time. `None` unless the digests up to `end` are
+    /// current (they are right after [`Stack::digest`]).
+    pub fn digests_below(
+        &self,
+        end: usize,
+        code: &impl CodeView,
+    ) -> Option<(usize, Vec<StackDigest>)> {
+        self.digests.run_below(&self.values, end, code)
     }
 
     /// The digest of the whole stack.
@@ -178,5 +161,70 @@ mod tests {
         stack.truncate(3);
         let expected = tuple_digest(&as_tuple(stack.values()), &NoCode).hash;
         assert_eq!(stack.digest(&NoCode).hash, expected);
+    }
+
+    /// The digest of every prefix of `values`, computed one push at a time.
+    fn naive_prefixes(values: &[Value]) -> Vec<StackDigest> {
+        let mut out = vec![StackDigest::empty()];
+        for v in values {
+            let below = out[out.len() - 1];
+            out.push(below.push(
+                &avm_value::value_hash(v, &NoCode),
+                &avm_value::value_size(v, &NoCode),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn every_prefix_digest_is_right_through_growth_shrinking_and_edits() {
+        let mut stack = Stack::new();
+        let mut state = 7u64;
+        let mut next = move |bound: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % bound
+        };
+        for round in 0..1000u64 {
+            match next(10) {
+                0..=4 => {
+                    for _ in 0..next(40) {
+                        stack.push(Value::int(round * 1000 + next(1000)));
+                    }
+                }
+                5 | 6 => {
+                    let len = stack.len() as u64;
+                    stack.truncate(len.saturating_sub(next(60)) as usize);
+                }
+                7 if !stack.is_empty() => {
+                    let at = next(stack.len() as u64) as usize;
+                    stack.touch(at);
+                    stack.items_mut()[at] = Value::int(next(1 << 20));
+                }
+                8 => {
+                    // Touched but left as it was, as `dup` and `swap` of equal items do.
+                    let len = stack.len() as u64;
+                    stack.touch(len.saturating_sub(next(8)) as usize);
+                }
+                _ => {}
+            }
+            let expected = naive_prefixes(stack.values());
+            let len = stack.len() as u64;
+            for _ in 0..3 {
+                let count = len.saturating_sub(next(80)) as usize;
+                assert_eq!(stack.digest_of_bottom(count, &NoCode), expected[count]);
+            }
+            if round % 50 == 0 {
+                assert_eq!(stack.digest(&NoCode), expected[stack.len()]);
+                let mut end = stack.len();
+                while end > 0 {
+                    let (start, run) = stack.digests_below(end, &NoCode).unwrap();
+                    assert!(start < end);
+                    assert_eq!(&run[..], &expected[start..=end]);
+                    end = start;
+                }
+            }
+        }
     }
 }

@@ -36,20 +36,44 @@ pub enum ProveError {
 }
 
 /// A proof of a machine's next step, with the claim it starts from.
+///
+/// The proof determines the pre-state machine hash (the verifier recomputes it), so the
+/// claim's hash is not computed while proving but by [`StepProof::pre`], when asked:
+/// proving at every step then costs what the proof shows, not a machine hash per step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepProof {
-    /// The pre-state claim.
-    pub pre: Claim,
     /// The proof.
     pub proof: Proof,
+    /// The pre-state claim with its machine hash left at zero.
+    counters: Claim,
+}
+
+impl StepProof {
+    /// The pre-state claim: the counters and accumulators of the machine proven, and the
+    /// machine hash the proof shows (a Keccak of each stack's shown items and of the
+    /// machine's words, computed at each call).
+    pub fn pre(&self) -> Claim {
+        Claim {
+            machine_hash: avm_verifier::pre_state_hash(&self.proof),
+            ..self.counters
+        }
+    }
 }
 
 /// The claim describing `machine` now.
 pub fn claim(machine: &mut Machine) -> Claim {
+    Claim {
+        machine_hash: machine.hash(),
+        ..counters(machine)
+    }
+}
+
+/// The claim describing `machine` now, but for its machine hash (left at zero).
+fn counters(machine: &Machine) -> Claim {
     let inbox = machine.inbox_position();
     let outputs = machine.outputs();
     Claim {
-        machine_hash: machine.hash(),
+        machine_hash: avm_value::Hash::ZERO,
         inbox_consumed: inbox.consumed,
         inbox_acc: inbox.acc,
         send_acc: outputs.send_acc,
@@ -131,11 +155,11 @@ pub fn prove_step(machine: &mut Machine, inbox: &[Value]) -> Result<StepProof, P
         _ => Extra::None,
     };
 
-    let pre = claim(machine);
+    let counters = counters(machine);
     let stack_rest = machine.stack_digest_below(shown);
     let aux_rest = machine.aux_digest_below(aux_shown);
     Ok(StepProof {
-        pre,
+        counters,
         proof: Proof {
             opcode,
             immediate: immediate_value,

@@ -36,6 +36,7 @@ fn record(program: Program, inbox: &[Value], max: usize, out: &mut Vec<Step>) {
         let Ok(step) = prove_step(&mut machine, inbox) else {
             break;
         };
+        let pre = step.pre();
         let (logs, sends, left) = (env.logs().len(), env.sends().len(), env.inbox.len());
         let gas_before = machine.gas_used();
         machine.step(&mut env);
@@ -43,8 +44,7 @@ fn record(program: Program, inbox: &[Value], max: usize, out: &mut Vec<Step>) {
         let read = env.inbox.len() < left;
         let effect = Effect {
             gas: machine.gas_used() - gas_before,
-            message: read
-                .then(|| value_hash(&inbox[step.pre.inbox_consumed as usize], machine.code())),
+            message: read.then(|| value_hash(&inbox[pre.inbox_consumed as usize], machine.code())),
             log: env
                 .logs()
                 .get(logs)
@@ -53,9 +53,9 @@ fn record(program: Program, inbox: &[Value], max: usize, out: &mut Vec<Step>) {
             machine_hash: after.machine_hash,
         };
         // The oracle must describe the honest step exactly, or it checks nothing.
-        assert_eq!(successor(&step.pre, &effect), Some(after));
+        assert_eq!(successor(&pre, &effect), Some(after));
         out.push(Step {
-            pre: step.pre,
+            pre,
             proof: step.proof,
             effect,
         });

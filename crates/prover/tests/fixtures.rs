@@ -29,16 +29,17 @@ fn prove_every_step(mut machine: Machine, inbox: Vec<Value>, max_steps: u64, nam
             Err(ProveError::NotRunning(_) | ProveError::Blocked(_)) => break,
             Err(e) => panic!("{name}: {e}"),
         };
-        assert_eq!(step.pre, claim(&mut machine));
+        let pre = step.pre();
+        assert_eq!(pre, claim(&mut machine));
         let outcome = machine.step(&mut env);
         assert_ne!(outcome, StepOutcome::Blocked, "{name}: proven step blocked");
         let post = claim(&mut machine);
-        let verified = verify(&step.pre, &step.proof, &accs)
-            .unwrap_or_else(|e| panic!("{name} step {}: {e}\n{:?}", step.pre.steps, step.proof));
+        let verified = verify(&pre, &step.proof, &accs)
+            .unwrap_or_else(|e| panic!("{name} step {}: {e}\n{:?}", pre.steps, step.proof));
         assert_eq!(
             verified, post,
             "{name} step {} (opcode {:#x})",
-            step.pre.steps, step.proof.opcode
+            pre.steps, step.proof.opcode
         );
         let bytes = step.proof.to_bytes();
         assert_eq!(

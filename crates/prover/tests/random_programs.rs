@@ -56,13 +56,14 @@ fn every_step_of_thousands_of_random_programs_verifies() {
                 faults += 1;
             }
             let post = claim(&mut machine);
-            let verified = verify(&step.pre, &step.proof, &accs).unwrap_or_else(|e| {
-                panic!("seed {seed} step {}: {e}\n{:?}", step.pre.steps, step.proof)
+            let pre = step.pre();
+            let verified = verify(&pre, &step.proof, &accs).unwrap_or_else(|e| {
+                panic!("seed {seed} step {}: {e}\n{:?}", pre.steps, step.proof)
             });
             assert_eq!(
                 verified, post,
                 "seed {seed} step {} opcode {:#x}\n{:?}",
-                step.pre.steps, step.proof.opcode, step.proof
+                pre.steps, step.proof.opcode, step.proof
             );
             assert_eq!(
                 Proof::from_bytes(&step.proof.to_bytes()).unwrap(),
@@ -92,15 +93,16 @@ fn a_step_past_the_last_inbox_message_has_no_valid_proof() {
     let mut machine = Machine::new(program);
     let accs = InboxAccumulators::from_message_hashes([value_hash(&message, machine.code())]);
     let first = prove_step(&mut machine, std::slice::from_ref(&message)).unwrap();
-    assert!(verify(&first.pre, &first.proof, &accs).is_ok());
+    assert!(verify(&first.pre(), &first.proof, &accs).is_ok());
     machine.step(&mut RuntimeEnv::with_inbox([message.clone()]));
     assert_eq!(
         prove_step(&mut machine, std::slice::from_ref(&message)),
         Err(ProveError::Blocked(1))
     );
     // A forged proof that reads the same message again is rejected.
-    let mut forged = prove_step(&mut machine, &[message.clone(), message.clone()]).unwrap();
-    assert!(verify(&forged.pre, &forged.proof, &accs).is_err());
-    forged.pre.inbox_consumed = 0;
-    assert!(verify(&forged.pre, &forged.proof, &accs).is_err());
+    let forged = prove_step(&mut machine, &[message.clone(), message.clone()]).unwrap();
+    let mut pre = forged.pre();
+    assert!(verify(&pre, &forged.proof, &accs).is_err());
+    pre.inbox_consumed = 0;
+    assert!(verify(&pre, &forged.proof, &accs).is_err());
 }

@@ -153,20 +153,21 @@ fn altered_proofs_and_wrong_claims_never_give_the_honest_post_state() {
     assert!(steps.len() > 300);
     let mut checked = 0;
     for (step, honest) in &steps {
-        assert_eq!(verify(&step.pre, &step.proof, &accs).as_ref(), Ok(honest));
+        let pre = step.pre();
+        assert_eq!(verify(&pre, &step.proof, &accs).as_ref(), Ok(honest));
         for (what, altered) in alterations(&step.proof) {
-            if let Ok(post) = verify(&step.pre, &altered, &accs) {
+            if let Ok(post) = verify(&pre, &altered, &accs) {
                 assert_ne!(post, *honest, "altered {what} verified to the honest claim");
             }
             checked += 1;
         }
-        let mut wrong = step.pre;
+        let mut wrong = pre;
         wrong.machine_hash = bump(&wrong.machine_hash);
         assert!(
             verify(&wrong, &step.proof, &accs).is_err(),
             "wrong pre-state machine hash"
         );
-        let mut wrong = step.pre;
+        let mut wrong = pre;
         wrong.inbox_acc = bump(&wrong.inbox_acc);
         if let Ok(post) = verify(&wrong, &step.proof, &accs) {
             assert_ne!(post, *honest);
@@ -193,6 +194,7 @@ fn mutated_honest_proof_bytes_never_panic() {
     let mut seed = 0x1234_5678_9abc_def1u64;
     for (step, honest) in steps.iter().take(400) {
         let bytes = step.proof.to_bytes();
+        let pre = step.pre();
         for _ in 0..20 {
             seed ^= seed << 13;
             seed ^= seed >> 7;
@@ -204,7 +206,7 @@ fn mutated_honest_proof_bytes_never_panic() {
                 mutated.truncate(at);
             }
             if let Ok(proof) = Proof::from_bytes(&mutated) {
-                if let Ok(post) = verify(&step.pre, &proof, &accs) {
+                if let Ok(post) = verify(&pre, &proof, &accs) {
                     if proof != step.proof {
                         assert_ne!(post, *honest, "a changed proof gave the honest claim");
                     }

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use avm_code::{Code, Segment};
-use avm_machine::Machine;
+use avm_machine::{Machine, Stack};
 use avm_value::{
     error_code_point_hash, keccak256, tuple_digest, Buffer, CodeView, Hash, StackDigest, Value,
 };
@@ -111,42 +111,41 @@ impl<B: Backend> Saver<'_, B> {
     }
 
     /// Stores a stack as a chain of 2-tuples (top, rest) and returns its hash. Only the
-    /// pairs above the highest one already stored are written.
+    /// pairs above the highest one already stored are written; their digests are taken
+    /// (or recomputed) from the stack's cache a run at a time, top down.
     pub(crate) fn stack(
         &mut self,
-        items: &[Value],
-        digests: &[StackDigest],
+        stack: &Stack,
         code: &impl CodeView,
     ) -> Result<Hash, StoreError> {
-        if digests.len() != items.len() {
-            return Err(StoreError::Unstorable(format!(
-                "{} stack digests for {} stack items",
-                digests.len(),
-                items.len()
-            )));
-        }
+        let items = stack.values();
+        let unready = || StoreError::Unstorable("stack digests not computed".to_string());
         let empty = StackDigest::empty();
         if !self.stored(Table::Values, &empty.hash)? {
             self.put(Table::Values, empty.hash, vec![0]);
         }
-        let top = digests.last().map_or(empty.hash, |d| d.hash);
-        // In bounds: k < items.len() == digests.len() (checked above), and k - 1 is
-        // only used when k > 0.
-        for k in (0..items.len()).rev() {
-            if self.stored(Table::Values, &digests[k].hash)? {
-                break;
+        let mut top = empty.hash;
+        let mut end = items.len();
+        while end > 0 {
+            let (start, run) = stack.digests_below(end, code).ok_or_else(unready)?;
+            if end == items.len() {
+                top = run.last().map_or(empty.hash, |d| d.hash);
             }
-            let rest = if k == 0 {
-                empty.hash
-            } else {
-                digests[k - 1].hash
-            };
-            let item = self.value(&items[k], code)?;
-            let mut out = Out::default();
-            out.u8(2);
-            write_ref(&mut out, &item);
-            write_ref(&mut out, &Ref::Tuple(rest));
-            self.put(Table::Values, digests[k].hash, out.0);
+            // In bounds: run holds the digests of the bottom start..=end items, and
+            // start <= k < end <= items.len().
+            for k in (start..end).rev() {
+                let digest = run[k + 1 - start];
+                if self.stored(Table::Values, &digest.hash)? {
+                    return Ok(top);
+                }
+                let item = self.value(&items[k], code)?;
+                let mut out = Out::default();
+                out.u8(2);
+                write_ref(&mut out, &item);
+                write_ref(&mut out, &Ref::Tuple(run[k - start].hash));
+                self.put(Table::Values, digest.hash, out.0);
+            }
+            end = start;
         }
         Ok(top)
     }
@@ -250,8 +249,8 @@ pub(crate) fn checkpoint_batch<B: Backend>(
         batch: Batch::default(),
     };
     let view = machine.storage_view();
-    let stack = saver.stack(view.stack, view.stack_digests, view.code)?;
-    let aux = saver.stack(view.aux, view.aux_digests, view.code)?;
+    let stack = saver.stack(view.stack, view.code)?;
+    let aux = saver.stack(view.aux, view.code)?;
     let code = machine.code();
     let register = saver.value(machine.register(), code)?;
     let static_value = saver.value(machine.static_value(), code)?;

@@ -54,10 +54,36 @@ fn known_hash_and_size(value: &Value, code: &impl CodeView) -> Option<(Hash, Int
     }
 }
 
-/// The digest of a tuple, computing (and caching) every missing digest below it.
+/// Whether the digest of every tuple among `tuple`'s items is cached (so its own digest
+/// is one Keccak of the items' hashes away).
+fn children_known(tuple: &Tuple) -> bool {
+    tuple
+        .items()
+        .iter()
+        .all(|item| !matches!(item, Value::Tuple(child) if child.cached_digest().is_none()))
+}
+
+/// Computes and caches the digest of a tuple whose children's digests are cached.
+fn digest_of_known_items(tuple: &Tuple, code: &impl CodeView) -> TupleDigest {
+    let mut hashes = [Hash::ZERO; crate::MAX_TUPLE_LEN];
+    let mut size = Int::from(1u8);
+    for (slot, item) in hashes.iter_mut().zip(tuple.items()) {
+        let (h, s) = known_hash_and_size(item, code).unwrap_or_default();
+        *slot = h;
+        size = size.wrapping_add(s);
+    }
+    // In bounds: a tuple holds at most MAX_TUPLE_LEN items (every constructor checks).
+    *tuple.store_digest(digest_from_parts(&hashes[..tuple.len()], size))
+}
+
+/// The digest of a tuple, computing (and caching) every missing digest below it. A
+/// tuple whose children are all hashed (a new tuple of integers, say) takes no work list.
 pub fn tuple_digest(tuple: &Tuple, code: &impl CodeView) -> TupleDigest {
     if let Some(d) = tuple.cached_digest() {
         return *d;
+    }
+    if children_known(tuple) {
+        return digest_of_known_items(tuple, code);
     }
     let mut work: Vec<&Tuple> = vec![tuple];
     while let Some(&top) = work.last() {
@@ -65,28 +91,18 @@ pub fn tuple_digest(tuple: &Tuple, code: &impl CodeView) -> TupleDigest {
             work.pop();
             continue;
         }
-        let mut missing = false;
+        if children_known(top) {
+            digest_of_known_items(top, code);
+            work.pop();
+            continue;
+        }
         for item in top.items() {
             if let Value::Tuple(child) = item {
                 if child.cached_digest().is_none() {
                     work.push(child);
-                    missing = true;
                 }
             }
         }
-        if missing {
-            continue;
-        }
-        let mut hashes = [Hash::ZERO; crate::MAX_TUPLE_LEN];
-        let mut size = Int::from(1u8);
-        for (slot, item) in hashes.iter_mut().zip(top.items()) {
-            let (h, s) = known_hash_and_size(item, code).unwrap_or_default();
-            *slot = h;
-            size = size.wrapping_add(s);
-        }
-        // In bounds: a tuple holds at most MAX_TUPLE_LEN items (every constructor checks).
-        top.store_digest(digest_from_parts(&hashes[..top.len()], size));
-        work.pop();
     }
     tuple
         .cached_digest()

@@ -36,4 +36,4 @@ pub use inbox::{InboxAccumulators, InboxOracle, InboxWindow};
 pub use proof::{Extra, Normalization, Proof};
 pub use proof_file::{StepProofFile, FILE_VERSION};
 pub use value::{code_point, tuple_digest, Kind, ProofValue};
-pub use verify::{errorstop_hash, halted_hash, verify};
+pub use verify::{errorstop_hash, halted_hash, pre_state_hash, verify};

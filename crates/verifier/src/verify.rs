@@ -117,18 +117,27 @@ fn charge(gas_used: u64, cost: u64) -> Result<u64, Rejection> {
         .ok_or(Rejection::CounterOverflow("gas used"))
 }
 
-/// Verifies `proof` against the pre-state claim `pre` and the inbox, and returns the
-/// post-state claim.
-pub fn verify(pre: &Claim, proof: &Proof, inbox: &impl InboxOracle) -> Result<Claim, Rejection> {
-    if pre.machine_hash == halted_hash() || pre.machine_hash == errorstop_hash() {
-        return Err(Rejection::NotRunning(pre.machine_hash));
-    }
+/// What a proof alone says about the state it starts from.
+struct PreState {
+    /// The hash of the current code point.
+    pc: Hash,
+    /// The data stack below the shown items (from the proof's preimage only).
+    stack_rest: StackDigest,
+    /// The aux stack below the shown items.
+    aux_rest: StackDigest,
+    /// The hash of the static value.
+    static_hash: Hash,
+    /// The machine hash.
+    machine_hash: Hash,
+}
+
+fn pre_state(proof: &Proof) -> PreState {
     let pc = code_point(proof.opcode, proof.immediate.as_ref(), &proof.next_hash);
-    let static_hash = proof.static_value.hash();
     // Only the preimages of the stack digests are trusted, never a carried hash.
     let stack_rest = StackDigest::from_preimage(proof.stack_rest.inner, proof.stack_rest.size);
     let aux_rest = StackDigest::from_preimage(proof.aux_rest.inner, proof.aux_rest.size);
-    let pre_words = Words {
+    let static_hash = proof.static_value.hash();
+    let words = Words {
         pc,
         stack: fold_stack(&proof.stack, &stack_rest).hash,
         aux: fold_stack(&proof.aux, &aux_rest).hash,
@@ -138,7 +147,35 @@ pub fn verify(pre: &Claim, proof: &Proof, inbox: &impl InboxOracle) -> Result<Cl
         err: proof.err_pc_hash,
         pending: proof.pending.as_ref().map(ProofValue::hash),
     };
-    let computed = pre_words.hash();
+    PreState {
+        pc,
+        stack_rest,
+        aux_rest,
+        static_hash,
+        machine_hash: words.hash(),
+    }
+}
+
+/// The machine hash of the running state `proof` shows: the hash a pre-state claim must
+/// hold for [`verify`] to accept the proof. A prover can therefore leave the claim's
+/// hash out of each proof and compute it from the proof only where one is needed.
+pub fn pre_state_hash(proof: &Proof) -> Hash {
+    pre_state(proof).machine_hash
+}
+
+/// Verifies `proof` against the pre-state claim `pre` and the inbox, and returns the
+/// post-state claim.
+pub fn verify(pre: &Claim, proof: &Proof, inbox: &impl InboxOracle) -> Result<Claim, Rejection> {
+    if pre.machine_hash == halted_hash() || pre.machine_hash == errorstop_hash() {
+        return Err(Rejection::NotRunning(pre.machine_hash));
+    }
+    let PreState {
+        pc,
+        stack_rest,
+        aux_rest,
+        static_hash,
+        machine_hash: computed,
+    } = pre_state(proof);
     if computed != pre.machine_hash {
         return Err(Rejection::PreStateMismatch {
             claimed: pre.machine_hash,

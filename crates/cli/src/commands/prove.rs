@@ -208,7 +208,8 @@ fn prove_avm(
     let accs = InboxAccumulators::from_message_hashes(
         messages.iter().map(|m| value_hash(m, machine.code())),
     );
-    let first = proven.pre.inbox_consumed;
+    let pre = proven.pre();
+    let first = pre.inbox_consumed;
     let window = InboxWindow {
         first,
         accs: (first..first.saturating_add(2))
@@ -216,7 +217,7 @@ fn prove_avm(
             .collect(),
     };
     let file = StepProofFile {
-        pre: proven.pre,
+        pre,
         post,
         inbox: window,
         proof: proven.proof,

@@ -33,6 +33,40 @@ enum Item<'a> {
     Word(Hash),
 }
 
+/// Appends `value` at nesting `level` to `out` if it marshals without opening anything
+/// (an integer, a buffer, a tuple at level 0, a code point without immediate): what most
+/// proofs show, written without a work list. Returns whether it did.
+fn marshal_flat(value: &Value, level: usize, code: &impl CodeView, out: &mut Vec<u8>) -> bool {
+    match (value, level) {
+        (Value::Int(n), _) => {
+            out.push(INT);
+            out.extend_from_slice(&n.to_be_bytes::<32>());
+        }
+        (Value::Buffer(b), _) => {
+            out.push(BUFFER);
+            out.extend_from_slice(&b.root_hash().0);
+        }
+        (Value::Tuple(t), 0) => {
+            let d = tuple_digest(t, code);
+            out.push(PRE_IMAGE);
+            out.extend_from_slice(&d.inner.0);
+            out.extend_from_slice(&d.size.to_be_bytes::<32>());
+        }
+        (Value::CodePoint(cp), _) => {
+            let parts = code.code_point_parts(*cp);
+            if parts.immediate.is_some() {
+                return false;
+            }
+            out.push(CODE_POINT);
+            out.push(0);
+            out.push(parts.opcode);
+            out.extend_from_slice(&parts.next_hash.0);
+        }
+        (Value::Tuple(_), _) => return false,
+    }
+    true
+}
+
 /// Appends `value` at nesting `level` to `out`, failing if `out` would pass `limit`
 /// bytes.
 pub(crate) fn marshal_for_proof<'a, C: CodeView>(
@@ -42,50 +76,40 @@ pub(crate) fn marshal_for_proof<'a, C: CodeView>(
     out: &mut Vec<u8>,
     limit: usize,
 ) -> Result<(), ClassicProveError> {
-    let mut work = vec![Item::Value(value, level)];
+    let mut work = Vec::new();
+    if !marshal_flat(value, level, code, out) {
+        work.push(Item::Value(value, level));
+    }
     while let Some(item) = work.pop() {
         match item {
             Item::Word(h) => out.extend_from_slice(&h.0),
-            Item::Value(Value::Int(n), _) => {
-                out.push(INT);
-                out.extend_from_slice(&n.to_be_bytes::<32>());
-            }
-            Item::Value(Value::Buffer(b), _) => {
-                out.push(BUFFER);
-                out.extend_from_slice(&b.root_hash().0);
-            }
-            Item::Value(Value::Tuple(t), 0) => {
-                let d = tuple_digest(t, code);
-                out.push(PRE_IMAGE);
-                out.extend_from_slice(&d.inner.0);
-                out.extend_from_slice(&d.size.to_be_bytes::<32>());
-            }
+            Item::Value(value, level) if marshal_flat(value, level, code, out) => {}
             Item::Value(Value::Tuple(t), level) => {
-                // A tuple has at most 8 items, so the type byte stays below 12.
+                // A tuple has at most 8 items, so the type byte stays below 12; a tuple
+                // at level 0 was marshaled flat.
                 out.push(TUPLE + t.len() as u8);
-                work.extend(t.items().iter().rev().map(|v| Item::Value(v, level - 1)));
+                let inner = level.saturating_sub(1);
+                work.extend(t.items().iter().rev().map(|v| Item::Value(v, inner)));
             }
             Item::Value(Value::CodePoint(cp), level) => {
+                // Flat unless it has an immediate.
                 let parts = code.code_point_parts(*cp);
                 out.push(CODE_POINT);
-                match parts.immediate {
-                    Some(imm) => {
-                        out.push(1);
-                        out.push(parts.opcode);
-                        work.push(Item::Word(parts.next_hash));
-                        work.push(Item::Value(imm, level.saturating_sub(1)));
-                    }
-                    None => {
-                        out.push(0);
-                        out.push(parts.opcode);
-                        out.extend_from_slice(&parts.next_hash.0);
-                    }
+                out.push(1);
+                out.push(parts.opcode);
+                work.push(Item::Word(parts.next_hash));
+                if let Some(imm) = parts.immediate {
+                    work.push(Item::Value(imm, level.saturating_sub(1)));
                 }
             }
+            Item::Value(_, _) => {}
         }
         if out.len() > limit {
             return Err(ClassicProveError::TooLarge(limit));
         }
+    }
+    if out.len() > limit {
+        return Err(ClassicProveError::TooLarge(limit));
     }
     Ok(())
 }

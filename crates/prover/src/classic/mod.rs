@@ -181,9 +181,12 @@ pub fn encode_step(
     let aux_shown = aux_levels.len().min(aux_len);
     let underflow = shown < stack_levels.len();
     let aux_underflow = aux_shown < aux_levels.len();
+    let stack_rest = machine.stack_digest_below(shown);
+    let aux_rest = machine.aux_digest_below(aux_shown);
 
     let limit = MAX_CLASSIC_PROOF_BYTES;
-    let mut out = Vec::with_capacity(512);
+    // Room for a step showing an opened tuple and three closed ones, without growing.
+    let mut out = Vec::with_capacity(1024);
     out.push(opcode);
     // At most 4 + 1 values: these fit a byte, as in the C++.
     out.push((shown + usize::from(immediate.is_some())) as u8);
@@ -231,18 +234,13 @@ pub fn encode_step(
         };
         buffer::buffer_parts(opcode, arg, SEND_SIZE_LIMIT)
     };
-    // The register and static value at level 0, after the stack digests.
-    let mut tail = Vec::with_capacity(256);
-    marshal::marshal_for_proof(machine.register(), 0, code, &mut tail, limit)?;
-    marshal::marshal_for_proof(machine.static_value(), 0, code, &mut tail, limit)?;
-
-    let stack_rest = machine.stack_digest_below(shown);
-    let aux_rest = machine.aux_digest_below(aux_shown);
     for digest in [stack_rest, aux_rest] {
         out.extend_from_slice(&digest.inner.0);
         out.extend_from_slice(&digest.size.to_be_bytes::<32>());
     }
-    out.extend_from_slice(&tail);
+    // The register and static value at level 0, after the stack digests.
+    marshal::marshal_for_proof(machine.register(), 0, code, &mut out, limit)?;
+    marshal::marshal_for_proof(machine.static_value(), 0, code, &mut out, limit)?;
     out.extend_from_slice(&gas.to_be_bytes::<32>());
     out.extend_from_slice(&err_hash.0);
     out.push(u8::from(immediate.is_some()));
