@@ -49,7 +49,10 @@ pub(super) fn run(
         }
         (Opcode::Pop, Some(_)) => Fast::Next,
         (Opcode::Pop, None) => {
-            items.pop();
+            match items.last() {
+                Some(Value::Int(_) | Value::CodePoint(_)) => discard_plain(items),
+                _ => drop(items.pop()),
+            }
             Fast::Next
         }
         (Opcode::Dup0, None) => dup(items, 0),
@@ -108,7 +111,7 @@ pub(super) fn run(
             match item {
                 Some(item) => {
                     let item = item.clone();
-                    items.pop();
+                    discard_plain(items);
                     if let Some(top) = items.last_mut() {
                         *top = item;
                     }
@@ -152,7 +155,7 @@ pub(super) fn run(
                     let _ = b.set(i, value);
                     let n = items.len();
                     items.swap(n - 1, n - 2);
-                    items.pop();
+                    discard_plain(items);
                     Fast::Next
                 }
                 _ => Fast::General,
@@ -161,7 +164,7 @@ pub(super) fn run(
         (Opcode::Jump, None) => match items.last() {
             Some(Value::CodePoint(dest)) if code.contains(*dest) => {
                 let dest = *dest;
-                items.pop();
+                discard_plain(items);
                 Fast::Jump(dest)
             }
             _ => Fast::General,
@@ -172,7 +175,7 @@ pub(super) fn run(
                 Some(Value::Int(cond)) => !cond.is_zero(),
                 _ => return Fast::General,
             };
-            items.pop();
+            discard_plain(items);
             if taken {
                 Fast::Jump(*dest)
             } else {
@@ -228,7 +231,7 @@ fn ints(items: &mut Vec<Value>, f: impl FnOnce(&Int, &Int) -> Int) -> Fast {
     match items.as_mut_slice() {
         [.., Value::Int(b), Value::Int(a)] => {
             *b = f(a, b);
-            items.pop();
+            discard_plain(items);
             Fast::Next
         }
         _ => Fast::General,
@@ -258,6 +261,21 @@ pub(super) fn run_fused(fused: Fused, second: Option<&Value>, stack: &mut Stack)
             true
         }
         None => false,
+    }
+}
+
+/// Removes the top item, which the caller has seen to be plain data (an integer, a
+/// code point, or the empty tuple `std::mem::take` leaves): it holds no shared node,
+/// so forgetting it frees nothing, and the general drop is skipped.
+#[inline(always)]
+fn discard_plain(items: &mut Vec<Value>) {
+    if let Some(value) = items.pop() {
+        debug_assert!(match &value {
+            Value::Int(_) | Value::CodePoint(_) => true,
+            Value::Tuple(t) => t.is_empty(),
+            Value::Buffer(_) => false,
+        });
+        std::mem::forget(value);
     }
 }
 

@@ -117,26 +117,29 @@ impl Machine {
             return None;
         };
         let (ready, insns) = (segment.ready(), segment.instructions());
-        loop {
+        // The code point and the step count live in locals while the block runs and are
+        // written back when it leaves this loop.
+        let mut pc = self.pc.pc;
+        let mut done = 0u64;
+        let outcome = loop {
             *left -= 1;
-            let pc = self.pc.pc as usize;
-            let (Some(record), Some(insn)) = (ready.get(pc), insns.get(pc)) else {
-                return None;
+            let (Some(record), Some(insn)) = (ready.get(pc as usize), insns.get(pc as usize))
+            else {
+                break None;
             };
             let fused = record.fused.instructions();
             if fused != 0 && fused <= *left + 1 {
-                let second = pc
-                    .checked_sub(1)
-                    .and_then(|next| insns.get(next))
+                let second = insns
+                    .get((pc as usize).wrapping_sub(1))
                     .and_then(|i| i.immediate.as_ref());
                 if forms::run_fused(record.fused, second, &mut self.stack) {
                     // The fused instructions are all in this block (the loader only
                     // fuses within one), so pc stays above the segment's tail.
                     *left -= fused - 1;
-                    self.pc.pc -= fused;
-                    self.steps += u64::from(fused);
+                    pc -= fused;
+                    done += u64::from(fused);
                     if *left == 0 {
-                        return Some(StepOutcome::Executed);
+                        break Some(StepOutcome::Executed);
                     }
                     continue;
                 }
@@ -151,20 +154,23 @@ impl Machine {
             );
             match fast {
                 Fast::Next => {
-                    self.pc.pc -= 1;
-                    self.steps += 1;
+                    pc -= 1;
+                    done += 1;
                     if *left == 0 {
-                        return Some(StepOutcome::Executed);
+                        break Some(StepOutcome::Executed);
                     }
                 }
                 Fast::Jump(dest) => {
+                    self.steps += done + 1;
                     self.pc = dest;
-                    self.steps += 1;
                     return Some(StepOutcome::Executed);
                 }
-                Fast::General => return None,
+                Fast::General => break None,
             }
-        }
+        };
+        self.pc.pc = pc;
+        self.steps += done;
+        outcome
     }
 
     /// The opcode and immediate at the current code point.
