@@ -59,7 +59,7 @@ pub(super) fn run(
         (Opcode::Dup1, None) => dup(items, 1),
         (Opcode::Dup2, None) => dup(items, 2),
         (Opcode::Rpush, None) => {
-            items.push(register.clone());
+            items.push(copy_of(register));
             Fast::Next
         }
         (Opcode::Swap1, None) => swap(items, 1),
@@ -110,7 +110,7 @@ pub(super) fn run(
             };
             match item {
                 Some(item) => {
-                    let item = item.clone();
+                    let item = copy_of(item);
                     discard_plain(items);
                     if let Some(top) = items.last_mut() {
                         *top = item;
@@ -123,7 +123,7 @@ pub(super) fn run(
         (Opcode::Xget, Some(Value::Int(index))) => match aux.values().last() {
             Some(Value::Tuple(t)) => match slot(index).and_then(|i| t.get(i)) {
                 Some(item) => {
-                    items.push(item.clone());
+                    items.push(copy_of(item));
                     Fast::Next
                 }
                 None => Fast::General,
@@ -220,7 +220,7 @@ fn dup(items: &mut Vec<Value>, depth: usize) -> Fast {
         return Fast::General;
     };
     // In bounds: at < items.len().
-    let copy = items[at].clone();
+    let copy = copy_of(&items[at]);
     items.push(copy);
     Fast::Next
 }
@@ -256,7 +256,7 @@ pub(super) fn run_fused(fused: Fused, second: Option<&Value>, stack: &mut Stack)
     };
     match item {
         Some(item) => {
-            let item = item.clone();
+            let item = copy_of(item);
             items.push(item);
             true
         }
@@ -279,12 +279,13 @@ fn discard_plain(items: &mut Vec<Value>) {
     }
 }
 
-/// A copy of `value`, with integers (most immediates) copied inline rather than
-/// through the general clone.
+/// A copy of `value`, with integers and tuples (nearly every value ArbOS moves)
+/// copied inline rather than through the general clone.
 #[inline(always)]
 fn copy_of(value: &Value) -> Value {
     match value {
         Value::Int(n) => Value::Int(*n),
+        Value::Tuple(t) => Value::Tuple(t.clone()),
         other => other.clone(),
     }
 }
