@@ -26,6 +26,14 @@ use crate::step::execute;
 use crate::{Environment, Machine, RunLimits, RunReport, StepOutcome, StopReason};
 use forms::Fast;
 
+/// Why [`Machine::run_fast_forms`] returned.
+enum Leave {
+    /// The block ended with this outcome of its last step.
+    Ended(StepOutcome),
+    /// The instruction at the current code point needs its general handler.
+    General(avm_code::Opcode, Option<avm_value::Value>),
+}
+
 impl Machine {
     /// Runs with the block engine; see the module documentation.
     pub(crate) fn run_blocks(
@@ -72,13 +80,9 @@ impl Machine {
         self.aux.touch(self.aux.len() - ready.aux_need as usize);
         let mut left = ready.block_len;
         loop {
-            if let Some(outcome) = self.run_fast_forms(&mut left) {
-                return outcome;
-            }
-            let Some((op, immediate)) = self.fetch() else {
-                // Unreachable: a block lies within one segment, above its tail, and
-                // nothing in a block changes code.
-                return StepOutcome::Executed;
+            let (op, immediate) = match self.run_fast_forms(&mut left) {
+                Leave::Ended(outcome) => return outcome,
+                Leave::General(op, immediate) => (op, immediate),
             };
             let has_immediate = immediate.is_some();
             if let Some(value) = immediate {
@@ -108,13 +112,15 @@ impl Machine {
     }
 
     /// Runs instructions of the current block by their fast forms while they have
-    /// one; returns the block's outcome if it ended, or None with the current code
-    /// point at an instruction that needs its general handler (`left` counts it).
+    /// one; returns the block's outcome if it ended, or the opcode and immediate of the
+    /// instruction at the current code point that needs its general handler (`left`
+    /// counts it).
     #[inline(always)]
-    fn run_fast_forms(&mut self, left: &mut u32) -> Option<StepOutcome> {
+    fn run_fast_forms(&mut self, left: &mut u32) -> Leave {
         let Some(segment) = self.code.segment(self.pc.segment) else {
-            *left -= 1;
-            return None;
+            // Unreachable: a block lies within one segment, above its tail, and nothing
+            // in a block changes code.
+            return Leave::Ended(StepOutcome::Executed);
         };
         let (ready, insns) = (segment.ready(), segment.instructions());
         // The code point and the step count live in locals while the block runs and are
@@ -125,7 +131,8 @@ impl Machine {
             *left -= 1;
             let (Some(record), Some(insn)) = (ready.get(pc as usize), insns.get(pc as usize))
             else {
-                break None;
+                // Unreachable, as above.
+                break Leave::Ended(StepOutcome::Executed);
             };
             let fused = record.fused.instructions();
             if fused != 0 && fused <= *left + 1 {
@@ -139,7 +146,7 @@ impl Machine {
                     pc -= fused;
                     done += u64::from(fused);
                     if *left == 0 {
-                        break Some(StepOutcome::Executed);
+                        break Leave::Ended(StepOutcome::Executed);
                     }
                     continue;
                 }
@@ -157,30 +164,20 @@ impl Machine {
                     pc -= 1;
                     done += 1;
                     if *left == 0 {
-                        break Some(StepOutcome::Executed);
+                        break Leave::Ended(StepOutcome::Executed);
                     }
                 }
                 Fast::Jump(dest) => {
                     self.steps += done + 1;
                     self.pc = dest;
-                    return Some(StepOutcome::Executed);
+                    return Leave::Ended(StepOutcome::Executed);
                 }
-                Fast::General => break None,
+                Fast::General => break Leave::General(record.op, insn.immediate.clone()),
             }
         };
         self.pc.pc = pc;
         self.steps += done;
         outcome
-    }
-
-    /// The opcode and immediate at the current code point.
-    #[inline(always)]
-    fn fetch(&self) -> Option<(avm_code::Opcode, Option<avm_value::Value>)> {
-        let segment = self.code.segment(self.pc.segment)?;
-        let pc = self.pc.pc as usize;
-        let op = segment.ready().get(pc)?.op;
-        let immediate = segment.instruction(pc)?.immediate.clone();
-        Some((op, immediate))
     }
 
     /// Gives back the AVMGas charged for the instructions of the current block after
