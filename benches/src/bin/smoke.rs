@@ -1,5 +1,6 @@
 //! The CI smoke benchmark: a few seconds of the workloads the performance targets are
-//! about, each compared with a baseline so that a 2x slowdown fails CI.
+//! about (speedtest programs and ArbOS v58 replaying its boot), each compared with a
+//! baseline so that a 2x slowdown fails CI.
 //!
 //! Machines differ, so each workload's speed is divided by a calibration measured in
 //! the same run (Keccak-256 of 32 bytes, the primitive all hashing rests on, and a
@@ -12,6 +13,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use avm_benches::load_fixture;
+use avm_code::{load_mexe, LoadOptions};
+use avm_tools::replay::{parse_aoslog, replay};
+use avm_value::ValueLimits;
 use avm_machine::{Machine, RunLimits, RuntimeEnv};
 use avm_value::{keccak256, Int};
 
@@ -62,6 +66,25 @@ fn steps_per_second(program: &str, steps: u64) -> f64 {
     })
 }
 
+/// Steps per second of ArbOS v58 replaying its recorded boot (176,762 steps): the
+/// real workload, with every kind of block, fast form and fallback in it.
+fn arbos_boot_steps_per_second() -> f64 {
+    let dir = avm_benches::fixtures().join("../arbos");
+    let program = load_mexe(&dir.join("arbos-v58.mexe"), &LoadOptions::default()).unwrap();
+    let bytes = std::fs::read(dir.join("benchmarks/boot.aoslog")).unwrap();
+    let recording = parse_aoslog(&bytes, &program.code, &ValueLimits::default()).unwrap();
+    let steps = 176_762;
+    rate(steps, |_| {
+        let (report, _) = replay(
+            program.clone(),
+            recording.clone(),
+            RunLimits::default(),
+            &mut (),
+        );
+        assert!(report.matches() && report.steps == steps, "boot replay");
+    })
+}
+
 fn main() {
     let update = std::env::args().any(|a| a == "--update");
     let calibration = calibration();
@@ -77,6 +100,8 @@ fn main() {
         let ratio = steps_per_second(name, steps) / calibration;
         ratios.insert(name.to_owned(), serde_json::json!(ratio));
     }
+    let arbos = arbos_boot_steps_per_second() / calibration;
+    ratios.insert("arbos_v58_boot".to_owned(), serde_json::json!(arbos));
     if update {
         let text = serde_json::to_string_pretty(&ratios).unwrap();
         std::fs::write(BASELINE, text + "\n").unwrap();
