@@ -129,7 +129,13 @@ impl Tuple {
         if index >= node.items.len() {
             return Err(value);
         }
-        if let Some(unique) = Arc::get_mut(node) {
+        // A node with other holders is copied; reading the count first spares the
+        // shared case `Arc::get_mut`'s atomic compare-and-swap.
+        let unique = match Arc::strong_count(node) {
+            1 => Arc::get_mut(node),
+            _ => None,
+        };
+        if let Some(unique) = unique {
             // In bounds: index < node.items.len() was checked above.
             unique.items[index] = value;
             unique.digest = OnceLock::new();

@@ -18,7 +18,7 @@
 
 mod forms;
 
-use avm_code::Ready;
+use avm_code::{Fused, Ready};
 use avm_value::Int;
 
 use crate::ops::Flow;
@@ -134,7 +134,10 @@ impl Machine {
                 // Unreachable, as above.
                 break Leave::Ended(StepOutcome::Executed);
             };
-            let fused = record.fused.instructions();
+            let fused = match record.fused {
+                Fused::No => 0,
+                other => other.instructions(),
+            };
             if fused != 0 && fused <= *left + 1 {
                 let second = insns
                     .get((pc as usize).wrapping_sub(1))
