@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use avm_benches::{fixtures, load_fixture};
-use avm_code::category_of;
+use avm_code::{category_of, Program};
 use avm_machine::{Machine, RunLimits, RuntimeEnv};
 use avm_prover::classic::encode_step;
 use avm_prover::{claim, prove_step};
@@ -128,17 +128,20 @@ fn proving_every_step(c: &mut Criterion) {
         );
         g.throughput(Throughput::Elements(steps));
         g.bench_function(name, |b| {
-            b.iter(|| {
-                let mut m = Machine::new(program.clone());
-                let mut env = RuntimeEnv::default();
-                for _ in 0..steps {
-                    let _ = prove_step(&mut m, &[]);
-                    m.step(&mut env);
-                }
-            })
+            b.iter(|| prove_and_step(&program, steps, |m| drop(prove_step(m, &[]))))
         });
     }
     g.finish();
+}
+
+/// Runs `steps` steps of `program`, calling `prove` before each.
+fn prove_and_step(program: &Program, steps: u64, mut prove: impl FnMut(&mut Machine)) {
+    let mut m = Machine::new(program.clone());
+    let mut env = RuntimeEnv::default();
+    for _ in 0..steps {
+        prove(&mut m);
+        m.step(&mut env);
+    }
 }
 
 /// The same in the Classic format: the proof bytes of each step (without the
@@ -151,14 +154,7 @@ fn proving_every_step_classic(c: &mut Criterion) {
         let steps = 20_000u64;
         g.throughput(Throughput::Elements(steps));
         g.bench_function(name, |b| {
-            b.iter(|| {
-                let mut m = Machine::new(program.clone());
-                let mut env = RuntimeEnv::default();
-                for _ in 0..steps {
-                    let _ = encode_step(&mut m, &[]);
-                    m.step(&mut env);
-                }
-            })
+            b.iter(|| prove_and_step(&program, steps, |m| drop(encode_step(m, &[]))))
         });
     }
     g.finish();

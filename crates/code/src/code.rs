@@ -191,16 +191,26 @@ impl CodeView for Code {
     }
 
     fn code_point_parts(&self, cp: CodePointRef) -> CodePointParts<'_> {
-        let insn = self.instruction(cp);
-        let next_hash = match Code::next(cp) {
-            Some(next) => self.code_point_hash(next),
-            None => Hash::ZERO,
-        };
-        CodePointParts {
-            opcode: insn.map_or(0, |i| i.opcode),
-            immediate: insn.and_then(|i| i.immediate.as_ref()),
-            next_hash,
-        }
+        parts_of(self, cp, self.instruction(cp))
+    }
+}
+
+/// The parts of code point `cp` of `view`, which holds `insn` there: the opcode and
+/// immediate (an error code point if there is no instruction) and the hash of the code
+/// point after it (zero at a segment's tail).
+pub(crate) fn parts_of<'a>(
+    view: &impl CodeView,
+    cp: CodePointRef,
+    insn: Option<&'a Instruction>,
+) -> CodePointParts<'a> {
+    let next_hash = match Code::next(cp) {
+        Some(next) => view.code_point_hash(next),
+        None => Hash::ZERO,
+    };
+    CodePointParts {
+        opcode: insn.map_or(0, |i| i.opcode),
+        immediate: insn.and_then(|i| i.immediate.as_ref()),
+        next_hash,
     }
 }
 

@@ -84,14 +84,6 @@ impl CodeView for Building<'_> {
             0 => self.0.instruction(cp.pc as usize),
             _ => None,
         };
-        let next_hash = match Code::next(cp) {
-            Some(next) => self.code_point_hash(next),
-            None => Hash::ZERO,
-        };
-        CodePointParts {
-            opcode: insn.map_or(0, |i| i.opcode),
-            immediate: insn.and_then(|i| i.immediate.as_ref()),
-            next_hash,
-        }
+        crate::code::parts_of(self, cp, insn)
     }
 }
