@@ -231,10 +231,12 @@ impl Machine {
                 Err(reason) => break reason,
             }
         };
+        // Saturating: a restored machine's counters may start at their limits, where a
+        // blocked step's refund can leave gas_used below where the run began.
         RunReport {
             reason,
-            steps: self.steps - start_steps,
-            gas: self.gas_used - start_gas,
+            steps: self.steps.saturating_sub(start_steps),
+            gas: self.gas_used.saturating_sub(start_gas),
         }
     }
 }

@@ -39,7 +39,7 @@ pub fn lockstep_from(machine: Machine, inbox: &[Value], seed: u64, plan: Lockste
     let mut blocks_env = RuntimeEnv::with_inbox(inbox.iter().cloned());
     let mut reference_env = RuntimeEnv::with_inbox(inbox.iter().cloned());
     let mut pieces = 0u64;
-    while reference.steps() < plan.max_steps && reference.gas_used() < plan.max_gas {
+    while reference.steps() < plan.max_steps && reference.gas_used() <= plan.max_gas {
         let piece = 1 + rng.word() % plan.max_piece;
         let max_steps = Some(reference.steps().saturating_add(piece));
         let max_gas = rng.chance(30).then(|| {

@@ -112,3 +112,25 @@ fn programs_in_arbos_style_run_alike_on_both_engines() {
         lockstep(&program, &[], case, plan);
     }
 }
+
+#[test]
+fn a_gas_used_counter_near_its_limit_saturates_alike_on_both_engines() {
+    // A restored machine may carry any gas_used; the reference rules saturate it step
+    // by step, and the block engine must not charge a block it would overflow (an Error
+    // inside the block would refund part of a saturated charge).
+    let mut rng = Rng(0x9a5_u64);
+    for case in 0..400u64 {
+        let program = avm_testkit::engines::hot_program(&mut rng);
+        let gas_used = u64::MAX - rng.word() % 200;
+        let mut parts = avm_machine::Machine::new(program).to_parts();
+        parts.gas_used = gas_used;
+        let machine = avm_machine::Machine::from_parts(parts);
+        let plan = Lockstep {
+            max_steps: 1_000,
+            max_gas: u64::MAX,
+            max_piece: 1 + rng.word() % 100,
+            hash_percent: 20,
+        };
+        avm_testkit::engines::lockstep_from(machine, &[], case, plan);
+    }
+}

@@ -62,7 +62,13 @@ impl Machine {
             .get(self.pc.pc as usize)?;
         let fits = ready.block_len != 0
             && u64::from(ready.block_len) <= max_steps - self.steps
-            && self.gas_used.saturating_add(ready.block_gas) <= gas_cap
+            // checked, not saturating: a gas_used near u64::MAX (a restored machine can
+            // have one) saturates step by step in the reference rules, which a refund
+            // after a saturated block charge would not reproduce.
+            && self
+                .gas_used
+                .checked_add(ready.block_gas)
+                .is_some_and(|used| used <= gas_cap)
             && self.gas_remaining.as_limbs()[0] >= ready.block_gas
             && self.stack.len() >= ready.need as usize
             && self.aux.len() >= ready.aux_need as usize;
@@ -75,7 +81,8 @@ impl Machine {
     fn run_block(&mut self, ready: Ready, env: &mut impl Environment) -> StepOutcome {
         let [low, a, b, c] = *self.gas_remaining.as_limbs();
         self.gas_remaining = Int::from_limbs([low - ready.block_gas, a, b, c]);
-        self.gas_used = self.gas_used.saturating_add(ready.block_gas);
+        // No overflow: Machine::block_here checked gas_used + block_gas.
+        self.gas_used += ready.block_gas;
         self.stack.touch(self.stack.len() - ready.need as usize);
         self.aux.touch(self.aux.len() - ready.aux_need as usize);
         let mut left = ready.block_len;
