@@ -198,7 +198,7 @@ impl Machine {
             .segment(self.pc.segment)
             .and_then(|s| s.ready().get(self.pc.pc as usize));
         let Some(ready) = ready else { return };
-        let rest = ready.block_gas - ready.own_gas();
+        let rest = ready.block_gas.saturating_sub(ready.own_gas());
         let [low, a, b, c] = *self.gas_remaining.as_limbs();
         self.gas_remaining = Int::from_limbs([low + rest, a, b, c]);
         self.gas_used -= rest;
