@@ -14,9 +14,9 @@ use std::time::Instant;
 
 use avm_benches::load_fixture;
 use avm_code::{load_mexe, LoadOptions};
+use avm_machine::{Machine, RunLimits, RuntimeEnv};
 use avm_tools::replay::{parse_aoslog, replay};
 use avm_value::ValueLimits;
-use avm_machine::{Machine, RunLimits, RuntimeEnv};
 use avm_value::{keccak256, Int};
 
 /// Where the baseline ratios live.
