@@ -7,34 +7,14 @@
 
 mod challenge_common;
 
-use std::path::Path;
+use challenge_common::{delayed, echo};
 
 use avm_challenge::classic::{
     ClassicLiar, ClassicLie, ClassicMove, ClassicRevert, GameConfig, HonestClassic,
 };
 use avm_challenge::Role;
-use avm_code::{load_mexe, LoadOptions};
 use avm_l1::{DelayedMessage, EvmPlay, EvmReferee, Hardfork, MoveVerdict, WithInboxSuffix};
-use avm_machine::Machine;
 use avm_prover::classic::{prove_step_l1, ClassicInbox};
-
-fn echo() -> Machine {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/echo.mexe");
-    Machine::new(load_mexe(&path, &LoadOptions::default()).unwrap())
-}
-
-fn delayed(n: u8) -> DelayedMessage {
-    DelayedMessage {
-        kind: [3, 9, 12, 7][usize::from(n) % 4],
-        sender: [n; 20],
-        block_number: 10 + u64::from(n),
-        timestamp: 1_000 + u64::from(n),
-        gas_price: 1_000_000_000 * u128::from(n),
-        data: (0..usize::from(n) * 29)
-            .map(|i| (i * 7 + 1) as u8)
-            .collect(),
-    }
-}
 
 /// A referee with three delayed messages delivered and posted in one batch, and our
 /// model of that inbox.

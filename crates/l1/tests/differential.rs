@@ -576,12 +576,12 @@ fn accepted(state: &ExecutionState) -> Said {
     }
 }
 
-/// What `executeStep` computes from the step's before-state and proofs, whatever its
-/// after-state claims: a revert, a proof of another machine than the before-state's,
-/// or the after fields.
-fn contract_computes(world: &mut L1World, step: &ClassicStep) -> Said {
+/// What `executeStep` returns for the step's before-state and proofs, whatever its
+/// after-state claims: the machine hash the proof shows and the after fields it
+/// computes (as `Said::Accepted`), or why the call refused.
+fn contract_result(world: &mut L1World, step: &ClassicStep) -> Result<(Hash, Said), String> {
     let Some(&opcode) = step.proof.first() else {
-        return Said::Refused("empty proof".into());
+        return Err("empty proof".into());
     };
     let result = world
         .execute_step(
@@ -593,26 +593,38 @@ fn contract_computes(world: &mut L1World, step: &ClassicStep) -> Said {
             &step.buffer_proof,
         )
         .expect("EVM ran");
-    match result.outcome {
-        StepOutcome::Reverted(reason) => Said::Refused(reason.to_string()),
-        StepOutcome::Returned(out) if out.fields[0] != step.before.machine_hash => {
-            Said::Refused(format!("a proof of machine {}", out.fields[0]))
+    let out = match result.outcome {
+        StepOutcome::Reverted(reason) => return Err(reason.to_string()),
+        StepOutcome::Returned(out) => out,
+    };
+    match (
+        step.before.gas_used.checked_add(out.gas),
+        u64::try_from(out.after_messages_read),
+    ) {
+        (Some(gas_used), Ok(inbox_count)) => Ok((
+            out.fields[0],
+            Said::Accepted {
+                machine_hash: out.fields[1],
+                send_acc: out.fields[2],
+                log_acc: out.fields[3],
+                gas_used,
+                inbox_count,
+            },
+        )),
+        _ => Err("gas or messages read past 2^64".into()),
+    }
+}
+
+/// What `executeStep` computes from the step's before-state and proofs, whatever its
+/// after-state claims: a revert, a proof of another machine than the before-state's,
+/// or the after fields.
+fn contract_computes(world: &mut L1World, step: &ClassicStep) -> Said {
+    match contract_result(world, step) {
+        Err(reason) => Said::Refused(reason),
+        Ok((proven, _)) if proven != step.before.machine_hash => {
+            Said::Refused(format!("a proof of machine {proven}"))
         }
-        StepOutcome::Returned(out) => {
-            match (
-                step.before.gas_used.checked_add(out.gas),
-                u64::try_from(out.after_messages_read),
-            ) {
-                (Some(gas_used), Ok(inbox_count)) => Said::Accepted {
-                    machine_hash: out.fields[1],
-                    send_acc: out.fields[2],
-                    log_acc: out.fields[3],
-                    gas_used,
-                    inbox_count,
-                },
-                _ => Said::Refused("gas or messages read past 2^64".into()),
-            }
-        }
+        Ok((_, after)) => after,
     }
 }
 
@@ -620,32 +632,23 @@ fn contract_computes(world: &mut L1World, step: &ClassicStep) -> Said {
 /// contract computes (before-state's machine hash, after machine hash, output
 /// accumulators, gas, messages read); false if the contract refuses the proof.
 fn reanchor(world: &mut L1World, step: &mut ClassicStep) -> bool {
-    let Some(&opcode) = step.proof.first() else {
+    let Ok((
+        proven,
+        Said::Accepted {
+            machine_hash,
+            send_acc,
+            log_acc,
+            gas_used,
+            inbox_count,
+        },
+    )) = contract_result(world, step)
+    else {
         return false;
     };
-    let result = world
-        .execute_step(
-            opcode,
-            Int::from(step.before.inbox_count),
-            step.before.send_acc,
-            step.before.log_acc,
-            &step.proof,
-            &step.buffer_proof,
-        )
-        .expect("EVM ran");
-    let StepOutcome::Returned(out) = result.outcome else {
-        return false;
-    };
-    let (Some(gas_used), Ok(inbox_count)) = (
-        step.before.gas_used.checked_add(out.gas),
-        u64::try_from(out.after_messages_read),
-    ) else {
-        return false;
-    };
-    step.before.machine_hash = out.fields[0];
-    step.after.machine_hash = out.fields[1];
-    step.after.send_acc = out.fields[2];
-    step.after.log_acc = out.fields[3];
+    step.before.machine_hash = proven;
+    step.after.machine_hash = machine_hash;
+    step.after.send_acc = send_acc;
+    step.after.log_acc = log_acc;
     step.after.gas_used = gas_used;
     step.after.inbox_count = inbox_count;
     true

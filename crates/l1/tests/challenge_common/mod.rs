@@ -139,3 +139,25 @@ pub fn play_recorded(name: &str, hardfork: Hardfork) -> RecordedGame {
 pub fn fixtures_contracts() -> std::path::PathBuf {
     fixtures().join("contracts")
 }
+
+/// examples/echo.mexe, the program that logs each inbox message back, at its start.
+pub fn echo() -> avm_machine::Machine {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/echo.mexe");
+    avm_machine::Machine::new(
+        avm_code::load_mexe(&path, &avm_code::LoadOptions::default()).unwrap(),
+    )
+}
+
+/// The `n`th of a family of delayed messages of every kind and growing size.
+pub fn delayed(n: u8) -> DelayedMessage {
+    DelayedMessage {
+        kind: [3, 9, 12, 7][usize::from(n) % 4],
+        sender: [n; 20],
+        block_number: 10 + u64::from(n),
+        timestamp: 1_000 + u64::from(n),
+        gas_price: 1_000_000_000 * u128::from(n),
+        data: (0..usize::from(n) * 29)
+            .map(|i| (i * 7 + 1) as u8)
+            .collect(),
+    }
+}
