@@ -6,31 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn avm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_avm"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("avm runs")
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = avm(args);
-    assert!(
-        out.status.success(),
-        "avm {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
+mod common;
+use common::{avm, json};
 
 const ECHO: &str = "examples/echo.mexe";
 const ECHO_INBOX: &str = "examples/echo-inbox.json";
