@@ -4,7 +4,6 @@ use crate::{Buffer, CodePointRef, Int, Tuple};
 
 /// A value of the AVM. Cloning is cheap: tuples and buffers are shared, integers and
 /// code point handles are copied.
-#[derive(Clone)]
 pub enum Value {
     /// A 256-bit integer with EVM semantics (signedness depends on the opcode).
     Int(Int),
@@ -29,6 +28,21 @@ pub enum ValueType {
     Tuple = 3,
     /// Buffer (12).
     Buffer = 12,
+}
+
+/// Cloning is always inlined: the execution engine copies values on most steps (an
+/// immediate pushed, a slot read, a `dup`), and a call per copy costs more than the
+/// copy of an integer or a reference count.
+impl Clone for Value {
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Int(n) => Value::Int(*n),
+            Value::Tuple(t) => Value::Tuple(t.clone()),
+            Value::CodePoint(cp) => Value::CodePoint(*cp),
+            Value::Buffer(b) => Value::Buffer(b.clone()),
+        }
+    }
 }
 
 impl Default for Value {

@@ -44,7 +44,7 @@ pub(super) fn run(
     match (op, immediate) {
         (Opcode::Nop, None) => Fast::Next,
         (Opcode::Nop, Some(value)) => {
-            items.push(copy_of(value));
+            items.push(value.clone());
             Fast::Next
         }
         (Opcode::Pop, Some(_)) => Fast::Next,
@@ -59,7 +59,7 @@ pub(super) fn run(
         (Opcode::Dup1, None) => dup(items, 1),
         (Opcode::Dup2, None) => dup(items, 2),
         (Opcode::Rpush, None) => {
-            items.push(copy_of(register));
+            items.push(register.clone());
             Fast::Next
         }
         (Opcode::Swap1, None) => swap(items, 1),
@@ -69,7 +69,7 @@ pub(super) fn run(
             let Some(at) = items.len().checked_sub(1) else {
                 return Fast::General;
             };
-            items.insert(at, copy_of(value));
+            items.insert(at, value.clone());
             Fast::Next
         }
         (Opcode::AuxPush, None) => match items.pop() {
@@ -80,7 +80,7 @@ pub(super) fn run(
             None => Fast::General,
         },
         (Opcode::AuxPush, Some(value)) => {
-            aux.push(copy_of(value));
+            aux.push(value.clone());
             Fast::Next
         }
         (Opcode::AuxPop, None) => match aux.items_mut().pop() {
@@ -110,7 +110,7 @@ pub(super) fn run(
             };
             match item {
                 Some(item) => {
-                    let item = copy_of(item);
+                    let item = item.clone();
                     discard_plain(items);
                     if let Some(top) = items.last_mut() {
                         *top = item;
@@ -123,7 +123,7 @@ pub(super) fn run(
         (Opcode::Xget, Some(Value::Int(index))) => match aux.values().last() {
             Some(Value::Tuple(t)) => match slot(index).and_then(|i| t.get(i)) {
                 Some(item) => {
-                    items.push(copy_of(item));
+                    items.push(item.clone());
                     Fast::Next
                 }
                 None => Fast::General,
@@ -220,7 +220,7 @@ fn dup(items: &mut Vec<Value>, depth: usize) -> Fast {
         return Fast::General;
     };
     // In bounds: at < items.len().
-    let copy = copy_of(&items[at]);
+    let copy = items[at].clone();
     items.push(copy);
     Fast::Next
 }
@@ -256,7 +256,7 @@ pub(super) fn run_fused(fused: Fused, second: Option<&Value>, stack: &mut Stack)
     };
     match item {
         Some(item) => {
-            let item = copy_of(item);
+            let item = item.clone();
             items.push(item);
             true
         }
@@ -276,17 +276,6 @@ fn discard_plain(items: &mut Vec<Value>) {
             Value::Buffer(_) => false,
         });
         std::mem::forget(value);
-    }
-}
-
-/// A copy of `value`, with integers and tuples (nearly every value ArbOS moves)
-/// copied inline rather than through the general clone.
-#[inline(always)]
-fn copy_of(value: &Value) -> Value {
-    match value {
-        Value::Int(n) => Value::Int(*n),
-        Value::Tuple(t) => Value::Tuple(t.clone()),
-        other => other.clone(),
     }
 }
 
