@@ -56,7 +56,7 @@ fn describe(report: &ClassicGameReport) -> String {
                 m.mv.chunk()
                     .map(|c| format!(" [{}+{}]", c.segment.start, c.segment.length))
                     .unwrap_or_default();
-            let result = match &m.result {
+            let result = match &m.verdict {
                 Ok(Accepted::Bisected(b)) => format!("ok, {} chunks", b.chunk_count()),
                 Ok(other) => format!("{other:?}"),
                 Err(e) => format!("reverts {e}"),
@@ -72,7 +72,7 @@ fn kinds(report: &ClassicGameReport) -> Vec<(&'static str, bool)> {
     report
         .moves
         .iter()
-        .map(|m| (m.mv.function(), m.result.is_ok()))
+        .map(|m| (m.mv.function(), m.verdict.is_ok()))
         .collect()
 }
 
@@ -89,7 +89,7 @@ fn check(report: &ClassicGameReport, honest: Role, what: &str) {
     for m in &report.moves {
         if m.by == honest {
             assert!(
-                m.result.is_ok(),
+                m.verdict.is_ok(),
                 "{what}: an honest move was refused:\n  {log}"
             );
         }
@@ -296,7 +296,7 @@ fn a_reachable_cut_after_an_unreachable_one_strands_the_honest_challenger() {
     assert_eq!(report.winner, Role::Asserter, "{log}");
     // The challenger's first bisection is accepted, the asserter answers it, and the
     // challenger then has no legal move: it makes none and times out.
-    assert!(report.moves.iter().all(|m| m.result.is_ok()), "{log}");
+    assert!(report.moves.iter().all(|m| m.verdict.is_ok()), "{log}");
     let functions: Vec<_> = report
         .moves
         .iter()
@@ -405,7 +405,7 @@ fn an_assertion_reading_fewer_messages_than_its_run_reverts_too_many_messages() 
     );
     assert!(
         matches!(
-            last_asserter_move.result,
+            last_asserter_move.verdict,
             Err(ClassicRevert::TooManyMessages { read: 1, max: 0 })
         ),
         "{}",

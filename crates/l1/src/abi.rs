@@ -48,6 +48,13 @@ pub fn uint64(value: u64) -> Word {
     uint(Int::from(value))
 }
 
+/// A word holding a `u128`.
+pub fn uint128(value: u128) -> Word {
+    let mut word = [0u8; 32];
+    word[16..].copy_from_slice(&value.to_be_bytes());
+    word
+}
+
 /// A word holding a 20-byte address, right-aligned.
 pub fn address(addr: [u8; 20]) -> Word {
     let mut word = [0u8; 32];
@@ -124,6 +131,50 @@ pub fn word_to_u64(word: &Word) -> Option<u64> {
     Some(u64::from_be_bytes(low))
 }
 
+/// The dynamic `bytes` whose offset is head word `index` of `data` (ABI-encoded
+/// arguments or event data), or `None` when the encoding does not hold.
+pub fn decode_bytes_at(data: &[u8], index: usize) -> Option<Vec<u8>> {
+    let (start, len) = dynamic_at(data, index)?;
+    Some(data.get(start..start.checked_add(len)?)?.to_vec())
+}
+
+/// The dynamic array of words whose offset is head word `index` of `data`.
+pub fn decode_words_at(data: &[u8], index: usize) -> Option<Vec<Word>> {
+    let (start, count) = dynamic_at(data, index)?;
+    let bytes = data.get(start..start.checked_add(count.checked_mul(32)?)?)?;
+    decode_words(bytes, count)
+}
+
+/// Where a dynamic value's content starts and its length (bytes or items).
+fn dynamic_at(data: &[u8], index: usize) -> Option<(usize, usize)> {
+    let head = data.get(index.checked_mul(32)?..index.checked_mul(32)?.checked_add(32)?)?;
+    let offset = usize::try_from(word_to_u64(head.try_into().ok()?)?).ok()?;
+    let len_word = data.get(offset..offset.checked_add(32)?)?;
+    let len = usize::try_from(word_to_u64(len_word.try_into().ok()?)?).ok()?;
+    Some((offset.checked_add(32)?, len))
+}
+
+/// Word `index` of `data`, or `None` past its end.
+pub fn word_at(data: &[u8], index: usize) -> Option<Word> {
+    let start = index.checked_mul(32)?;
+    data.get(start..start.checked_add(32)?)?.try_into().ok()
+}
+
+/// The topic of an event: keccak of its canonical signature.
+pub fn event_topic(signature: &str) -> avm_value::Hash {
+    keccak256(signature.as_bytes())
+}
+
+/// A word read as an address, or `None` when its high 12 bytes are not zero.
+pub fn word_address(word: &Word) -> Option<[u8; 20]> {
+    if word[..12].iter().any(|&b| b != 0) {
+        return None;
+    }
+    let mut out = [0u8; 20];
+    out.copy_from_slice(&word[12..]);
+    Some(out)
+}
+
 /// The message of revert data shaped `Error(string)`, or `None` for any other shape.
 pub fn decode_error_string(data: &[u8]) -> Option<String> {
     let body = data.strip_prefix(&selector("Error(string)"))?;
@@ -136,6 +187,107 @@ pub fn decode_error_string(data: &[u8]) -> Option<String> {
     let start = offset + 32;
     let text = body.get(start..start.checked_add(len)?)?;
     Some(String::from_utf8_lossy(text).into_owned())
+}
+
+/// The functions and events avm calls or reads, as canonical Solidity signatures.
+pub mod signatures {
+    /// The one-step-proof contracts' entry point.
+    pub const EXECUTE_STEP: &str = "executeStep(address[2],uint256,bytes32[2],bytes,bytes)";
+    /// Bridge: make the caller the owner.
+    pub const BRIDGE_INITIALIZE: &str = "initialize()";
+    /// Bridge: allow an inbox.
+    pub const BRIDGE_SET_INBOX: &str = "setInbox(address,bool)";
+    /// Bridge: append a delayed message.
+    pub const BRIDGE_DELIVER: &str = "deliverMessageToInbox(uint8,address,bytes32)";
+    /// Bridge and SequencerInbox: accumulator `n`.
+    pub const INBOX_ACCS: &str = "inboxAccs(uint256)";
+    /// Bridge and SequencerInbox: messages so far.
+    pub const MESSAGE_COUNT: &str = "messageCount()";
+    /// SequencerInbox: wire it to the bridge, the sequencer and the rollup.
+    pub const SEQ_INITIALIZE: &str = "initialize(address,address,address)";
+    /// SequencerInbox: post a batch.
+    pub const SEQ_ADD_BATCH: &str = "addSequencerL2Batch(bytes,uint256[],uint256[],bytes32)";
+    /// SequencerInbox: post a batch, its data left in the transaction's input.
+    pub const SEQ_ADD_BATCH_FROM_ORIGIN: &str =
+        "addSequencerL2BatchFromOrigin(bytes,uint256[],uint256[],bytes32)";
+    /// SequencerInbox: batches so far.
+    pub const SEQ_ACCS_LENGTH: &str = "getInboxAccsLength()";
+    /// SequencerInbox: delayed messages read so far.
+    pub const SEQ_DELAYED_READ: &str = "totalDelayedMessagesRead()";
+    /// SequencerInbox: how far behind a section's L1 block may be.
+    pub const SEQ_MAX_DELAY_BLOCKS: &str = "maxDelayBlocks()";
+    /// SequencerInbox: how far behind a section's L1 timestamp may be.
+    pub const SEQ_MAX_DELAY_SECONDS: &str = "maxDelaySeconds()";
+    /// SequencerInbox: whether an address may post batches.
+    pub const SEQ_IS_SEQUENCER: &str = "isSequencer(address)";
+    /// Inbox: wire it to the bridge (and a whitelist).
+    pub const INBOX_INITIALIZE: &str = "initialize(address,address)";
+    /// Inbox: an L2 message (kind 3) from the caller.
+    pub const INBOX_SEND_L2: &str = "sendL2Message(bytes)";
+    /// Inbox: a deposit (a kind-9 retryable) of the value sent.
+    pub const INBOX_DEPOSIT_ETH: &str = "depositEth(uint256)";
+    /// Inbox: deposits from an EOA land on the same address on L2.
+    pub const INBOX_START_REWRITE: &str = "startRewriteAddress()";
+    /// Inbox: whether deposits are rewritten.
+    pub const INBOX_SHOULD_REWRITE: &str = "shouldRewriteSender()";
+    /// ChallengeTester: start its one challenge.
+    pub const START_CHALLENGE: &str =
+        "startChallenge(bytes32,uint256,address,address,uint256,uint256,address,address)";
+    /// ChallengeTester: its challenge.
+    pub const TESTER_CHALLENGE: &str = "challenge()";
+    /// ChallengeTester: whether the challenge ended.
+    pub const TESTER_COMPLETED: &str = "challengeCompleted()";
+    /// ChallengeTester: the winner.
+    pub const TESTER_WINNER: &str = "winner()";
+    /// ChallengeTester: the loser.
+    pub const TESTER_LOSER: &str = "loser()";
+    /// Challenge: the block of the last move.
+    pub const LAST_MOVE_BLOCK: &str = "lastMoveBlock()";
+    /// Challenge: the time left of the party on turn.
+    pub const RESPONDER_TIME_LEFT: &str = "currentResponderTimeLeft()";
+    /// Challenge: a bisection.
+    pub const BISECT: &str =
+        "bisectExecution(bytes32[],uint256,uint256,uint256,bytes32,uint256,bytes32,bytes32[])";
+    /// Challenge: prove an unreachable end.
+    pub const PROVE_CONTINUED: &str =
+        "proveContinuedExecution(bytes32[],uint256,uint256,uint256,bytes32,uint256,bytes32)";
+    /// Challenge: a one-step proof.
+    pub const ONE_STEP_PROVE: &str = "oneStepProveExecution(bytes32[],uint256,uint256,uint256,bytes32,uint256,bytes32[2],uint256[3],bytes,bytes,uint8)";
+    /// Challenge: end it when the party on turn ran out of time.
+    pub const TIMEOUT: &str = "timeout()";
+    /// Rollup: its SequencerInbox.
+    pub const ROLLUP_SEQUENCER_BRIDGE: &str = "sequencerBridge()";
+    /// Rollup: its Bridge.
+    pub const ROLLUP_DELAYED_BRIDGE: &str = "delayedBridge()";
+    /// Rollup: its Outbox.
+    pub const ROLLUP_OUTBOX: &str = "outbox()";
+    /// Rollup: its RollupEventBridge.
+    pub const ROLLUP_EVENT_BRIDGE: &str = "rollupEventBridge()";
+    /// Rollup: its ChallengeFactory.
+    pub const ROLLUP_CHALLENGE_FACTORY: &str = "challengeFactory()";
+    /// Rollup: blocks a node waits before it can be confirmed.
+    pub const ROLLUP_CONFIRM_PERIOD: &str = "confirmPeriodBlocks()";
+    /// Rollup: the newest confirmed node.
+    pub const ROLLUP_LATEST_CONFIRMED: &str = "latestConfirmed()";
+    /// Rollup (owner): allow validators.
+    pub const ROLLUP_SET_VALIDATOR: &str = "setValidator(address[],bool[])";
+    /// Bridge: a delayed message was appended.
+    pub const EV_MESSAGE_DELIVERED: &str =
+        "MessageDelivered(uint256,bytes32,address,uint8,address,bytes32)";
+    /// Inbox, RollupEventBridge: a delayed message's data.
+    pub const EV_INBOX_MESSAGE_DELIVERED: &str = "InboxMessageDelivered(uint256,bytes)";
+    /// Inbox: a delayed message whose data is the transaction's input.
+    pub const EV_INBOX_MESSAGE_FROM_ORIGIN: &str = "InboxMessageDeliveredFromOrigin(uint256)";
+    /// SequencerInbox: a batch, with its data.
+    pub const EV_BATCH_DELIVERED: &str = "SequencerBatchDelivered(uint256,bytes32,uint256,bytes32,bytes,uint256[],uint256[],uint256,address)";
+    /// SequencerInbox: a batch whose data is the transaction's input.
+    pub const EV_BATCH_FROM_ORIGIN: &str =
+        "SequencerBatchDeliveredFromOrigin(uint256,bytes32,uint256,bytes32,uint256)";
+    /// SequencerInbox: delayed messages included by force.
+    pub const EV_DELAYED_FORCED: &str =
+        "DelayedInboxForced(uint256,bytes32,uint256,uint256,bytes32[2],uint256)";
+    /// RollupCreatorNoProxy: the rollup and its inbox.
+    pub const EV_ROLLUP_CREATED: &str = "RollupCreated(address,address)";
 }
 
 #[cfg(test)]

@@ -1,12 +1,19 @@
-//! The deployed contracts' creation bytecode, read from a directory of JSON files
-//! (`contract`, `abi`, `creation_bytecode`), one per contract.
+//! The deployed contracts' creation bytecode and ABIs, read from a directory of JSON
+//! files (`contract`, `abi`, `creation_bytecode`), one per contract.
 //!
-//! The bytecode is test data taken from upstream, not part of this repository: callers
-//! say where it lives, and a missing or malformed file is an error that names it.
+//! The bytecode is data taken from upstream, not part of this repository: callers say
+//! where it lives, and a missing or malformed file is an error that names it. Each
+//! contract's file is read once, when first needed, and checked to have the functions
+//! avm calls on it ([`ContractName::required`]), so a file of another build is refused
+//! before any transaction is sent.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value as Json;
+
+use crate::abi::signatures as sig;
 
 /// Deepest JSON nesting accepted in a contract file (its ABI nests a few levels).
 const MAX_JSON_DEPTH: usize = 64;
@@ -40,12 +47,139 @@ pub enum ContractsError {
     },
 }
 
+/// The contracts avm deploys or calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContractName {
+    /// The one-step verifier for most opcodes.
+    OneStepProof,
+    /// The one-step verifier for buffer opcodes and `send`.
+    OneStepProof2,
+    /// The one-step verifier for the hashing opcodes.
+    OneStepProofHash,
+    /// The delayed inbox's accumulators.
+    Bridge,
+    /// The sequencer inbox.
+    SequencerInbox,
+    /// The users' entry point to the delayed inbox.
+    Inbox,
+    /// The rollup stand-in upstream's tests wire the SequencerInbox to.
+    RollupMock,
+    /// Upstream's test harness for one challenge (deploys a ChallengeFactory).
+    ChallengeTester,
+    /// The challenge (its moves).
+    Challenge,
+    /// Makes Challenges for a rollup.
+    ChallengeFactory,
+    /// Creates a whole rollup in its constructor.
+    RollupCreatorNoProxy,
+    /// The rollup's functions for validators and users.
+    RollupUserFacet,
+    /// The rollup's functions for its owner.
+    RollupAdminFacet,
+    /// L2-to-L1 messages.
+    Outbox,
+    /// The rollup's events as delayed messages.
+    RollupEventBridge,
+    /// Views a validator uses.
+    ValidatorUtils,
+    /// A rollup node (its views).
+    Node,
+}
+
+impl ContractName {
+    /// The contract's name, also its file's (`NAME.json`).
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            ContractName::OneStepProof => "OneStepProof",
+            ContractName::OneStepProof2 => "OneStepProof2",
+            ContractName::OneStepProofHash => "OneStepProofHash",
+            ContractName::Bridge => "Bridge",
+            ContractName::SequencerInbox => "SequencerInbox",
+            ContractName::Inbox => "Inbox",
+            ContractName::RollupMock => "RollupMock",
+            ContractName::ChallengeTester => "ChallengeTester",
+            ContractName::Challenge => "Challenge",
+            ContractName::ChallengeFactory => "ChallengeFactory",
+            ContractName::RollupCreatorNoProxy => "RollupCreatorNoProxy",
+            ContractName::RollupUserFacet => "RollupUserFacet",
+            ContractName::RollupAdminFacet => "RollupAdminFacet",
+            ContractName::Outbox => "Outbox",
+            ContractName::RollupEventBridge => "RollupEventBridge",
+            ContractName::ValidatorUtils => "ValidatorUtils",
+            ContractName::Node => "INode",
+        }
+    }
+
+    /// The functions avm calls on the contract: its ABI must have each.
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            ContractName::OneStepProof
+            | ContractName::OneStepProof2
+            | ContractName::OneStepProofHash => &[sig::EXECUTE_STEP],
+            ContractName::Bridge => &[
+                sig::BRIDGE_INITIALIZE,
+                sig::BRIDGE_SET_INBOX,
+                sig::BRIDGE_DELIVER,
+                sig::INBOX_ACCS,
+                sig::MESSAGE_COUNT,
+            ],
+            ContractName::SequencerInbox => &[
+                sig::SEQ_INITIALIZE,
+                sig::SEQ_ADD_BATCH,
+                sig::INBOX_ACCS,
+                sig::MESSAGE_COUNT,
+                sig::SEQ_ACCS_LENGTH,
+                sig::SEQ_DELAYED_READ,
+            ],
+            ContractName::Inbox => &[
+                sig::INBOX_INITIALIZE,
+                sig::INBOX_SEND_L2,
+                sig::INBOX_DEPOSIT_ETH,
+                sig::INBOX_START_REWRITE,
+            ],
+            ContractName::RollupMock => &[],
+            ContractName::ChallengeTester => &[
+                sig::START_CHALLENGE,
+                sig::TESTER_CHALLENGE,
+                sig::TESTER_COMPLETED,
+                sig::TESTER_WINNER,
+                sig::TESTER_LOSER,
+            ],
+            ContractName::Challenge => &[
+                sig::BISECT,
+                sig::PROVE_CONTINUED,
+                sig::ONE_STEP_PROVE,
+                sig::TIMEOUT,
+                sig::LAST_MOVE_BLOCK,
+                sig::RESPONDER_TIME_LEFT,
+            ],
+            ContractName::ChallengeFactory => &[],
+            ContractName::RollupCreatorNoProxy => &[],
+            ContractName::RollupUserFacet => &[
+                sig::ROLLUP_SEQUENCER_BRIDGE,
+                sig::ROLLUP_DELAYED_BRIDGE,
+                sig::ROLLUP_OUTBOX,
+                sig::ROLLUP_EVENT_BRIDGE,
+                sig::ROLLUP_CHALLENGE_FACTORY,
+                sig::ROLLUP_CONFIRM_PERIOD,
+                sig::ROLLUP_LATEST_CONFIRMED,
+            ],
+            ContractName::RollupAdminFacet => &[sig::ROLLUP_SET_VALIDATOR],
+            ContractName::Outbox => &[],
+            ContractName::RollupEventBridge => &[],
+            ContractName::ValidatorUtils => &[],
+            ContractName::Node => &[],
+        }
+    }
+}
+
 /// One contract: its name, creation bytecode and the signatures of the ABI's functions.
 #[derive(Debug, Clone)]
 pub struct Contract {
     /// The `contract` field (e.g. `OneStepProof`).
     pub name: String,
-    /// The creation (init) bytecode, run once to deploy the contract.
+    /// The creation (init) bytecode, run once to deploy the contract (empty for an
+    /// ABI-only file such as an interface's).
     pub creation_bytecode: Vec<u8>,
     /// Every function of the ABI as a canonical signature (`executeStep(address[2],...)`).
     pub functions: Vec<String>,
@@ -73,15 +207,16 @@ impl Contract {
         if contract != name {
             return Err(malformed(format!("holds contract {contract}, not {name}")));
         }
-        let code_hex = json
-            .get("creation_bytecode")
-            .and_then(Json::as_str)
-            .ok_or_else(|| malformed("no string field `creation_bytecode`".into()))?;
-        let creation_bytecode = hex::decode(code_hex.strip_prefix("0x").unwrap_or(code_hex))
-            .map_err(|e| malformed(format!("creation_bytecode: {e}")))?;
-        if creation_bytecode.is_empty() {
-            return Err(malformed("creation_bytecode is empty".into()));
-        }
+        let creation_bytecode = match json.get("creation_bytecode") {
+            None => Vec::new(),
+            Some(code) => {
+                let code_hex = code
+                    .as_str()
+                    .ok_or_else(|| malformed("`creation_bytecode` is not a string".into()))?;
+                hex::decode(code_hex.strip_prefix("0x").unwrap_or(code_hex))
+                    .map_err(|e| malformed(format!("creation_bytecode: {e}")))?
+            }
+        };
         let entries = json
             .get("abi")
             .and_then(Json::as_array)
@@ -103,98 +238,133 @@ impl Contract {
     }
 
     /// Fails unless the ABI has every function of `signatures`.
-    pub(crate) fn require(&self, dir: &Path, signatures: &[&str]) -> Result<(), ContractsError> {
+    fn require(&self, path: &Path, signatures: &[&str]) -> Result<(), ContractsError> {
         for signature in signatures {
             if !self.functions.iter().any(|f| f == signature) {
                 return Err(ContractsError::MissingFunction {
-                    path: dir.join(format!("{}.json", self.name)),
+                    path: path.to_path_buf(),
                     signature: (*signature).to_owned(),
                 });
             }
         }
         Ok(())
     }
+
+    /// The creation input: the bytecode followed by ABI-encoded constructor arguments.
+    pub fn creation_input(&self, constructor_args: &[u8]) -> Vec<u8> {
+        let mut input = self.creation_bytecode.clone();
+        input.extend_from_slice(constructor_args);
+        input
+    }
 }
 
-/// `name(type,type,...)` of an ABI entry (tuple parameters are not used by these contracts).
+/// `name(type,...)` of an ABI entry; a tuple parameter is written as its components'
+/// types in parentheses, as Solidity's canonical signatures do.
 fn signature_of(entry: &Json) -> Option<String> {
     let name = entry.get("name")?.as_str()?;
     let inputs = entry.get("inputs")?.as_array()?;
-    let types: Option<Vec<&str>> = inputs
-        .iter()
-        .map(|input| input.get("type").and_then(Json::as_str))
-        .collect();
+    let types: Option<Vec<String>> = inputs.iter().map(type_of).collect();
     Some(format!("{name}({})", types?.join(",")))
 }
 
-/// The call this crate makes to the one-step-proof contracts.
-pub(crate) const EXECUTE_STEP: &str = "executeStep(address[2],uint256,bytes32[2],bytes,bytes)";
-/// Bridge: make the caller the owner.
-pub(crate) const BRIDGE_INITIALIZE: &str = "initialize()";
-/// Bridge: allow an inbox.
-pub(crate) const BRIDGE_SET_INBOX: &str = "setInbox(address,bool)";
-/// Bridge: append a delayed message.
-pub(crate) const BRIDGE_DELIVER: &str = "deliverMessageToInbox(uint8,address,bytes32)";
-/// Bridge and SequencerInbox: accumulator `n`.
-pub(crate) const INBOX_ACCS: &str = "inboxAccs(uint256)";
-/// Bridge and SequencerInbox: messages so far.
-pub(crate) const MESSAGE_COUNT: &str = "messageCount()";
-/// SequencerInbox: wire it to the bridge, the sequencer and the rollup.
-pub(crate) const SEQ_INITIALIZE: &str = "initialize(address,address,address)";
-/// SequencerInbox: post a batch.
-pub(crate) const SEQ_ADD_BATCH: &str = "addSequencerL2Batch(bytes,uint256[],uint256[],bytes32)";
-
-/// The contracts the EVM world deploys, loaded and checked to have the entry points used.
-#[derive(Debug, Clone)]
-pub struct Contracts {
-    /// The one-step verifier for most opcodes.
-    pub one_step_proof: Contract,
-    /// The one-step verifier for buffer opcodes and `send`.
-    pub one_step_proof2: Contract,
-    /// The one-step verifier for the hashing opcodes.
-    pub one_step_proof_hash: Contract,
-    /// The delayed inbox.
-    pub bridge: Contract,
-    /// The sequencer inbox.
-    pub sequencer_inbox: Contract,
-    /// The rollup stand-in the sequencer inbox is wired to.
-    pub rollup_mock: Contract,
+fn type_of(param: &Json) -> Option<String> {
+    let ty = param.get("type")?.as_str()?;
+    match ty.strip_prefix("tuple") {
+        Some(suffix) => {
+            let components = param.get("components")?.as_array()?;
+            let inner: Option<Vec<String>> = components.iter().map(type_of).collect();
+            Some(format!("({}){suffix}", inner?.join(",")))
+        }
+        None => Some(ty.to_owned()),
+    }
 }
 
-impl Contracts {
-    /// Reads OneStepProof, OneStepProof2, OneStepProofHash, Bridge, SequencerInbox and
-    /// RollupMock from `dir` (e.g. `shared/fixtures/classic/contracts`).
-    pub fn load(dir: impl AsRef<Path>) -> Result<Contracts, ContractsError> {
-        let dir = dir.as_ref();
-        let contracts = Contracts {
-            one_step_proof: Contract::load(dir, "OneStepProof")?,
-            one_step_proof2: Contract::load(dir, "OneStepProof2")?,
-            one_step_proof_hash: Contract::load(dir, "OneStepProofHash")?,
-            bridge: Contract::load(dir, "Bridge")?,
-            sequencer_inbox: Contract::load(dir, "SequencerInbox")?,
-            rollup_mock: Contract::load(dir, "RollupMock")?,
-        };
-        for osp in [
-            &contracts.one_step_proof,
-            &contracts.one_step_proof2,
-            &contracts.one_step_proof_hash,
-        ] {
-            osp.require(dir, &[EXECUTE_STEP])?;
+/// The contracts of a directory, each read (and checked) when first needed.
+#[derive(Debug)]
+pub struct Contracts {
+    dir: PathBuf,
+    loaded: Mutex<HashMap<ContractName, Arc<Contract>>>,
+}
+
+impl Clone for Contracts {
+    fn clone(&self) -> Self {
+        let loaded = self.loaded.lock().map(|m| m.clone()).unwrap_or_default();
+        Contracts {
+            dir: self.dir.clone(),
+            loaded: Mutex::new(loaded),
         }
-        contracts.bridge.require(
-            dir,
-            &[
-                BRIDGE_INITIALIZE,
-                BRIDGE_SET_INBOX,
-                BRIDGE_DELIVER,
-                INBOX_ACCS,
-                MESSAGE_COUNT,
-            ],
-        )?;
-        contracts.sequencer_inbox.require(
-            dir,
-            &[SEQ_INITIALIZE, SEQ_ADD_BATCH, INBOX_ACCS, MESSAGE_COUNT],
-        )?;
+    }
+}
+
+/// The contracts a challenge game deploys (and a one-step proof check uses).
+pub const CHALLENGE_CONTRACTS: [ContractName; 9] = [
+    ContractName::OneStepProof,
+    ContractName::OneStepProof2,
+    ContractName::OneStepProofHash,
+    ContractName::Bridge,
+    ContractName::SequencerInbox,
+    ContractName::Inbox,
+    ContractName::RollupMock,
+    ContractName::ChallengeTester,
+    ContractName::Challenge,
+];
+
+impl Contracts {
+    /// The contracts of `dir` (e.g. `shared/fixtures/classic/contracts`), with those a
+    /// challenge game deploys read and checked now.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Contracts, ContractsError> {
+        let contracts = Contracts::open(dir);
+        for name in CHALLENGE_CONTRACTS {
+            contracts.get(name)?;
+        }
         Ok(contracts)
+    }
+
+    /// The contracts of `dir`, none read yet.
+    pub fn open(dir: impl AsRef<Path>) -> Contracts {
+        Contracts {
+            dir: dir.as_ref().to_path_buf(),
+            loaded: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The directory they are read from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Contract `name`, read and checked on first use.
+    pub fn get(&self, name: ContractName) -> Result<Arc<Contract>, ContractsError> {
+        if let Some(found) = self.loaded.lock().ok().and_then(|m| m.get(&name).cloned()) {
+            return Ok(found);
+        }
+        let stem = name.file_stem();
+        let contract = Contract::load(&self.dir, stem)?;
+        contract.require(&self.dir.join(format!("{stem}.json")), name.required())?;
+        let contract = Arc::new(contract);
+        if let Ok(mut map) = self.loaded.lock() {
+            map.insert(name, contract.clone());
+        }
+        Ok(contract)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tuple_parameters_are_written_as_their_components() {
+        let entry: Json = serde_json::json!({
+            "type": "function", "name": "f",
+            "inputs": [
+                {"type": "uint256"},
+                {"type": "tuple[2]", "components": [{"type": "address"}, {"type": "bytes32[3]"}]}
+            ]
+        });
+        assert_eq!(
+            signature_of(&entry).as_deref(),
+            Some("f(uint256,(address,bytes32[3])[2])")
+        );
     }
 }

@@ -1,49 +1,54 @@
-//! The deployed Arbitrum Classic L1 contracts as a referee, in an embedded EVM.
+//! The L1 side of Arbitrum Classic: one Ethereum chain type, embedded (revm) or
+//! remote (any JSON-RPC node), with the deployed Classic contracts on it.
 //!
-//! Our one-step proofs must convince the contracts Classic deployed on L1
-//! (OneStepProof, OneStepProof2, OneStepProofHash), not only our own verifier. This crate
-//! runs those contracts' creation bytecode in revm and asks them: it is the one room of
-//! the workspace that touches an EVM, so the machine, prover and challenge crates stay
-//! free of it and only tests and explicit CLI flags stand on it.
+//! It is the one room of the workspace that touches an EVM or an Ethereum RPC
+//! client, so the machine, prover and challenge crates stay free of them.
 //!
-//! - [`Contracts::load`] reads the contracts' JSON (ABI and creation bytecode) from a
-//!   directory the caller names; the bytecode is test data, not part of this repository.
-//! - [`L1World::new`] deploys them on an in-memory chain (chain id 1, London rules by
-//!   default, 30 M block gas limit, nonce, balance and base-fee checks off, gas price 0)
-//!   and wires Bridge, SequencerInbox and RollupMock as upstream's tests do.
-//! - [`L1World::execute_step`] calls `executeStep` on the contract the opcode selects;
-//!   [`L1World::check_step`] turns a Classic step (`avm_verifier::classic::ClassicStep`,
-//!   the fixture files' shape) into a [`Verdict`].
-//! - [`L1World::deliver_message`] and [`L1World::add_sequencer_batch`] feed the inbox
-//!   through the contracts' own entry points, so the accumulators are the chain's.
+//! - [`chain`]: the one chain type ([`Chain`]): embedded ([`chain::Embedded`], in
+//!   memory or persisted under a data dir, real rules or the referee's) or remote
+//!   ([`chain::Remote`], through alloy); transaction recording is an option of it.
+//! - [`setup`]: the one place the contracts are deployed and wired: the whole rollup
+//!   ([`Rollup`], by `RollupCreatorNoProxy`, or attached by address) and the
+//!   challenge set upstream's tests use ([`ChallengeSet`]).
+//! - [`delivery`]: the one delivery path: messages through the Inbox and the
+//!   SequencerInbox, and the machine's inbox read back from the L1's events
+//!   ([`InboxReader`]).
+//! - [`L1World`]: one-step proofs checked by the contracts ([`L1World::check_step`]).
+//! - [`EvmReferee`]: the Classic challenge on the deployed Challenge contract through
+//!   the one move loop; every game yields a [`Transcript`] that [`check_transcript`]
+//!   re-executes against fresh contracts.
 //! - [`gas_table_markdown`] summarizes the L1 cost of proving steps.
-//! - [`EvmReferee`] plays the Classic challenge on the deployed Challenge contract
-//!   (through `ChallengeTester`), and every game yields a [`Transcript`] that
-//!   [`check_transcript`] re-executes against fresh contracts.
 
 mod abi;
+pub mod chain;
 mod challenge;
 mod contracts;
+pub mod delivery;
 mod gas_table;
-mod inbox;
+pub mod setup;
 mod step;
 mod transcript;
 mod world;
 
+pub use abi::signatures;
+pub use chain::{
+    dev_accounts, CallOutcome, Chain, DevAccount, EmbeddedConfig, Hardfork, L1Error, Log,
+    LogFilter, Receipt, RemoteConfig, RevertReason, TxRecord, TxRequest, TxStatus, DEV_MNEMONIC,
+};
 pub use challenge::{
     delayed_message_from_value, encode_move, play_program, replay_transcript, run_on_evm,
-    ChallengeError, ClassicContracts, EvmGame, EvmMove, EvmPlay, EvmReferee, MoveVerdict,
-    PlayedMove, ProgramGame, ProgramGameReport, TranscriptVerdict, WithInboxSuffix, ASSERTER,
-    CHALLENGER,
+    ChallengeError, EvmGame, EvmMove, EvmPlay, EvmReferee, MoveVerdict, PlayedMove, ProgramGame,
+    ProgramGameReport, TranscriptVerdict, WithInboxSuffix, ASSERTER, CHALLENGER,
 };
-pub use contracts::{Contract, Contracts, ContractsError};
+pub use contracts::{Contract, ContractName, Contracts, ContractsError, CHALLENGE_CONTRACTS};
+pub use delivery::{DelayedMessage, InboxReader, PostedBatch, Section};
 pub use gas_table::{gas_rows, gas_table_markdown, GasRow};
-pub use inbox::{BatchSection, DelayedMessage, DeliveredMessage, PostedBatch, SequencerBatch};
-pub use step::{Executor, Rejection, RevertReason, StepOutcome, StepOutput, StepResult, Verdict};
+pub use setup::{
+    ChallengeSet, InboxContracts, Rollup, RollupParams, DELAYED_INBOX, OWNER, SEQUENCER,
+};
+pub use step::{Executor, Rejection, StepOutcome, StepOutput, StepResult, Verdict};
 pub use transcript::{
-    address_hex, check_transcript, FirstDifference, Transcript, TxRecord, TxStatus,
-    TRANSCRIPT_CHAIN_ID, TRANSCRIPT_FORMAT, TRANSCRIPT_GAS_LIMIT,
+    address_hex, check_transcript, FirstDifference, Transcript, TRANSCRIPT_CHAIN_ID,
+    TRANSCRIPT_FORMAT, TRANSCRIPT_GAS_LIMIT,
 };
-pub use world::{
-    CallOutcome, Deployed, Hardfork, L1Config, L1Error, L1World, DELAYED_INBOX, OWNER, SEQUENCER,
-};
+pub use world::{DeliveredMessage, L1Config, L1World, SequencerBatch};

@@ -1,8 +1,8 @@
 //! The contracts' verdict on a Classic step (`ClassicStep`, the fixture files' shape).
 
-use std::fmt;
-
-use crate::world::{L1Error, L1World};
+use crate::chain::L1Error;
+pub use crate::chain::RevertReason;
+use crate::world::L1World;
 use avm_value::{Hash, Int};
 use avm_verifier::classic::ClassicStep;
 
@@ -28,34 +28,21 @@ impl Executor {
         }
     }
 
+    /// Its place in the executors array a Challenge is made with.
+    pub fn index(self) -> usize {
+        match self {
+            Executor::OneStepProof => 0,
+            Executor::OneStepProof2 => 1,
+            Executor::OneStepProofHash => 2,
+        }
+    }
+
     /// The contract's name.
     pub fn name(self) -> &'static str {
         match self {
             Executor::OneStepProof => "OneStepProof",
             Executor::OneStepProof2 => "OneStepProof2",
             Executor::OneStepProofHash => "OneStepProofHash",
-        }
-    }
-}
-
-/// Why a call failed, as far as the EVM tells.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RevertReason {
-    /// `revert("...")` / `require(..., "...")`: the message.
-    Message(String),
-    /// A revert with data of another shape (or none).
-    Data(Vec<u8>),
-    /// An exceptional halt (out of gas, invalid opcode, ...).
-    Halt(String),
-}
-
-impl fmt::Display for RevertReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RevertReason::Message(message) => write!(f, "reverted: {message}"),
-            RevertReason::Data(data) if data.is_empty() => write!(f, "reverted without a reason"),
-            RevertReason::Data(data) => write!(f, "reverted with data 0x{}", hex::encode(data)),
-            RevertReason::Halt(reason) => write!(f, "halted: {reason}"),
         }
     }
 }

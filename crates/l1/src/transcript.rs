@@ -21,22 +21,14 @@
 //! gas used and created address. [`check_transcript`] replays one, allowing only the
 //! calls a game needs (see [`crate::challenge`]).
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use revm::context::result::{ExecutionResult, Output};
-use revm::context::{BlockEnv, Context, TxEnv};
-use revm::database::{CacheDB, EmptyDB};
-use revm::handler::{MainBuilder, MainnetContext, MainnetEvm};
-use revm::primitives::{Address, Bytes, TxKind, U256};
-use revm::{ExecuteCommitEvm, ExecuteEvm};
 use serde_json::{json, Map, Value as Json};
 
 use avm_challenge::Role;
 
-use crate::abi;
-use crate::step::RevertReason;
-use crate::world::{failure_reason, Hardfork, L1Error};
+use crate::chain::{Hardfork, TxRequest};
+pub use crate::chain::{TxRecord, TxStatus};
 
 /// The `format` of version 1 transcripts.
 pub const TRANSCRIPT_FORMAT: &str = "classic-challenge-transcript-1";
@@ -49,52 +41,6 @@ pub const TRANSCRIPT_CHAIN_ID: u64 = 1;
 
 /// Deepest JSON nesting accepted in a transcript.
 const MAX_JSON_DEPTH: usize = 16;
-
-/// Whether a transaction's receipt reports success.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TxStatus {
-    /// Receipt status 1.
-    Ok,
-    /// Receipt status 0 (a revert or an exceptional halt).
-    Revert,
-}
-
-impl TxStatus {
-    /// `"ok"` or `"revert"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            TxStatus::Ok => "ok",
-            TxStatus::Revert => "revert",
-        }
-    }
-}
-
-/// One L1 transaction of a transcript, with what its receipt reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TxRecord {
-    /// `block.number`.
-    pub block: u64,
-    /// `block.timestamp`.
-    pub timestamp: u64,
-    /// The sender.
-    pub from: [u8; 20],
-    /// The callee; None for a creation.
-    pub to: Option<[u8; 20]>,
-    /// Call data, or creation bytecode followed by constructor arguments.
-    pub input: Vec<u8>,
-    /// `tx.gasprice` (0 unless a delivered message records it).
-    pub gas_price: u128,
-    /// The receipt's status.
-    pub status: TxStatus,
-    /// Gas used, as the receipt reports it.
-    pub gas_used: u64,
-    /// For a revert with data: the `Error(string)` text, or other data as `0x`-hex.
-    pub reason: Option<String>,
-    /// For a successful creation: the new contract's address.
-    pub created: Option<[u8; 20]>,
-    /// Free text for people.
-    pub label: String,
-}
 
 /// A whole game's L1 history, as written to a transcript file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,7 +149,7 @@ impl Transcript {
                     "input".into(),
                     json!(format!("0x{}", hex::encode(&tx.input))),
                 );
-                o.insert("value".into(), json!("0x0"));
+                o.insert("value".into(), json!(format!("{:#x}", tx.value)));
                 if tx.gas_price != 0 {
                     o.insert("gasPrice".into(), json!(format!("{:#x}", tx.gas_price)));
                 }
@@ -396,6 +342,14 @@ fn parse_tx(entry: &Json, index: usize) -> Result<TxRecord, FirstDifference> {
         Some(_) => quantity(string_field(o, "gasPrice", &what)?)
             .ok_or_else(|| bad("gasPrice is not a 0x quantity".into()))?,
     };
+    // Every transaction of the replay rules has the 30 M gas limit: a price that
+    // cannot be paid for it is no transaction of any chain.
+    TxRequest {
+        gas_limit: Some(TRANSCRIPT_GAS_LIMIT),
+        ..TxRequest::call([0; 20], [0; 20], Vec::new(), "").with_gas_price(gas_price)
+    }
+    .check_cost(TRANSCRIPT_GAS_LIMIT)
+    .map_err(|e| bad(format!("gasPrice: {e}")))?;
     let status = match string_field(o, "status", &what)? {
         "ok" => TxStatus::Ok,
         "revert" => TxStatus::Revert,
@@ -419,6 +373,7 @@ fn parse_tx(entry: &Json, index: usize) -> Result<TxRecord, FirstDifference> {
         from: address_field(o, "from", &what)?,
         to,
         input,
+        value,
         gas_price,
         status,
         gas_used: u64_field(o, "gasUsed", &what)?,
@@ -426,234 +381,6 @@ fn parse_tx(entry: &Json, index: usize) -> Result<TxRecord, FirstDifference> {
         created,
         label,
     })
-}
-
-type Evm = MainnetEvm<MainnetContext<CacheDB<EmptyDB>>>;
-
-/// A transaction to send on a [`Chain`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TxRequest {
-    pub from: [u8; 20],
-    pub to: Option<[u8; 20]>,
-    pub input: Vec<u8>,
-    pub gas_price: u128,
-    pub label: String,
-}
-
-/// An in-memory chain under the replay rules that records every transaction it runs.
-pub(crate) struct Chain {
-    evm: Evm,
-    hardfork: Hardfork,
-    block: u64,
-    timestamp: u64,
-    started: bool,
-    nonces: HashMap<[u8; 20], u64>,
-    log: Vec<TxRecord>,
-}
-
-impl Chain {
-    /// An empty state under `hardfork`, before any block.
-    pub fn new(hardfork: Hardfork) -> Chain {
-        let ctx: MainnetContext<CacheDB<EmptyDB>> =
-            Context::new(CacheDB::new(EmptyDB::default()), hardfork.spec())
-                .modify_cfg_chained(|cfg| {
-                    cfg.chain_id = TRANSCRIPT_CHAIN_ID;
-                    cfg.disable_balance_check = true;
-                    cfg.disable_base_fee = true;
-                    cfg.tx_gas_limit_cap = Some(u64::MAX);
-                })
-                .modify_block_chained(|block: &mut BlockEnv| {
-                    block.gas_limit = TRANSCRIPT_GAS_LIMIT;
-                    block.basefee = 0;
-                });
-        Chain {
-            evm: ctx.build_mainnet(),
-            hardfork,
-            block: 0,
-            timestamp: 0,
-            started: false,
-            nonces: HashMap::new(),
-            log: Vec::new(),
-        }
-    }
-
-    pub fn hardfork(&self) -> Hardfork {
-        self.hardfork
-    }
-
-    /// The current `(block.number, block.timestamp)`.
-    pub fn block(&self) -> (u64, u64) {
-        (self.block, self.timestamp)
-    }
-
-    /// Moves to block `number` at `timestamp`, under the rules: numbers never
-    /// decrease, one number has one timestamp, a higher number a later timestamp.
-    pub fn set_block(&mut self, number: u64, timestamp: u64) -> Result<(), String> {
-        if self.started {
-            if number < self.block {
-                return Err(format!(
-                    "block {number} after block {} (numbers never decrease)",
-                    self.block
-                ));
-            }
-            if number == self.block && timestamp != self.timestamp {
-                return Err(format!(
-                    "block {number} at timestamp {timestamp}, earlier at {}",
-                    self.timestamp
-                ));
-            }
-            if number > self.block && timestamp <= self.timestamp {
-                return Err(format!(
-                    "block {number} at timestamp {timestamp}, not after block {}'s {}",
-                    self.block, self.timestamp
-                ));
-            }
-        }
-        self.started = true;
-        self.block = number;
-        self.timestamp = timestamp;
-        self.evm.ctx.modify_block(|block| {
-            block.number = U256::from(number);
-            block.timestamp = U256::from(timestamp);
-        });
-        Ok(())
-    }
-
-    /// Moves to block `number`, its timestamp 12 seconds per block after the current.
-    pub fn advance_to(&mut self, number: u64) -> Result<(), String> {
-        let timestamp = if !self.started || number <= self.block {
-            self.timestamp
-        } else {
-            self.timestamp
-                .saturating_add((number - self.block).saturating_mul(12))
-        };
-        self.set_block(number, timestamp)
-    }
-
-    fn tx_env(
-        &self,
-        from: [u8; 20],
-        to: Option<[u8; 20]>,
-        input: Vec<u8>,
-        gas_price: u128,
-        nonce: u64,
-    ) -> Result<TxEnv, L1Error> {
-        let kind = match to {
-            Some(to) => TxKind::Call(Address::from(to)),
-            None => TxKind::Create,
-        };
-        TxEnv::builder()
-            .caller(Address::from(from))
-            .nonce(nonce)
-            .gas_limit(TRANSCRIPT_GAS_LIMIT)
-            .gas_price(gas_price)
-            .kind(kind)
-            .data(Bytes::from(input))
-            .chain_id(Some(TRANSCRIPT_CHAIN_ID))
-            .build()
-            .map_err(|e| L1Error::Evm(format!("{e:?}")))
-    }
-
-    /// Runs `req` in the current block, keeps its effects, records it, and returns
-    /// the record with the call's return data.
-    pub fn send(&mut self, req: TxRequest) -> Result<(TxRecord, Vec<u8>), L1Error> {
-        let nonce = self.nonces.get(&req.from).copied().unwrap_or(0);
-        let tx = self.tx_env(req.from, req.to, req.input.clone(), req.gas_price, nonce)?;
-        let result = self
-            .evm
-            .transact_commit(tx)
-            .map_err(|e| L1Error::Evm(e.to_string()))?;
-        self.nonces.insert(req.from, nonce.saturating_add(1));
-        let gas_used = result.gas().tx_gas_used();
-        let (status, reason, created, output) = match &result {
-            ExecutionResult::Success { output, .. } => match output {
-                Output::Call(bytes) => (TxStatus::Ok, None, None, bytes.to_vec()),
-                Output::Create(_, address) => (
-                    TxStatus::Ok,
-                    None,
-                    address.map(Address::into_array),
-                    Vec::new(),
-                ),
-            },
-            ExecutionResult::Revert { output, .. } => {
-                // The transcript's `reason`: the Error(string) text, other revert data
-                // as 0x-hex, nothing for a revert without data.
-                let reason = match failure_reason(&result) {
-                    RevertReason::Message(message) => Some(message),
-                    RevertReason::Data(data) if !data.is_empty() => {
-                        Some(format!("0x{}", hex::encode(data)))
-                    }
-                    _ => None,
-                };
-                (TxStatus::Revert, reason, None, output.to_vec())
-            }
-            ExecutionResult::Halt { .. } => (TxStatus::Revert, None, None, Vec::new()),
-        };
-        let record = TxRecord {
-            block: self.block,
-            timestamp: self.timestamp,
-            from: req.from,
-            to: req.to,
-            input: req.input,
-            gas_price: req.gas_price,
-            status,
-            gas_used,
-            reason,
-            created,
-            label: req.label,
-        };
-        self.log.push(record.clone());
-        Ok((record, output))
-    }
-
-    /// An `eth_call` to `to` from the zero address: its return data, effects thrown away
-    /// and nothing recorded. A revert is an error naming `call`.
-    pub fn view(
-        &mut self,
-        to: [u8; 20],
-        call: &'static str,
-        input: Vec<u8>,
-    ) -> Result<Vec<u8>, L1Error> {
-        let from = [0u8; 20];
-        let nonce = self.nonces.get(&from).copied().unwrap_or(0);
-        let tx = self.tx_env(from, Some(to), input, 0, nonce)?;
-        let result = self
-            .evm
-            .transact(tx)
-            .map_err(|e| L1Error::Evm(e.to_string()))?;
-        match result.result {
-            ExecutionResult::Success {
-                output: Output::Call(bytes),
-                ..
-            } => Ok(bytes.to_vec()),
-            ExecutionResult::Success { .. } => Err(L1Error::BadReturn { call, len: 0 }),
-            failed => Err(L1Error::Call {
-                call,
-                reason: failure_reason(&failed),
-            }),
-        }
-    }
-
-    /// One word returned by a view call.
-    pub fn view_word(
-        &mut self,
-        to: [u8; 20],
-        call: &'static str,
-        args: &[abi::Token],
-    ) -> Result<abi::Word, L1Error> {
-        let output = self.view(to, call, abi::encode_call(call, args))?;
-        abi::decode_words(&output, 1)
-            .and_then(|w| w.first().copied())
-            .ok_or(L1Error::BadReturn {
-                call,
-                len: output.len(),
-            })
-    }
-
-    /// Every transaction run so far.
-    pub fn log(&self) -> &[TxRecord] {
-        &self.log
-    }
 }
 
 /// Re-executes the transcript at `path` against fresh contracts (loaded from
@@ -669,7 +396,7 @@ pub fn check_transcript(
         message: e.to_string(),
     })?;
     let transcript = Transcript::parse(&text)?;
-    let contracts = crate::challenge::ClassicContracts::load(contracts_dir).map_err(|e| {
+    let contracts = crate::contracts::Contracts::load(contracts_dir).map_err(|e| {
         FirstDifference::Unreadable {
             path: path.display().to_string(),
             message: format!("the fixture contracts: {e}"),

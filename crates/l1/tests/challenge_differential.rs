@@ -14,7 +14,7 @@ use avm_challenge::classic::{
 };
 use avm_challenge::Role;
 use avm_code::{load_mexe, LoadOptions};
-use avm_l1::{run_on_evm, ClassicContracts, EvmGame, Hardfork, MoveVerdict};
+use avm_l1::{run_on_evm, Contracts, EvmGame, Hardfork, MoveVerdict};
 use avm_machine::Machine;
 use avm_testkit::fixtures;
 
@@ -111,7 +111,7 @@ impl Gas {
 /// Replays the native game on the EVM and checks both referees agree on every move.
 /// Returns the EVM game and how many moves were compared.
 fn compare(
-    contracts: &ClassicContracts,
+    contracts: &Contracts,
     assertion: &ClassicAssertion,
     config: &GameConfig,
     report: &ClassicGameReport,
@@ -135,7 +135,7 @@ fn compare(
             evm.function,
             native.block
         );
-        match &native.result {
+        match &native.verdict {
             Ok(_) => assert_eq!(evm.verdict, MoveVerdict::Accepted, "{at}: native accepts"),
             // Native-only variants: the EVM reverts too, for the executor's own reason
             // (or none).
@@ -146,7 +146,7 @@ fn compare(
             ) => assert!(
                 !evm.verdict.is_accepted(),
                 "{at}: native {:?}, EVM accepts",
-                native.result
+                native.verdict
             ),
             // The native verifier cannot judge an inbox step: the EVM is the authority.
             Err(ClassicRevert::InboxStepNative) => continue,
@@ -188,7 +188,7 @@ fn check_honest(report: &ClassicGameReport, game: &EvmGame, honest: Role, what: 
         }
     }
     assert!(matches!(
-        report.moves.last().map(|m| &m.result),
+        report.moves.last().map(|m| &m.verdict),
         Some(Ok(Accepted::Decided { .. }))
     ));
 }

@@ -5,8 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use avm_l1::{
-    BatchSection, Contracts, DelayedMessage, L1Config, L1Error, L1World, SequencerBatch,
-    StepOutcome,
+    Contracts, DelayedMessage, L1Config, L1Error, L1World, Section, SequencerBatch, StepOutcome,
 };
 use avm_value::{Hash, Int};
 use serde_json::Value as Json;
@@ -109,10 +108,9 @@ fn the_recorded_inbox_step_is_accepted_once_its_message_is_delivered() {
     let delivered = world.deliver_message(&r.messages[0]).unwrap();
     assert_eq!(delivered.seq_num, 0);
     assert_eq!(world.block(), (4, 40));
-    assert_eq!(world.gas_price(), 0, "the gas price goes back");
     let posted = world
         .add_sequencer_batch(&SequencerBatch {
-            sections: vec![BatchSection {
+            sections: vec![Section {
                 items: vec![],
                 total_delayed_messages_read: 1,
             }],
@@ -146,7 +144,7 @@ fn world_with(message: &DelayedMessage, change: impl Fn(&mut DelayedMessage)) ->
     world.deliver_message(&message).unwrap();
     world
         .add_sequencer_batch(&SequencerBatch {
-            sections: vec![BatchSection {
+            sections: vec![Section {
                 items: vec![],
                 total_delayed_messages_read: 1,
             }],
@@ -177,22 +175,26 @@ fn batches_with_sequencer_items_and_several_delayed_messages_agree_with_the_cont
 
     // The first batch must start with delayed messages, not items.
     let refused = world.add_sequencer_batch(&SequencerBatch {
-        sections: vec![BatchSection {
+        sections: vec![Section {
             items: vec![b"early".to_vec()],
             total_delayed_messages_read: 1,
         }],
     });
-    assert!(matches!(refused, Err(L1Error::Call { .. })), "{refused:?}");
+    // Refused before it is sent, with the SequencerInbox's own reason.
+    match refused {
+        Err(L1Error::Invalid(why)) => assert!(why.contains("MUST_DELAYED_INIT_START"), "{why}"),
+        other => panic!("{other:?}"),
+    }
 
-    world.set_block(20, 2_000);
+    world.set_block(20, 2_000).unwrap();
     let first = world
         .add_sequencer_batch(&SequencerBatch {
             sections: vec![
-                BatchSection {
+                Section {
                     items: vec![],
                     total_delayed_messages_read: 2,
                 },
-                BatchSection {
+                Section {
                     items: vec![b"tx one".to_vec(), vec![], b"tx three".to_vec()],
                     total_delayed_messages_read: 2,
                 },
@@ -202,10 +204,10 @@ fn batches_with_sequencer_items_and_several_delayed_messages_agree_with_the_cont
     // 2 delayed + end of block + 3 items.
     assert_eq!((first.batch_index, first.after_count), (0, 6));
 
-    world.set_block(21, 2_013);
+    world.set_block(21, 2_013).unwrap();
     let second = world
         .add_sequencer_batch(&SequencerBatch {
-            sections: vec![BatchSection {
+            sections: vec![Section {
                 items: vec![vec![0xab; 100]],
                 total_delayed_messages_read: 3,
             }],

@@ -13,7 +13,7 @@ use l1_inbox::{delayed, fixtures, inboxes, Inboxes};
 use std::path::Path;
 
 use avm_code::{load_mexe, LoadOptions};
-use avm_l1::{BatchSection, DelayedMessage, L1World, StepOutcome, Verdict};
+use avm_l1::{DelayedMessage, L1World, Section, StepOutcome, Verdict};
 use avm_machine::Machine;
 use avm_prover::classic::{
     self as prover, prove_step_l1, ClassicInbox, ClassicProveError, ClassicStep,
@@ -162,19 +162,19 @@ fn tampered_inbox_steps_are_refused_by_both() {
     for n in 2..=3 {
         other.deliver(&delayed(n));
     }
-    other.world.set_block(20, 2_000);
+    other.world.set_block(20, 2_000).unwrap();
     other.batch(vec![
-        BatchSection {
+        Section {
             items: vec![],
             total_delayed_messages_read: 2,
         },
-        BatchSection {
+        Section {
             items: vec![b"tx one".to_vec(), vec![0xab; 70]],
             total_delayed_messages_read: 2,
         },
     ]);
-    other.world.set_block(21, 2_013);
-    other.batch(vec![BatchSection {
+    other.world.set_block(21, 2_013).unwrap();
+    other.batch(vec![Section {
         items: vec![vec![]],
         total_delayed_messages_read: 3,
     }]);
@@ -215,7 +215,7 @@ fn the_recorded_inbox_step_and_ours_agree_with_the_contract() {
     };
     let mut inboxes = Inboxes::new();
     inboxes.deliver(&message);
-    inboxes.batch(vec![BatchSection {
+    inboxes.batch(vec![Section {
         items: vec![],
         total_delayed_messages_read: 1,
     }]);

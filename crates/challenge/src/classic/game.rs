@@ -1,7 +1,8 @@
-//! A whole Classic game before the native referee: the challenger moves first, each
-//! move is mined in the next block, and the game ends as on L1, by `timeout()` once
-//! the party on turn has no move (a proof zeroed the state, its move reverted, or it
-//! stays silent) and its blocks have run out.
+//! The one Classic move loop, with the referee as a parameter ([`ClassicJudge`]): the
+//! native rules ([`ClassicReferee`]) or the deployed contract (crates/l1). The
+//! challenger moves first, each move is mined in the next block, and the game ends as
+//! on L1, by `timeout()` once the party on turn has no move (a proof zeroed the state,
+//! its move reverted, or it stays silent) and its blocks have run out.
 
 use avm_value::Hash;
 
@@ -37,9 +38,46 @@ impl Default for GameConfig {
     }
 }
 
-/// One transaction of a game.
+/// A referee of Classic games: what the move loop needs from one.
+pub trait ClassicJudge {
+    /// What the referee says of a move (at least whether it was accepted).
+    type Verdict;
+    /// Why the referee could not judge (its chain failed, say).
+    type Error;
+
+    /// Starts the challenge over `execution_hash` (in `config.start_block`).
+    fn start(
+        &mut self,
+        execution_hash: Hash,
+        max_message_count: u64,
+        config: &GameConfig,
+    ) -> Result<(), Self::Error>;
+
+    /// Sends `mv` from `by` in block `block`.
+    fn apply(
+        &mut self,
+        by: Role,
+        block: u64,
+        mv: &ClassicMove,
+    ) -> Result<Self::Verdict, Self::Error>;
+
+    /// Whether the verdict accepts the move.
+    fn accepted(verdict: &Self::Verdict) -> bool;
+
+    /// The first block in which `timeout()` succeeds against the party on turn.
+    fn timeout_block(&mut self) -> Result<u64, Self::Error>;
+
+    /// The winner, once decided.
+    fn winner(&mut self) -> Result<Option<Role>, Self::Error>;
+
+    /// The error for a game that ended undecided (`timeout()` refused when it should
+    /// pass, or too many moves).
+    fn undecided(why: String) -> Self::Error;
+}
+
+/// One transaction of a game, with the referee's verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MoveRecord {
+pub struct Played<V> {
     /// Who sent it.
     pub by: Role,
     /// The block it was mined in.
@@ -47,10 +85,184 @@ pub struct MoveRecord {
     /// The call.
     pub mv: ClassicMove,
     /// What the referee made of it.
-    pub result: Result<Accepted, ClassicRevert>,
+    pub verdict: V,
 }
 
-/// How a Classic game went.
+/// A game played before a judge.
+#[derive(Clone, Debug)]
+pub struct Game<V> {
+    /// Whether the challenger disputed the assertion (if not, there is no game and
+    /// the asserter stands).
+    pub disputed: bool,
+    /// Every transaction, refused ones included.
+    pub moves: Vec<Played<V>>,
+    /// Accepted bisections.
+    pub bisections: u64,
+    /// The winner.
+    pub winner: Role,
+}
+
+/// No game is longer than this many transactions (each bisection divides the segment
+/// by up to the degree, so a real one takes a few dozen at most).
+pub const MAX_MOVES: usize = 1_000;
+
+/// Plays `assertion` out between `asserter` and `challenger` before `judge`. The
+/// assertion must have an execution hash (its end not before its start).
+pub fn play<J: ClassicJudge>(
+    judge: &mut J,
+    assertion: &ClassicAssertion,
+    config: &GameConfig,
+    asserter: &mut dyn ClassicParty,
+    challenger: &mut dyn ClassicParty,
+) -> Result<Game<J::Verdict>, J::Error> {
+    let mut game = Game {
+        disputed: false,
+        moves: Vec::new(),
+        bisections: 0,
+        winner: Role::Asserter,
+    };
+    let (Some(execution_hash), Some(segment)) = (assertion.execution_hash(), assertion.segment())
+    else {
+        return Err(J::undecided(
+            "the assertion ends before it starts: no challenge can be made over it".into(),
+        ));
+    };
+    if !challenger.disputes(assertion) {
+        return Ok(game);
+    }
+    game.disputed = true;
+    judge.start(execution_hash, assertion.max_message_count(), config)?;
+    let mut prev = Bisection {
+        segment,
+        cuts: vec![cut_hash(&assertion.before), cut_hash(&assertion.after)],
+    };
+    let mut turn = Role::Challenger;
+    let mut proven = false;
+    let mut block = config.start_block;
+    while game.moves.len() < MAX_MOVES {
+        let party: &mut dyn ClassicParty = match turn {
+            Role::Asserter => &mut *asserter,
+            Role::Challenger => &mut *challenger,
+        };
+        let mv = if proven {
+            None
+        } else {
+            party.respond(&prev, config.degree)
+        };
+        if let Some(mv) = mv {
+            block = block.saturating_add(1);
+            let verdict = judge.apply(turn, block, &mv)?;
+            let accepted = J::accepted(&verdict);
+            if accepted {
+                match &mv {
+                    ClassicMove::Bisect(b) => {
+                        prev = Bisection {
+                            segment: b.chunk.segment,
+                            cuts: b.chain_hashes.clone(),
+                        };
+                        game.bisections = game.bisections.saturating_add(1);
+                    }
+                    _ => proven = true,
+                }
+            }
+            game.moves.push(Played {
+                by: turn,
+                block,
+                mv,
+                verdict,
+            });
+            if accepted {
+                turn = turn.other();
+                continue;
+            }
+        }
+        // The party on turn has no (legal) move: its opponent waits out its blocks
+        // and calls timeout().
+        block = block.max(judge.timeout_block()?);
+        let verdict = judge.apply(turn.other(), block, &ClassicMove::Timeout)?;
+        let accepted = J::accepted(&verdict);
+        game.moves.push(Played {
+            by: turn.other(),
+            block,
+            mv: ClassicMove::Timeout,
+            verdict,
+        });
+        if !accepted {
+            return Err(J::undecided(format!(
+                "timeout() refused in block {block}, the first the referee should allow it"
+            )));
+        }
+        break;
+    }
+    game.winner = judge
+        .winner()?
+        .ok_or_else(|| J::undecided(format!("undecided after {} moves", game.moves.len())))?;
+    Ok(game)
+}
+
+/// The native referee as a judge (it is made when the game starts).
+#[derive(Debug, Default)]
+pub struct NativeJudge {
+    /// The referee, once the challenge started.
+    pub referee: Option<ClassicReferee>,
+}
+
+impl ClassicJudge for NativeJudge {
+    type Verdict = Result<Accepted, ClassicRevert>;
+    type Error = String;
+
+    fn start(
+        &mut self,
+        execution_hash: Hash,
+        max_message_count: u64,
+        config: &GameConfig,
+    ) -> Result<(), String> {
+        self.referee = Some(ClassicReferee::new(
+            execution_hash,
+            max_message_count,
+            config.asserter_time_left,
+            config.challenger_time_left,
+            config.start_block,
+            config.degree,
+        ));
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        by: Role,
+        block: u64,
+        mv: &ClassicMove,
+    ) -> Result<Result<Accepted, ClassicRevert>, String> {
+        let referee = self.referee.as_mut().ok_or("no challenge started")?;
+        Ok(referee.apply(by, block, mv))
+    }
+
+    fn accepted(verdict: &Result<Accepted, ClassicRevert>) -> bool {
+        verdict.is_ok()
+    }
+
+    fn timeout_block(&mut self) -> Result<u64, String> {
+        Ok(self
+            .referee
+            .as_ref()
+            .ok_or("no challenge started")?
+            .timeout_block())
+    }
+
+    fn winner(&mut self) -> Result<Option<Role>, String> {
+        Ok(self.referee.as_ref().and_then(ClassicReferee::winner))
+    }
+
+    fn undecided(why: String) -> String {
+        why
+    }
+}
+
+/// One transaction of a game before the native referee.
+pub type MoveRecord = Played<Result<Accepted, ClassicRevert>>;
+
+/// How a Classic game before the native referee went.
 #[derive(Clone, Debug)]
 pub struct ClassicGameReport {
     /// The assertion disputed.
@@ -70,104 +282,33 @@ pub struct ClassicGameReport {
     pub challenger_steps: u64,
 }
 
-/// No game is longer than this many transactions (each bisection divides the segment
-/// by up to the degree, so a real one takes a few dozen at most).
-const MAX_MOVES: usize = 1_000;
-
 /// Plays `assertion` out between `asserter` and `challenger` on the native referee.
+/// An assertion ending before it starts is lost by the asserter (no rollup takes it).
 pub fn play_classic(
     assertion: &ClassicAssertion,
     config: &GameConfig,
     asserter: &mut dyn ClassicParty,
     challenger: &mut dyn ClassicParty,
 ) -> ClassicGameReport {
-    let mut report = ClassicGameReport {
+    let mut judge = NativeJudge::default();
+    let outcome = if assertion.execution_hash().is_none() {
+        Err(String::new())
+    } else {
+        play(&mut judge, assertion, config, asserter, challenger)
+    };
+    let (disputed, winner, moves, bisections) = match outcome {
+        Ok(game) => (game.disputed, game.winner, game.moves, game.bisections),
+        // Only an assertion ending before it starts, or a referee refusing its own
+        // timeout (which the native one never does), gets here.
+        Err(_) => (true, Role::Challenger, Vec::new(), 0),
+    };
+    ClassicGameReport {
         assertion: *assertion,
-        disputed: false,
-        winner: Role::Asserter,
-        moves: Vec::new(),
-        bisections: 0,
-        asserter_steps: 0,
-        challenger_steps: 0,
-    };
-    let (Some(execution_hash), Some(segment)) = (assertion.execution_hash(), assertion.segment())
-    else {
-        // An after-state with less gas than the before-state: no rollup takes it.
-        report.disputed = true;
-        report.winner = Role::Challenger;
-        return report;
-    };
-    if !challenger.disputes(assertion) {
-        report.asserter_steps = asserter.steps_executed();
-        report.challenger_steps = challenger.steps_executed();
-        return report;
+        disputed,
+        winner,
+        moves,
+        bisections,
+        asserter_steps: asserter.steps_executed(),
+        challenger_steps: challenger.steps_executed(),
     }
-    report.disputed = true;
-    let mut referee = ClassicReferee::new(
-        execution_hash,
-        assertion.max_message_count(),
-        config.asserter_time_left,
-        config.challenger_time_left,
-        config.start_block,
-        config.degree,
-    );
-    let mut prev = Bisection {
-        segment,
-        cuts: vec![cut_hash(&assertion.before), cut_hash(&assertion.after)],
-    };
-    let mut block = config.start_block;
-    while report.moves.len() < MAX_MOVES {
-        let turn = referee.turn();
-        let party: &mut dyn ClassicParty = match turn {
-            Role::Asserter => &mut *asserter,
-            Role::Challenger => &mut *challenger,
-        };
-        let mv = if referee.challenge_state() == Hash::default() {
-            None
-        } else {
-            party.respond(&prev, referee.degree())
-        };
-        let moved = match mv {
-            Some(mv) => {
-                block = block.saturating_add(1);
-                let result = referee.apply(turn, block, &mv);
-                let ok = result.is_ok();
-                if let Ok(Accepted::Bisected(b)) = &result {
-                    prev = b.clone();
-                    report.bisections = report.bisections.saturating_add(1);
-                }
-                report.moves.push(MoveRecord {
-                    by: turn,
-                    block,
-                    mv,
-                    result,
-                });
-                ok
-            }
-            None => false,
-        };
-        if !moved {
-            // The party on turn has no (legal) move: its opponent waits out its
-            // blocks and calls timeout().
-            block = block.max(referee.timeout_block());
-            let result = referee.apply(turn.other(), block, &ClassicMove::Timeout);
-            let winner = match &result {
-                Ok(Accepted::Decided { winner }) => Some(*winner),
-                _ => None,
-            };
-            report.moves.push(MoveRecord {
-                by: turn.other(),
-                block,
-                mv: ClassicMove::Timeout,
-                result,
-            });
-            if let Some(winner) = winner {
-                report.winner = winner;
-                break;
-            }
-        }
-    }
-    report.asserter_steps = asserter.steps_executed();
-    report.challenger_steps = challenger.steps_executed();
-    report
 }

@@ -8,7 +8,8 @@
 //!   reasons ([`ClassicRevert`]); the EVM referee (crates/l1) is the authority.
 //! - [`ClassicParty`]: the honest party, choosing moves from its own execution as the
 //!   Go validator does, and liars ([`ClassicLie`]).
-//! - [`play_classic`]: a whole game before the native referee, ended by `timeout()`.
+//! - [`play`]: the one move loop, with the referee as a parameter ([`ClassicJudge`]);
+//!   [`play_classic`] plays it before the native referee.
 //!
 //! [`ExecutionState`]: avm_verifier::classic::ExecutionState
 
@@ -24,7 +25,10 @@ mod referee;
 mod revert;
 
 pub use execution::{ClassicExecution, Cut};
-pub use game::{play_classic, ClassicGameReport, GameConfig, MoveRecord};
+pub use game::{
+    play, play_classic, ClassicGameReport, ClassicJudge, Game, GameConfig, MoveRecord, NativeJudge,
+    Played, MAX_MOVES,
+};
 pub use hash::{
     assertion_hash, assertion_rest_hash, bisection_chunk_hash, cut_hash, ClassicAssertion,
     UNREACHABLE,

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use avm_challenge::classic::{ClassicLie, ClassicMove};
 use avm_challenge::Role;
 use avm_l1::{
-    check_transcript, delayed_message_from_value, play_program, ClassicContracts, Hardfork,
-    ProgramGame, ProgramGameReport, TranscriptVerdict,
+    check_transcript, delayed_message_from_value, play_program, Contracts, Hardfork, ProgramGame,
+    ProgramGameReport, TranscriptVerdict,
 };
 use avm_machine::Machine;
 
@@ -68,8 +68,8 @@ fn parse_gas(text: &str) -> Result<(u64, u64), CliError> {
     Ok((a, b))
 }
 
-fn load_contracts(dir: &Path) -> Result<ClassicContracts, CliError> {
-    ClassicContracts::load(dir).map_err(|e| {
+fn load_contracts(dir: &Path) -> Result<Contracts, CliError> {
+    Contracts::load(dir).map_err(|e| {
         CliError::Input(format!(
             "{e} (--contracts names the directory of the Classic contracts)"
         ))

@@ -53,23 +53,3 @@ pub fn encode_move(mv: &ClassicMove) -> Vec<u8> {
     };
     abi::encode_call(mv.signature(), &args)
 }
-
-/// The ChallengeTester's constructor arguments: `address[] _executors`.
-pub(super) fn tester_args(executors: [[u8; 20]; 3]) -> Vec<u8> {
-    abi::encode(&[Token::Words(
-        executors.iter().map(|a| abi::address(*a)).collect(),
-    )])
-}
-
-/// The ChallengeTester's creation input: its bytecode and constructor arguments.
-pub(super) fn tester_input(tester: &Contract, executors: [[u8; 20]; 3]) -> Vec<u8> {
-    let mut input = tester.creation_bytecode.clone();
-    input.extend(tester_args(executors));
-    input
-}
-
-pub(super) fn word_address(word: &Word) -> [u8; 20] {
-    let mut out = [0u8; 20];
-    out.copy_from_slice(&word[12..]);
-    out
-}

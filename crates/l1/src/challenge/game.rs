@@ -8,12 +8,12 @@ pub(super) fn winner_of(
     asserter: [u8; 20],
     challenger: [u8; 20],
 ) -> Result<Option<Role>, ChallengeError> {
-    let completed = chain.view_word(tester, TESTER_COMPLETED, &[])?;
+    let completed = chain.view_word(tester, sig::TESTER_COMPLETED, &[])?;
     if completed != abi::boolean(true) {
         return Ok(None);
     }
-    let winner = word_address(&chain.view_word(tester, TESTER_WINNER, &[])?);
-    let loser = word_address(&chain.view_word(tester, TESTER_LOSER, &[])?);
+    let winner = chain.view_address(tester, sig::TESTER_WINNER, &[])?;
+    let loser = chain.view_address(tester, sig::TESTER_LOSER, &[])?;
     Ok(if (winner, loser) == (asserter, challenger) {
         Some(Role::Asserter)
     } else if (winner, loser) == (challenger, asserter) {
@@ -47,7 +47,7 @@ impl EvmGame {
 ///
 /// [`ClassicGameReport::moves`]: avm_challenge::classic::ClassicGameReport::moves
 pub fn run_on_evm(
-    contracts: &ClassicContracts,
+    contracts: &Contracts,
     hardfork: Hardfork,
     assertion: &ClassicAssertion,
     config: &GameConfig,
@@ -55,12 +55,7 @@ pub fn run_on_evm(
     moves: &[MoveRecord],
 ) -> Result<EvmGame, ChallengeError> {
     let mut referee = EvmReferee::new(contracts, hardfork)?;
-    for message in messages {
-        referee.deliver_message(message)?;
-    }
-    if !messages.is_empty() {
-        referee.post_delayed_batch(messages.len() as u64)?;
-    }
+    referee.feed_delayed(messages)?;
     let execution_hash = assertion
         .execution_hash()
         .ok_or(ChallengeError::L1(L1Error::Invalid(
@@ -75,7 +70,7 @@ pub fn run_on_evm(
     )?;
     let mut evm_moves = Vec::with_capacity(moves.len());
     for m in moves {
-        evm_moves.push(referee.apply(m.by, m.block, &m.mv)?);
+        evm_moves.push(EvmReferee::apply(&mut referee, m.by, m.block, &m.mv)?);
     }
     let winner = referee.winner()?;
     Ok(EvmGame {
@@ -153,6 +148,3 @@ impl EvmPlay {
             .fold(0u64, |sum, m| sum.saturating_add(m.evm.gas_used))
     }
 }
-
-/// No game is longer than this many transactions.
-pub(super) const MAX_MOVES: usize = 1_000;

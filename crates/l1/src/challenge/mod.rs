@@ -1,15 +1,14 @@
 //! The Classic challenge refereed by the deployed contracts: `ChallengeTester` (which
 //! deploys a ChallengeFactory and its beacon-proxy Challenges) over the three one-step
-//! verifiers, with Bridge and SequencerInbox for the inbox. Every transaction runs on a
-//! recording chain, so a game yields its [`Transcript`].
+//! verifiers, with Bridge, SequencerInbox and Inbox for the inbox, on a referee chain
+//! that records every transaction, so a game yields its [`Transcript`].
 //!
-//! - [`ClassicContracts::load`] reads the fixture contracts a game deploys.
-//! - [`EvmReferee`] deploys and wires them, delivers messages
-//!   ([`EvmReferee::feed_delayed`] also returns our model of the inbox, checked against
-//!   the bridges), starts a challenge and applies [`ClassicMove`]s, each sent from the
-//!   party's own address in its block; the verdict is read from the tester's
-//!   `winner()`. [`EvmReferee::play`] plays a whole game with the contract as the
-//!   authority (and the native referee's verdicts beside it).
+//! - [`EvmReferee`] deploys the challenge set ([`crate::setup::ChallengeSet`]),
+//!   delivers messages through the one delivery path ([`EvmReferee::feed_delayed`]
+//!   returns the inbox read back from the L1's events), starts a challenge and applies
+//!   [`ClassicMove`]s, each sent from the party's own address in its block. It is a
+//!   [`ClassicJudge`], so [`EvmReferee::play`] plays a whole game through the one move
+//!   loop ([`avm_challenge::classic::play`]), the native referee's verdicts beside.
 //! - [`WithInboxSuffix`] gives a party's `inbox` step proofs their L1 inbox suffix.
 //! - [`play_program`] plays a program's game from its messages, as `avm challenge
 //!   --protocol classic` does.
@@ -17,29 +16,22 @@
 //! - [`run_on_evm`] replays a native game's moves on the EVM referee.
 //! - [`replay_transcript`] re-executes a transcript, allowing only a game's calls.
 
-use std::path::Path;
-
 use avm_challenge::classic::{
-    cut_hash, Accepted, Bisection, ClassicAssertion, ClassicLiar, ClassicLie, ClassicMove,
-    ClassicParty, ClassicReferee, ClassicRevert, GameConfig, HonestClassic, MoveRecord,
+    Accepted, Bisection, ClassicAssertion, ClassicJudge, ClassicLiar, ClassicLie, ClassicMove,
+    ClassicParty, ClassicRevert, GameConfig, HonestClassic, MoveRecord, NativeJudge,
 };
 use avm_challenge::Role;
 use avm_machine::Machine;
-use avm_prover::classic::{BatchSection, ClassicInbox};
+use avm_prover::classic::ClassicInbox;
+use avm_value::Hash;
 use avm_value::Value;
-use avm_value::{keccak256, Hash, Int};
-use avm_verifier::classic::L1Message;
 
-use crate::abi::{self, Token, Word};
-use crate::contracts::{
-    Contract, ContractsError, BRIDGE_DELIVER, BRIDGE_INITIALIZE, BRIDGE_SET_INBOX, INBOX_ACCS,
-    MESSAGE_COUNT, SEQ_ADD_BATCH, SEQ_INITIALIZE,
-};
-use crate::inbox::DelayedMessage;
-use crate::transcript::{
-    address_hex, Chain, FirstDifference, Transcript, TxRecord, TxRequest, TxStatus,
-};
-use crate::world::{Deployed, Hardfork, L1Error, DELAYED_INBOX, OWNER, SEQUENCER};
+use crate::abi::{self, signatures as sig, Token, Word};
+use crate::chain::{Chain, EmbeddedConfig, Hardfork, L1Error, TxRequest, TxStatus};
+use crate::contracts::Contracts;
+use crate::delivery::{self, DelayedMessage, InboxReader, Section};
+use crate::setup::{ChallengeSet, OWNER};
+use crate::transcript::{address_hex, FirstDifference, Transcript};
 
 /// The asserter's address in games the EVM referee plays.
 pub const ASSERTER: [u8; 20] = [
@@ -50,26 +42,6 @@ pub const CHALLENGER: [u8; 20] = [
     0x0c, 0x4a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0c,
 ];
 
-const START_CHALLENGE: &str =
-    "startChallenge(bytes32,uint256,address,address,uint256,uint256,address,address)";
-const TESTER_CHALLENGE: &str = "challenge()";
-const TESTER_COMPLETED: &str = "challengeCompleted()";
-const TESTER_WINNER: &str = "winner()";
-const TESTER_LOSER: &str = "loser()";
-const LAST_MOVE_BLOCK: &str = "lastMoveBlock()";
-const RESPONDER_TIME_LEFT: &str = "currentResponderTimeLeft()";
-const SEQ_ACCS_LENGTH: &str = "getInboxAccsLength()";
-const SEQ_DELAYED_READ: &str = "totalDelayedMessagesRead()";
-
-/// The Challenge functions a game calls.
-const MOVE_SIGNATURES: [&str; 4] = [
-    "bisectExecution(bytes32[],uint256,uint256,uint256,bytes32,uint256,bytes32,bytes32[])",
-    "proveContinuedExecution(bytes32[],uint256,uint256,uint256,bytes32,uint256,bytes32)",
-    "oneStepProveExecution(bytes32[],uint256,uint256,uint256,bytes32,uint256,bytes32[2],uint256[3],bytes,bytes,uint8)",
-    "timeout()",
-];
-
-mod contracts;
 mod encode;
 mod game;
 mod play;
@@ -77,7 +49,6 @@ mod program;
 mod referee;
 mod replay;
 
-pub use contracts::*;
 pub use encode::*;
 pub use game::*;
 pub use program::*;
@@ -91,9 +62,6 @@ pub enum ChallengeError {
     /// The EVM, or a setup call, failed.
     #[error(transparent)]
     L1(#[from] L1Error),
-    /// A block or timestamp that breaks the chain's rules.
-    #[error("block: {0}")]
-    Block(String),
     /// A move before `startChallenge`.
     #[error("no challenge has been started")]
     NotStarted,

@@ -1,12 +1,66 @@
-//! A whole game played with the contract as the authority.
+//! A whole game played with the contract as the authority, through the one move
+//! loop, the native referee judging every move beside it.
 
 use super::*;
 
+/// The EVM referee with the native one beside it: the EVM's verdict decides, the
+/// native one is recorded for comparison.
+struct Paired<'a> {
+    evm: &'a mut EvmReferee,
+    native: NativeJudge,
+}
+
+impl ClassicJudge for Paired<'_> {
+    type Verdict = (EvmMove, Result<Accepted, ClassicRevert>);
+    type Error = ChallengeError;
+
+    fn start(
+        &mut self,
+        execution_hash: Hash,
+        max_message_count: u64,
+        config: &GameConfig,
+    ) -> Result<(), ChallengeError> {
+        self.native
+            .start(execution_hash, max_message_count, config)
+            .map_err(<EvmReferee as ClassicJudge>::undecided)?;
+        ClassicJudge::start(self.evm, execution_hash, max_message_count, config)
+    }
+
+    fn apply(
+        &mut self,
+        by: Role,
+        block: u64,
+        mv: &ClassicMove,
+    ) -> Result<Self::Verdict, ChallengeError> {
+        let native = self
+            .native
+            .apply(by, block, mv)
+            .map_err(<EvmReferee as ClassicJudge>::undecided)?;
+        Ok((EvmReferee::apply(self.evm, by, block, mv)?, native))
+    }
+
+    fn accepted(verdict: &Self::Verdict) -> bool {
+        verdict.0.verdict.is_accepted()
+    }
+
+    fn timeout_block(&mut self) -> Result<u64, ChallengeError> {
+        EvmReferee::timeout_block(self.evm)
+    }
+
+    fn winner(&mut self) -> Result<Option<Role>, ChallengeError> {
+        EvmReferee::winner(self.evm)
+    }
+
+    fn undecided(why: String) -> ChallengeError {
+        <EvmReferee as ClassicJudge>::undecided(why)
+    }
+}
+
 impl EvmReferee {
     /// Plays `assertion` out between `asserter` and `challenger` with the contract as
-    /// referee: the challenge starts in `config.start_block`; each move is sent from
-    /// its party's address in the next block; a party with no legal move (a proof
-    /// zeroed the state, its move reverted, or it stays silent) is timed out by its
+    /// referee, through the one move loop ([`avm_challenge::classic::play`]): the
+    /// challenge starts in `config.start_block`; each move is sent from its party's
+    /// address in the next block; a party with no legal move is timed out by its
     /// opponent in the first block the contract allows. Every move also goes to a
     /// native referee, whose verdicts are reported beside the contract's.
     pub fn play(
@@ -16,113 +70,25 @@ impl EvmReferee {
         asserter: &mut dyn ClassicParty,
         challenger: &mut dyn ClassicParty,
     ) -> Result<EvmPlay, ChallengeError> {
-        let mut play = EvmPlay {
-            disputed: false,
-            moves: Vec::new(),
-            bisections: 0,
-            winner: Role::Asserter,
+        let mut judge = Paired {
+            evm: self,
+            native: NativeJudge::default(),
         };
-        let (Some(execution_hash), Some(segment)) =
-            (assertion.execution_hash(), assertion.segment())
-        else {
-            return Err(ChallengeError::L1(L1Error::Invalid(
-                "an assertion ending before it starts".into(),
-            )));
-        };
-        if !challenger.disputes(assertion) {
-            return Ok(play);
-        }
-        play.disputed = true;
-        let challenge = self.start(
-            config.start_block,
-            execution_hash,
-            assertion.max_message_count(),
-            config.asserter_time_left,
-            config.challenger_time_left,
-        )?;
-        let mut native = ClassicReferee::new(
-            execution_hash,
-            assertion.max_message_count(),
-            config.asserter_time_left,
-            config.challenger_time_left,
-            config.start_block,
-            config.degree,
-        );
-        let mut prev = Bisection {
-            segment,
-            cuts: vec![cut_hash(&assertion.before), cut_hash(&assertion.after)],
-        };
-        let mut turn = Role::Challenger;
-        let mut proven = false;
-        let mut block = config.start_block;
-        while play.moves.len() < MAX_MOVES {
-            let party: &mut dyn ClassicParty = match turn {
-                Role::Asserter => &mut *asserter,
-                Role::Challenger => &mut *challenger,
-            };
-            let mv = if proven {
-                None
-            } else {
-                party.respond(&prev, config.degree)
-            };
-            if let Some(mv) = mv {
-                block = block.saturating_add(1);
-                let native_result = native.apply(turn, block, &mv);
-                let evm = self.apply(turn, block, &mv)?;
-                let accepted = evm.verdict.is_accepted();
-                if accepted {
-                    match &mv {
-                        ClassicMove::Bisect(b) => {
-                            prev = Bisection {
-                                segment: b.chunk.segment,
-                                cuts: b.chain_hashes.clone(),
-                            };
-                            play.bisections = play.bisections.saturating_add(1);
-                        }
-                        _ => proven = true,
-                    }
-                    turn = turn.other();
-                }
-                play.moves.push(PlayedMove {
-                    mv,
-                    evm,
-                    native: native_result,
-                });
-                if accepted {
-                    continue;
-                }
-            }
-            // The party on turn has no legal move: its opponent waits out its blocks.
-            let last = self.chain.view_word(challenge, LAST_MOVE_BLOCK, &[])?;
-            let left = self.chain.view_word(challenge, RESPONDER_TIME_LEFT, &[])?;
-            let (Some(last), Some(left)) = (abi::word_to_u64(&last), abi::word_to_u64(&left))
-            else {
-                return Err(ChallengeError::L1(L1Error::BadReturn {
-                    call: RESPONDER_TIME_LEFT,
-                    len: 32,
-                }));
-            };
-            block = block.max(last.saturating_add(left).saturating_add(1));
-            let native_result = native.apply(turn.other(), block, &ClassicMove::Timeout);
-            let evm = self.apply(turn.other(), block, &ClassicMove::Timeout)?;
-            let accepted = evm.verdict.is_accepted();
-            play.moves.push(PlayedMove {
-                mv: ClassicMove::Timeout,
-                evm,
-                native: native_result,
-            });
-            if !accepted {
-                return Err(ChallengeError::Setup {
-                    label: "timeout".into(),
-                    reason: "refused in the first block the contract should allow it".into(),
-                });
-            }
-            break;
-        }
-        play.winner = self.winner()?.ok_or(ChallengeError::Setup {
-            label: "the game".into(),
-            reason: format!("undecided after {} moves", play.moves.len()),
-        })?;
-        Ok(play)
+        let game =
+            avm_challenge::classic::play(&mut judge, assertion, config, asserter, challenger)?;
+        Ok(EvmPlay {
+            disputed: game.disputed,
+            moves: game
+                .moves
+                .into_iter()
+                .map(|played| PlayedMove {
+                    mv: played.mv,
+                    evm: played.verdict.0,
+                    native: played.verdict.1,
+                })
+                .collect(),
+            bisections: game.bisections,
+            winner: game.winner,
+        })
     }
 }

@@ -120,7 +120,7 @@ pub struct ProgramGameReport {
 /// `game.gas` (its messages limited to those on L1), the liar (if any) lying as
 /// `game.liar` says, every `inbox` step proof carrying its suffix.
 pub fn play_program(
-    contracts: &ClassicContracts,
+    contracts: &Contracts,
     machine: &Machine,
     messages: &[DelayedMessage],
     game: &ProgramGame,

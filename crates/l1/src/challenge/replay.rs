@@ -9,6 +9,7 @@ enum Kind {
     Bridge,
     SequencerInbox,
     RollupMock,
+    Inbox,
     Tester,
 }
 
@@ -21,6 +22,7 @@ impl Kind {
             Kind::Bridge => "Bridge",
             Kind::SequencerInbox => "SequencerInbox",
             Kind::RollupMock => "RollupMock",
+            Kind::Inbox => "Inbox",
             Kind::Tester => "ChallengeTester",
         }
     }
@@ -30,36 +32,71 @@ fn selector_of(signature: &str) -> [u8; 4] {
     abi::selector(signature)
 }
 
+/// The fixture contracts a game creates, read for their creation bytecode.
+struct Creatable {
+    osps: [std::sync::Arc<crate::contracts::Contract>; 3],
+    bridge: std::sync::Arc<crate::contracts::Contract>,
+    sequencer_inbox: std::sync::Arc<crate::contracts::Contract>,
+    rollup_mock: std::sync::Arc<crate::contracts::Contract>,
+    inbox: std::sync::Arc<crate::contracts::Contract>,
+    tester: std::sync::Arc<crate::contracts::Contract>,
+}
+
+impl Creatable {
+    fn load(contracts: &Contracts) -> Result<Creatable, FirstDifference> {
+        use crate::contracts::ContractName as N;
+        let get = |name| {
+            contracts
+                .get(name)
+                .map_err(|e| FirstDifference::Malformed(format!("the fixture contracts: {e}")))
+        };
+        Ok(Creatable {
+            osps: [
+                get(N::OneStepProof)?,
+                get(N::OneStepProof2)?,
+                get(N::OneStepProofHash)?,
+            ],
+            bridge: get(N::Bridge)?,
+            sequencer_inbox: get(N::SequencerInbox)?,
+            rollup_mock: get(N::RollupMock)?,
+            inbox: get(N::Inbox)?,
+            tester: get(N::ChallengeTester)?,
+        })
+    }
+}
+
 /// Re-executes `transcript` on a fresh chain, allowing only what a game needs:
 /// creations of the fixture contracts (each at most once; the tester over the three
 /// verifiers created before it); Bridge `initialize`, `setInbox`,
-/// `deliverMessageToInbox`; SequencerInbox `initialize`, `addSequencerL2Batch`; one
-/// `startChallenge` on the transcript's tester for its asserter and challenger with the
-/// bridges created here; and the Challenge's four moves. Never the tester's unguarded
-/// `completeChallenge`.
+/// `deliverMessageToInbox`; SequencerInbox `initialize`, `addSequencerL2Batch`; Inbox
+/// `initialize`, `sendL2Message`; one `startChallenge` on the transcript's tester for
+/// its asserter and challenger with the bridges created here; and the Challenge's four
+/// moves. Never the tester's unguarded `completeChallenge`.
 pub fn replay_transcript(
     transcript: &Transcript,
-    contracts: &ClassicContracts,
+    contracts: &Contracts,
 ) -> Result<TranscriptVerdict, FirstDifference> {
     if transcript.asserter == transcript.challenger {
         return Err(FirstDifference::Malformed(
             "the asserter and the challenger are one address".into(),
         ));
     }
-    let mut chain = Chain::new(transcript.hardfork);
+    let creatable = Creatable::load(contracts)?;
+    let mut chain = Chain::embedded(EmbeddedConfig::referee(transcript.hardfork)).map_err(|e| {
+        FirstDifference::Evm {
+            index: 0,
+            message: e.to_string(),
+        }
+    })?;
     let mut created: Vec<([u8; 20], Kind)> = Vec::new();
     let mut challenge: Option<[u8; 20]> = None;
     let mut move_gas = Vec::new();
-    let osps = [
-        &contracts.one_step_proof,
-        &contracts.one_step_proof2,
-        &contracts.one_step_proof_hash,
-    ];
+    let osps = &creatable.osps;
     for (index, tx) in transcript.transactions.iter().enumerate() {
         let disallowed = |why: String| FirstDifference::Disallowed { index, why };
         chain
             .set_block(tx.block, tx.timestamp)
-            .map_err(&disallowed)?;
+            .map_err(|e| disallowed(e.to_string()))?;
         let find = |kind: Kind, created: &[([u8; 20], Kind)]| {
             created.iter().find(|(_, k)| *k == kind).map(|(a, _)| *a)
         };
@@ -73,23 +110,26 @@ pub fn replay_transcript(
                     osps.iter().position(|c| c.creation_bytecode == tx.input)
                 {
                     Kind::OneStepProof(i)
-                } else if tx.input == contracts.bridge.creation_bytecode {
+                } else if tx.input == creatable.bridge.creation_bytecode {
                     Kind::Bridge
-                } else if tx.input == contracts.sequencer_inbox.creation_bytecode {
+                } else if tx.input == creatable.sequencer_inbox.creation_bytecode {
                     Kind::SequencerInbox
-                } else if tx.input == contracts.rollup_mock.creation_bytecode {
+                } else if tx.input == creatable.rollup_mock.creation_bytecode {
                     Kind::RollupMock
-                } else if tx
-                    .input
-                    .starts_with(&contracts.challenge_tester.creation_bytecode)
-                {
+                } else if tx.input == creatable.inbox.creation_bytecode {
+                    Kind::Inbox
+                } else if tx.input.starts_with(&creatable.tester.creation_bytecode) {
                     let executors = [0, 1, 2].map(|i| find(Kind::OneStepProof(i), &created));
                     let [Some(a), Some(b), Some(c)] = executors else {
                         return Err(disallowed(
                             "a ChallengeTester before the three verifiers".into(),
                         ));
                     };
-                    if tx.input != tester_input(&contracts.challenge_tester, [a, b, c]) {
+                    if tx.input
+                        != creatable
+                            .tester
+                            .creation_input(&crate::setup::executors_args([a, b, c]))
+                    {
                         return Err(disallowed(
                             "a ChallengeTester over other executors than the verifiers created here".into(),
                         ));
@@ -115,10 +155,13 @@ pub fn replay_transcript(
                 let kind = created.iter().find(|(a, _)| *a == to).map(|(_, k)| *k);
                 let allowed = match kind {
                     Some(Kind::Bridge) => {
-                        is(BRIDGE_INITIALIZE) || is(BRIDGE_SET_INBOX) || is(BRIDGE_DELIVER)
+                        is(sig::BRIDGE_INITIALIZE)
+                            || is(sig::BRIDGE_SET_INBOX)
+                            || is(sig::BRIDGE_DELIVER)
                     }
-                    Some(Kind::SequencerInbox) => is(SEQ_INITIALIZE) || is(SEQ_ADD_BATCH),
-                    Some(Kind::Tester) if is(START_CHALLENGE) => {
+                    Some(Kind::SequencerInbox) => is(sig::SEQ_INITIALIZE) || is(sig::SEQ_ADD_BATCH),
+                    Some(Kind::Inbox) => is(sig::INBOX_INITIALIZE) || is(sig::INBOX_SEND_L2),
+                    Some(Kind::Tester) if is(sig::START_CHALLENGE) => {
                         if challenge.is_some() {
                             return Err(disallowed("a second startChallenge".into()));
                         }
@@ -150,7 +193,14 @@ pub fn replay_transcript(
                         true
                     }
                     _ if Some(to) == challenge => {
-                        is_move = MOVE_SIGNATURES.iter().any(|s| is(s));
+                        is_move = [
+                            sig::BISECT,
+                            sig::PROVE_CONTINUED,
+                            sig::ONE_STEP_PROVE,
+                            sig::TIMEOUT,
+                        ]
+                        .iter()
+                        .any(|s| is(s));
                         is_move
                     }
                     _ => false,
@@ -164,18 +214,32 @@ pub fn replay_transcript(
                 }
             }
         }
-        let (replayed, _) = chain
+        let receipt = chain
             .send(TxRequest {
                 from: tx.from,
                 to: tx.to,
                 input: tx.input.clone(),
+                value: tx.value,
                 gas_price: tx.gas_price,
+                gas_limit: None,
                 label: tx.label.clone(),
             })
             .map_err(|e| FirstDifference::Evm {
                 index,
                 message: e.to_string(),
             })?;
+        let replayed = crate::chain::TxRecord::of(
+            &TxRequest {
+                from: tx.from,
+                to: tx.to,
+                input: Vec::new(),
+                value: tx.value,
+                gas_price: tx.gas_price,
+                gas_limit: None,
+                label: String::new(),
+            },
+            &receipt,
+        );
         let differ = |field: &'static str, recorded: String, replayed: String| {
             FirstDifference::Transaction {
                 index,
@@ -214,13 +278,12 @@ pub fn replay_transcript(
             created.push((address, kind));
         }
         if starts && replayed.status == TxStatus::Ok {
-            let word = chain
-                .view_word(transcript.tester, TESTER_CHALLENGE, &[])
+            let address = chain
+                .view_address(transcript.tester, sig::TESTER_CHALLENGE, &[])
                 .map_err(|e| FirstDifference::Evm {
                     index,
                     message: e.to_string(),
                 })?;
-            let address = word_address(&word);
             if address != transcript.challenge {
                 return Err(FirstDifference::Header {
                     field: "challenge",

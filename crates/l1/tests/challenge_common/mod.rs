@@ -8,13 +8,13 @@
 )]
 
 use avm_challenge::classic::ClassicMove;
-use avm_l1::{ClassicContracts, DelayedMessage};
+use avm_l1::{Contracts, DelayedMessage};
 use avm_testkit::fixtures;
 pub use avm_testkit::recorded_games::*;
 use serde_json::Value as Json;
 
-pub fn contracts() -> ClassicContracts {
-    ClassicContracts::load(fixtures().join("contracts")).expect("the fixture contracts")
+pub fn contracts() -> Contracts {
+    Contracts::load(fixtures().join("contracts")).expect("the fixture contracts")
 }
 
 /// The file's inbox messages, for the Bridge.

@@ -11,9 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use avm_l1::{
-    BatchSection, Contracts, DelayedMessage, L1Config, L1World, SequencerBatch, SEQUENCER,
-};
+use avm_l1::{Contracts, DelayedMessage, L1Config, L1World, Section, SequencerBatch, SEQUENCER};
 use avm_prover::classic::{self as prover, ClassicInbox};
 use avm_value::Int;
 use avm_verifier::classic::L1Message;
@@ -62,7 +60,7 @@ impl Inboxes {
     }
 
     /// Posts a SequencerInbox batch and adds it to the model; they agree.
-    pub fn batch(&mut self, sections: Vec<BatchSection>) {
+    pub fn batch(&mut self, sections: Vec<Section>) {
         let (block_number, timestamp) = self.world.block();
         let posted = self
             .world
@@ -113,19 +111,19 @@ pub fn inboxes() -> Inboxes {
     for n in 1..=3 {
         inboxes.deliver(&delayed(n));
     }
-    inboxes.world.set_block(20, 2_000);
+    inboxes.world.set_block(20, 2_000).unwrap();
     inboxes.batch(vec![
-        BatchSection {
+        Section {
             items: vec![],
             total_delayed_messages_read: 2,
         },
-        BatchSection {
+        Section {
             items: vec![b"tx one".to_vec(), vec![0xab; 70]],
             total_delayed_messages_read: 2,
         },
     ]);
-    inboxes.world.set_block(21, 2_013);
-    inboxes.batch(vec![BatchSection {
+    inboxes.world.set_block(21, 2_013).unwrap();
+    inboxes.batch(vec![Section {
         items: vec![vec![]],
         total_delayed_messages_read: 3,
     }]);

@@ -1,0 +1,569 @@
+//! The embedded chain kept in a data dir (one redb file, `l1.redb`): the world state,
+//! blocks, transactions and receipts, written one sealed block per transaction of
+//! the store, so a restart after `kill -9` continues from the last sealed block.
+//! redb locks the file: a second process on the same data dir is refused.
+
+use std::path::{Path, PathBuf};
+
+use alloy_eips::eip2930::{AccessList, AccessListItem};
+use redb::{Database, ReadableTable, TableDefinition};
+use revm::database::{CacheDB, EmptyDB};
+use revm::primitives::{Address, B256, U256};
+use revm::state::AccountInfo;
+
+use avm_value::Hash;
+
+use super::blocks::{Block, BlockInfo, ReceiptRecord};
+use super::codec::{Damaged, Reader, Writer};
+use super::txs::{StoredTx, TxSignature};
+use super::{bytecode, Embedded, EmbeddedConfig, Rules};
+use crate::chain::types::L1Error;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts");
+const STORAGE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("storage");
+const CODE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("code");
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transactions");
+const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
+
+/// The file an embedded chain is kept in, inside its data dir.
+pub const L1_FILE: &str = "l1.redb";
+
+/// What a block changed in the world state, to be written with it.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Touched {
+    /// Accounts whose nonce, balance or code may have changed.
+    pub accounts: Vec<Address>,
+    /// Storage slots written.
+    pub slots: Vec<(Address, U256)>,
+    /// Accounts created or destroyed: their old storage is gone.
+    pub cleared: Vec<Address>,
+}
+
+/// An open data dir.
+pub(crate) struct Persisted {
+    db: Database,
+    path: PathBuf,
+}
+
+fn store_error(path: &Path, e: impl std::fmt::Display) -> L1Error {
+    L1Error::Store {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn damaged(path: &Path, e: Damaged) -> L1Error {
+    store_error(path, e)
+}
+
+impl Persisted {
+    /// Opens (or creates) `dir/l1.redb`, refusing a data dir another process holds.
+    pub fn open(dir: &Path, _config: &EmbeddedConfig) -> Result<Persisted, L1Error> {
+        std::fs::create_dir_all(dir).map_err(|e| store_error(dir, e))?;
+        let path = dir.join(L1_FILE);
+        let db = Database::create(&path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => store_error(
+                &path,
+                "another process has this data dir open (is an avm l1 or node already running on it?)",
+            ),
+            other => store_error(&path, other),
+        })?;
+        Ok(Persisted { db, path })
+    }
+
+    /// Whether nothing has been written yet (a new chain).
+    pub fn is_empty(&self) -> Result<bool, L1Error> {
+        let read = self
+            .db
+            .begin_read()
+            .map_err(|e| store_error(&self.path, e))?;
+        match read.open_table(META) {
+            Ok(table) => Ok(table
+                .get("config")
+                .map_err(|e| store_error(&self.path, e))?
+                .is_none()),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(true),
+            Err(e) => Err(store_error(&self.path, e)),
+        }
+    }
+
+    /// Writes block 0 and the accounts it funds.
+    pub fn write_genesis(
+        &mut self,
+        config: &EmbeddedConfig,
+        genesis: &Block,
+        alloc: &[Address],
+        db: &CacheDB<EmptyDB>,
+    ) -> Result<(), L1Error> {
+        let touched = Touched {
+            accounts: alloc.to_vec(),
+            ..Touched::default()
+        };
+        self.write(Some(config), genesis, &[], &[], &touched, db)
+    }
+
+    /// Writes a sealed block with its transactions, receipts and the state it left.
+    pub fn write_block(
+        &mut self,
+        block: &Block,
+        txs: &[&StoredTx],
+        receipts: &[&ReceiptRecord],
+        touched: &Touched,
+        db: &CacheDB<EmptyDB>,
+    ) -> Result<(), L1Error> {
+        self.write(None, block, txs, receipts, touched, db)
+    }
+
+    fn write(
+        &mut self,
+        config: Option<&EmbeddedConfig>,
+        block: &Block,
+        txs: &[&StoredTx],
+        receipts: &[&ReceiptRecord],
+        touched: &Touched,
+        db: &CacheDB<EmptyDB>,
+    ) -> Result<(), L1Error> {
+        let err = |e: &dyn std::fmt::Display| store_error(&self.path, e);
+        let write = self.db.begin_write().map_err(|e| err(&e))?;
+        {
+            let mut meta = write.open_table(META).map_err(|e| err(&e))?;
+            if let Some(config) = config {
+                meta.insert("config", encode_config(config).as_slice())
+                    .map_err(|e| err(&e))?;
+            }
+            let mut accounts = write.open_table(ACCOUNTS).map_err(|e| err(&e))?;
+            let mut storage = write.open_table(STORAGE).map_err(|e| err(&e))?;
+            let mut code = write.open_table(CODE).map_err(|e| err(&e))?;
+            for address in &touched.cleared {
+                let start = storage_key(address, &U256::ZERO);
+                let end = storage_key(address, &U256::MAX);
+                storage
+                    .retain_in(start.as_slice()..=end.as_slice(), |_, _| false)
+                    .map_err(|e| err(&e))?;
+            }
+            for address in &touched.accounts {
+                let account = db.cache.accounts.get(address).and_then(|a| a.info());
+                match account {
+                    Some(info) => {
+                        let mut w = Writer::default();
+                        w.u64(info.nonce)
+                            .word(&info.balance.to_be_bytes())
+                            .word(&info.code_hash.0);
+                        accounts
+                            .insert(address.as_slice(), w.buf.as_slice())
+                            .map_err(|e| err(&e))?;
+                        let bytes = info.code.as_ref().map(|c| c.original_bytes()).or_else(|| {
+                            db.cache
+                                .contracts
+                                .get(&info.code_hash)
+                                .map(|c| c.original_bytes())
+                        });
+                        if let Some(bytes) = bytes.filter(|b| !b.is_empty()) {
+                            code.insert(info.code_hash.as_slice(), bytes.as_ref())
+                                .map_err(|e| err(&e))?;
+                        }
+                    }
+                    None => {
+                        accounts.remove(address.as_slice()).map_err(|e| err(&e))?;
+                    }
+                }
+            }
+            for (address, slot) in &touched.slots {
+                let value = db
+                    .cache
+                    .accounts
+                    .get(address)
+                    .and_then(|a| a.storage.get(slot).copied())
+                    .unwrap_or_default();
+                let key = storage_key(address, slot);
+                if value.is_zero() {
+                    storage.remove(key.as_slice()).map_err(|e| err(&e))?;
+                } else {
+                    storage
+                        .insert(key.as_slice(), value.to_be_bytes::<32>().as_slice())
+                        .map_err(|e| err(&e))?;
+                }
+            }
+            let mut blocks = write.open_table(BLOCKS).map_err(|e| err(&e))?;
+            blocks
+                .insert(block.info.number, encode_block(&block.info).as_slice())
+                .map_err(|e| err(&e))?;
+            let mut tx_table = write.open_table(TXS).map_err(|e| err(&e))?;
+            for tx in txs {
+                tx_table
+                    .insert(tx.hash.0.as_slice(), encode_tx(tx).as_slice())
+                    .map_err(|e| err(&e))?;
+            }
+            let mut receipt_table = write.open_table(RECEIPTS).map_err(|e| err(&e))?;
+            for receipt in receipts {
+                receipt_table
+                    .insert(
+                        receipt.tx_hash.0.as_slice(),
+                        encode_receipt(receipt).as_slice(),
+                    )
+                    .map_err(|e| err(&e))?;
+            }
+        }
+        write.commit().map_err(|e| err(&e))?;
+        Ok(())
+    }
+
+    /// Reads the whole chain into `embedded` (whose configuration must name the same
+    /// chain).
+    pub fn load_into(&mut self, embedded: &mut Embedded) -> Result<(), L1Error> {
+        let path = self.path.clone();
+        let err = |e: &dyn std::fmt::Display| store_error(&path, e);
+        let read = self.db.begin_read().map_err(|e| err(&e))?;
+        let meta = read.open_table(META).map_err(|e| err(&e))?;
+        let config = meta
+            .get("config")
+            .map_err(|e| err(&e))?
+            .ok_or_else(|| err(&"no chain configuration"))?;
+        let (chain_id, hardfork, gas_limit, rules) =
+            decode_config(config.value()).map_err(|e| damaged(&path, e))?;
+        let wanted = &embedded.config;
+        if chain_id != wanted.chain_id
+            || hardfork != wanted.hardfork.name()
+            || gas_limit != wanted.block_gas_limit
+            || rules != rules_byte(wanted.rules)
+        {
+            return Err(err(&format!(
+                "it holds chain {chain_id} ({hardfork}, {gas_limit} gas blocks), not chain {} ({}, {} gas blocks)",
+                wanted.chain_id,
+                wanted.hardfork.name(),
+                wanted.block_gas_limit
+            )));
+        }
+        let db = embedded.evm_db_mut();
+        for entry in read
+            .open_table(CODE)
+            .map_err(|e| err(&e))?
+            .iter()
+            .map_err(|e| err(&e))?
+        {
+            let (hash, code) = entry.map_err(|e| err(&e))?;
+            let hash: [u8; 32] = hash
+                .value()
+                .try_into()
+                .map_err(|_| err(&"a code key is not 32 bytes"))?;
+            db.cache
+                .contracts
+                .insert(B256::from(hash), bytecode(code.value()));
+        }
+        for entry in read
+            .open_table(ACCOUNTS)
+            .map_err(|e| err(&e))?
+            .iter()
+            .map_err(|e| err(&e))?
+        {
+            let (address, record) = entry.map_err(|e| err(&e))?;
+            let address: [u8; 20] = address
+                .value()
+                .try_into()
+                .map_err(|_| err(&"an account key is not 20 bytes"))?;
+            let mut r = Reader::new(record.value(), "an account");
+            let nonce = r.u64().map_err(|e| damaged(&path, e))?;
+            let balance = U256::from_be_bytes(r.word().map_err(|e| damaged(&path, e))?);
+            let code_hash = B256::from(r.word().map_err(|e| damaged(&path, e))?);
+            r.end().map_err(|e| damaged(&path, e))?;
+            let code = db.cache.contracts.get(&code_hash).cloned();
+            let mut info = AccountInfo::from_balance(balance);
+            info.nonce = nonce;
+            info.code_hash = code_hash;
+            info.code = code;
+            db.insert_account_info(Address::from(address), info);
+        }
+        for entry in read
+            .open_table(STORAGE)
+            .map_err(|e| err(&e))?
+            .iter()
+            .map_err(|e| err(&e))?
+        {
+            let (key, value) = entry.map_err(|e| err(&e))?;
+            let key = key.value();
+            let value: [u8; 32] = value
+                .value()
+                .try_into()
+                .map_err(|_| err(&"a storage value is not 32 bytes"))?;
+            if key.len() != 52 {
+                return Err(err(&"a storage key is not 52 bytes"));
+            }
+            let mut address = [0u8; 20];
+            address.copy_from_slice(&key[..20]);
+            let mut slot = [0u8; 32];
+            slot.copy_from_slice(&key[20..]);
+            db.insert_account_storage(
+                Address::from(address),
+                U256::from_be_bytes(slot),
+                U256::from_be_bytes(value),
+            )
+            .map_err(|e| err(&format!("{e:?}")))?;
+        }
+        let mut blocks = Vec::new();
+        for entry in read
+            .open_table(BLOCKS)
+            .map_err(|e| err(&e))?
+            .iter()
+            .map_err(|e| err(&e))?
+        {
+            let (_, record) = entry.map_err(|e| err(&e))?;
+            blocks.push(decode_block(record.value()).map_err(|e| damaged(&path, e))?);
+        }
+        for entry in read
+            .open_table(TXS)
+            .map_err(|e| err(&e))?
+            .iter()
+            .map_err(|e| err(&e))?
+        {
+            let (_, record) = entry.map_err(|e| err(&e))?;
+            let tx = decode_tx(record.value()).map_err(|e| damaged(&path, e))?;
+            embedded.txs.insert(tx.hash, tx);
+        }
+        for entry in read
+            .open_table(RECEIPTS)
+            .map_err(|e| err(&e))?
+            .iter()
+            .map_err(|e| err(&e))?
+        {
+            let (_, record) = entry.map_err(|e| err(&e))?;
+            let receipt = decode_receipt(record.value()).map_err(|e| damaged(&path, e))?;
+            embedded.receipts.insert(receipt.tx_hash, receipt);
+        }
+        for info in blocks {
+            embedded.insert_block(Block { info });
+        }
+        Ok(())
+    }
+}
+
+impl Embedded {
+    fn evm_db_mut(&mut self) -> &mut CacheDB<EmptyDB> {
+        use revm::context::ContextTr;
+        self.evm.ctx.db_mut()
+    }
+}
+
+fn storage_key(address: &Address, slot: &U256) -> [u8; 52] {
+    let mut key = [0u8; 52];
+    key[..20].copy_from_slice(address.as_slice());
+    key[20..].copy_from_slice(&slot.to_be_bytes::<32>());
+    key
+}
+
+fn rules_byte(rules: Rules) -> u8 {
+    match rules {
+        Rules::Real => 0,
+        Rules::Referee => 1,
+    }
+}
+
+fn encode_config(config: &EmbeddedConfig) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u64(config.chain_id)
+        .bytes(config.hardfork.name().as_bytes())
+        .u64(config.block_gas_limit)
+        .u8(rules_byte(config.rules));
+    w.buf
+}
+
+fn decode_config(bytes: &[u8]) -> Result<(u64, String, u64, u8), Damaged> {
+    let mut r = Reader::new(bytes, "the chain configuration");
+    let out = (r.u64()?, r.string()?, r.u64()?, r.u8()?);
+    r.end()?;
+    Ok(out)
+}
+
+fn encode_block(info: &BlockInfo) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u64(info.number)
+        .word(&info.hash.0)
+        .word(&info.parent_hash.0)
+        .u64(info.timestamp)
+        .u64(info.gas_limit)
+        .u64(info.gas_used)
+        .u64(info.transactions.len() as u64);
+    for tx in &info.transactions {
+        w.word(&tx.0);
+    }
+    w.bytes(&info.logs_bloom).word(&info.transactions_root.0);
+    w.buf
+}
+
+fn decode_block(bytes: &[u8]) -> Result<BlockInfo, Damaged> {
+    let mut r = Reader::new(bytes, "a block");
+    let number = r.u64()?;
+    let hash = r.hash()?;
+    let parent_hash = r.hash()?;
+    let timestamp = r.u64()?;
+    let gas_limit = r.u64()?;
+    let gas_used = r.u64()?;
+    let count = r.count(32)?;
+    let transactions = (0..count)
+        .map(|_| r.hash())
+        .collect::<Result<Vec<Hash>, _>>()?;
+    let logs_bloom = r.bytes()?;
+    let transactions_root = r.hash()?;
+    r.end()?;
+    Ok(BlockInfo {
+        number,
+        hash,
+        parent_hash,
+        timestamp,
+        gas_limit,
+        gas_used,
+        transactions,
+        logs_bloom,
+        transactions_root,
+    })
+}
+
+fn encode_tx(tx: &StoredTx) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.word(&tx.hash.0)
+        .u8(tx.tx_type)
+        .address(&tx.from)
+        .opt_address(&tx.to)
+        .u64(tx.nonce)
+        .u128(tx.value)
+        .bytes(&tx.input)
+        .u64(tx.gas_limit)
+        .u128(tx.gas_price)
+        .opt_u128(tx.priority_fee)
+        .opt_u64(tx.chain_id)
+        .u64(tx.access_list.0.len() as u64);
+    for item in &tx.access_list.0 {
+        w.address(&item.address.into_array())
+            .u64(item.storage_keys.len() as u64);
+        for key in &item.storage_keys {
+            w.word(&key.0);
+        }
+    }
+    match &tx.signature {
+        Some(sig) => {
+            w.u8(1)
+                .u64(sig.v)
+                .word(&sig.r)
+                .word(&sig.s)
+                .u8(u8::from(sig.y_parity));
+        }
+        None => {
+            w.u8(0);
+        }
+    }
+    w.u64(tx.block).u64(tx.index);
+    w.buf
+}
+
+fn decode_tx(bytes: &[u8]) -> Result<StoredTx, Damaged> {
+    let mut r = Reader::new(bytes, "a transaction");
+    let hash = r.hash()?;
+    let tx_type = r.u8()?;
+    let from = r.address()?;
+    let to = r.opt_address()?;
+    let nonce = r.u64()?;
+    let value = r.u128()?;
+    let input = r.bytes()?;
+    let gas_limit = r.u64()?;
+    let gas_price = r.u128()?;
+    let priority_fee = r.opt_u128()?;
+    let chain_id = r.opt_u64()?;
+    let items = r.count(28)?;
+    let mut access_list = Vec::with_capacity(items);
+    for _ in 0..items {
+        let address = r.address()?;
+        let keys = r.count(32)?;
+        let storage_keys = (0..keys)
+            .map(|_| r.word().map(B256::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        access_list.push(AccessListItem {
+            address: Address::from(address),
+            storage_keys,
+        });
+    }
+    let signature = if r.flag()? {
+        Some(TxSignature {
+            v: r.u64()?,
+            r: r.word()?,
+            s: r.word()?,
+            y_parity: r.flag()?,
+        })
+    } else {
+        None
+    };
+    let block = r.u64()?;
+    let index = r.u64()?;
+    r.end()?;
+    Ok(StoredTx {
+        hash,
+        tx_type,
+        from,
+        to,
+        nonce,
+        value,
+        input,
+        gas_limit,
+        gas_price,
+        priority_fee,
+        chain_id,
+        access_list: AccessList(access_list),
+        signature,
+        block,
+        index,
+    })
+}
+
+fn encode_receipt(receipt: &ReceiptRecord) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.word(&receipt.tx_hash.0)
+        .u64(receipt.block)
+        .u64(receipt.index)
+        .address(&receipt.from)
+        .opt_address(&receipt.to)
+        .status(receipt.status)
+        .u64(receipt.gas_used)
+        .u64(receipt.cumulative_gas_used)
+        .u128(receipt.gas_price)
+        .opt_address(&receipt.created)
+        .u64(receipt.logs.len() as u64);
+    for log in &receipt.logs {
+        w.log(log);
+    }
+    w.bytes(&receipt.output).revert(&receipt.revert);
+    w.buf
+}
+
+fn decode_receipt(bytes: &[u8]) -> Result<ReceiptRecord, Damaged> {
+    let mut r = Reader::new(bytes, "a receipt");
+    let tx_hash = r.hash()?;
+    let block = r.u64()?;
+    let index = r.u64()?;
+    let from = r.address()?;
+    let to = r.opt_address()?;
+    let status = r.status()?;
+    let gas_used = r.u64()?;
+    let cumulative_gas_used = r.u64()?;
+    let gas_price = r.u128()?;
+    let created = r.opt_address()?;
+    let count = r.count(20)?;
+    let logs = (0..count).map(|_| r.log()).collect::<Result<Vec<_>, _>>()?;
+    let output = r.bytes()?;
+    let revert = r.revert()?;
+    r.end()?;
+    Ok(ReceiptRecord {
+        tx_hash,
+        block,
+        index,
+        from,
+        to,
+        status,
+        gas_used,
+        cumulative_gas_used,
+        gas_price,
+        created,
+        logs,
+        output,
+        revert,
+    })
+}

@@ -1,0 +1,19 @@
+//! A JSON-RPC 2.0 server over HTTP for the Ethereum-style APIs avm serves (the
+//! embedded L1 of `avm l1`, the L2 of `avm node`), and the Ethereum JSON encodings
+//! their handlers answer in.
+//!
+//! Every request is bounded: the body's size, the batch's length, the time a handler
+//! may take, the connections open at once. The server binds where it is told
+//! (127.0.0.1 by default in the CLI), answers CORS preflights so a browser dApp can
+//! call it, and turns a handler's typed error into a JSON-RPC error object.
+
+mod eth;
+mod jsonrpc;
+mod server;
+
+pub use eth::{
+    address_json, bytes_json, hash_json, parse_address, parse_block_tag, parse_bytes, parse_hash,
+    parse_quantity, parse_u128, quantity, quantity_u128, BlockTag,
+};
+pub use jsonrpc::{Handler, RpcError};
+pub use server::{Limits, Server, ServerError};

@@ -1,0 +1,330 @@
+//! The HTTP side: a hyper server on its own thread and runtime, bounded in body
+//! size, header time, handler time and open connections, with CORS for browsers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{
+    HeaderValue, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, ALLOW, CONTENT_TYPE,
+};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::json;
+use tokio::sync::{oneshot, Semaphore};
+
+use crate::jsonrpc::{dispatch, Handler};
+
+/// What one request and the server as a whole may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body, in bytes.
+    pub max_body: usize,
+    /// Longest a handler may work on one request (a batch counts as one).
+    pub request_timeout: Duration,
+    /// Longest a client may take to send its headers.
+    pub header_timeout: Duration,
+    /// Connections served at once (more wait for a free place).
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body: 5 << 20,
+            request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 256,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The address is not `HOST:PORT`.
+    #[error("{0} is not an address to listen on (HOST:PORT, e.g. 127.0.0.1:8545)")]
+    Address(String),
+    /// Binding failed (the port is taken, or not ours to take).
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The I/O runtime could not start.
+    #[error("starting the server's runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A running server; dropping it stops it.
+pub struct Server {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("addr", &self.addr).finish()
+    }
+}
+
+impl Server {
+    /// Listens on `address` (`HOST:PORT`; port 0 takes a free one) and serves
+    /// `handler` on a thread of its own until stopped.
+    pub fn start(
+        address: &str,
+        handler: Arc<dyn Handler>,
+        limits: Limits,
+    ) -> Result<Server, ServerError> {
+        let addr: SocketAddr = address
+            .parse()
+            .map_err(|_| ServerError::Address(address.to_owned()))?;
+        let listener = std::net::TcpListener::bind(addr).map_err(|source| ServerError::Bind {
+            address: address.to_owned(),
+            source,
+        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(ServerError::Runtime)?;
+        let local = listener.local_addr().map_err(ServerError::Runtime)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(16)
+            .enable_all()
+            .thread_name("avm-rpc")
+            .build()
+            .map_err(ServerError::Runtime)?;
+        let (tx, rx) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("avm-rpc-accept".into())
+            .spawn(move || runtime.block_on(serve(listener, handler, limits, rx)))
+            .map_err(ServerError::Runtime)?;
+        Ok(Server {
+            addr: local,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Where it listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting and waits for the server's thread.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+async fn serve(
+    listener: std::net::TcpListener,
+    handler: Arc<dyn Handler>,
+    limits: Limits,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    let places = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    loop {
+        let place = tokio::select! {
+            _ = &mut shutdown => return,
+            place = places.clone().acquire_owned() => place,
+        };
+        let Ok(place) = place else { return };
+        let accepted = tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let handler = handler.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| respond(request, handler.clone(), limits));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            drop(place);
+        });
+    }
+}
+
+type Answer = Response<Full<Bytes>>;
+
+fn with_cors(mut response: Answer) -> Answer {
+    let headers = response.headers_mut();
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, GET, OPTIONS"),
+    );
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type"),
+    );
+    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    response
+}
+
+fn status(code: StatusCode, body: serde_json::Value) -> Answer {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = code;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    with_cors(response)
+}
+
+fn error_body(code: i64, message: &str) -> serde_json::Value {
+    json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}})
+}
+
+async fn respond(
+    request: Request<Incoming>,
+    handler: Arc<dyn Handler>,
+    limits: Limits,
+) -> Result<Answer, std::convert::Infallible> {
+    match *request.method() {
+        Method::OPTIONS => {
+            let mut response = Response::new(Full::new(Bytes::new()));
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            return Ok(with_cors(response));
+        }
+        Method::POST => {}
+        _ => {
+            let mut response = status(
+                StatusCode::METHOD_NOT_ALLOWED,
+                error_body(-32600, "JSON-RPC requests are POSTed"),
+            );
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+            return Ok(response);
+        }
+    }
+    let body = match Limited::new(request.into_body(), limits.max_body)
+        .collect()
+        .await
+    {
+        Ok(body) => body.to_bytes(),
+        Err(_) => {
+            return Ok(status(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                error_body(
+                    -32600,
+                    &format!("the request is larger than {} bytes", limits.max_body),
+                ),
+            ))
+        }
+    };
+    let work = tokio::task::spawn_blocking(move || dispatch(handler.as_ref(), &body));
+    let answer = match tokio::time::timeout(limits.request_timeout, work).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(_)) => Some(error_body(-32603, "the request's handler failed")),
+        Err(_) => Some(error_body(
+            -32000,
+            &format!(
+                "the request took longer than {} seconds",
+                limits.request_timeout.as_secs()
+            ),
+        )),
+    };
+    Ok(match answer {
+        Some(body) => status(StatusCode::OK, body),
+        None => with_cors(Response::new(Full::new(Bytes::new()))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jsonrpc::RpcError;
+    use std::io::{Read, Write};
+
+    struct Slow;
+    impl Handler for Slow {
+        fn call(
+            &self,
+            method: &str,
+            _params: &serde_json::Value,
+        ) -> Result<serde_json::Value, RpcError> {
+            if method == "sleep" {
+                std::thread::sleep(Duration::from_millis(400));
+            }
+            Ok(json!(method))
+        }
+    }
+
+    fn post(addr: SocketAddr, body: &str) -> String {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut out = String::new();
+        stream
+            .read_to_string(&mut out)
+            .unwrap_or_else(|e| panic!("{e}"));
+        out
+    }
+
+    #[test]
+    fn requests_are_answered_bounded_in_size_and_time() {
+        let limits = Limits {
+            max_body: 200,
+            request_timeout: Duration::from_millis(100),
+            ..Limits::default()
+        };
+        let server =
+            Server::start("127.0.0.1:0", Arc::new(Slow), limits).unwrap_or_else(|e| panic!("{e}"));
+        let addr = server.local_addr();
+        let ok = post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"hello"}"#);
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        assert!(ok.contains(r#""result":"hello""#), "{ok}");
+        assert!(
+            ok.to_ascii_lowercase()
+                .contains("access-control-allow-origin: *"),
+            "{ok}"
+        );
+        let big = post(addr, &format!(r#"{{"x":"{}"}}"#, "a".repeat(300)));
+        assert!(big.starts_with("HTTP/1.1 413"), "{big}");
+        let slow = post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"sleep"}"#);
+        assert!(slow.contains("took longer"), "{slow}");
+        assert!(matches!(
+            Server::start(&addr.to_string(), Arc::new(Slow), limits),
+            Err(ServerError::Bind { .. })
+        ));
+        assert!(matches!(
+            Server::start("nowhere", Arc::new(Slow), limits),
+            Err(ServerError::Address(_))
+        ));
+        server.stop();
+    }
+}
