@@ -57,6 +57,9 @@ enum Command {
     Replay(commands::replay::ReplayArgs),
     /// Run programs under a gas cap and report steps/s and AVMGas/s.
     Bench(commands::bench::BenchArgs),
+    /// An L1 with the Classic rollup: an embedded dev chain over JSON-RPC, or deploy
+    /// the rollup on a real Ethereum node.
+    L1(commands::l1::L1Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Profile(args) => commands::profile::run(args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => commands::replay::run(args),
         Command::Bench(args) => commands::bench::run(args).map(|()| ExitCode::SUCCESS),
+        Command::L1(args) => commands::l1::run(args).map(|()| ExitCode::SUCCESS),
     };
     let code = match result {
         Ok(code) => code,

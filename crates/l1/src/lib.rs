@@ -17,14 +17,16 @@
 //! - [`EvmReferee`]: the Classic challenge on the deployed Challenge contract through
 //!   the one move loop; every game yields a [`Transcript`] that [`check_transcript`]
 //!   re-executes against fresh contracts.
+//! - [`serve::L1Rpc`]: an embedded chain over Ethereum JSON-RPC (`avm l1`).
 //! - [`gas_table_markdown`] summarizes the L1 cost of proving steps.
 
-mod abi;
+pub mod abi;
 pub mod chain;
 mod challenge;
 mod contracts;
 pub mod delivery;
 mod gas_table;
+pub mod serve;
 pub mod setup;
 mod step;
 mod transcript;

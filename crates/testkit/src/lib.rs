@@ -10,6 +10,7 @@ pub mod claims;
 pub mod engines;
 pub mod recorded_games;
 pub mod spec_gas;
+pub mod tools;
 
 use std::path::{Path, PathBuf};
 

@@ -9,6 +9,7 @@ pub mod debug;
 pub mod disasm;
 pub mod hash;
 pub mod info;
+pub mod l1;
 pub mod profile;
 pub mod prove;
 pub mod replay;

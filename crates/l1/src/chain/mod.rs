@@ -9,6 +9,7 @@
 
 mod dev;
 mod embedded;
+mod owner;
 mod remote;
 mod types;
 
@@ -17,6 +18,7 @@ pub use embedded::{
     BlockInfo, Clock, Embedded, EmbeddedConfig, Mining, ReceiptRecord, Rules, Simulation, StoredTx,
     TxSignature, L1_FILE,
 };
+pub use owner::ChainHandle;
 pub use remote::{Remote, RemoteConfig};
 pub use types::{
     CallOutcome, Hardfork, L1Error, Log, LogFilter, Receipt, RevertReason, TxRecord, TxRequest,
@@ -32,6 +34,8 @@ pub struct Chain {
     backend: Backend,
     /// Every transaction sent through [`Chain::send`], when recording.
     recording: Option<Vec<TxRecord>>,
+    /// The gas price of requests that name none.
+    default_gas_price: Option<u128>,
 }
 
 enum Backend {
@@ -64,6 +68,7 @@ impl Chain {
         Chain {
             backend: Backend::Embedded(Box::new(embedded)),
             recording: None,
+            default_gas_price: None,
         }
     }
 
@@ -72,6 +77,7 @@ impl Chain {
         Ok(Chain {
             backend: Backend::Remote(Box::new(Remote::connect(config)?)),
             recording: None,
+            default_gas_price: None,
         })
     }
 
@@ -79,6 +85,11 @@ impl Chain {
     pub fn record(mut self) -> Chain {
         self.recording = Some(Vec::new());
         self
+    }
+
+    /// Sends requests that name no gas price at `price` (None: the chain's choice).
+    pub fn set_default_gas_price(&mut self, price: Option<u128>) {
+        self.default_gas_price = price;
     }
 
     /// The transactions recorded so far (empty when not recording).
@@ -137,7 +148,10 @@ impl Chain {
     /// Sends `req` and waits for its receipt. A revert is a receipt with status
     /// [`TxStatus::Revert`], not an error; `Err` is a transaction the chain refused
     /// (bad nonce, no funds, over the gas limit) or a failure to reach it.
-    pub fn send(&mut self, req: TxRequest) -> Result<Receipt, L1Error> {
+    pub fn send(&mut self, mut req: TxRequest) -> Result<Receipt, L1Error> {
+        if req.gas_price.is_none() {
+            req.gas_price = self.default_gas_price;
+        }
         let default_limit = match &self.backend {
             Backend::Embedded(e) => e.config().block_gas_limit,
             Backend::Remote(_) => 30_000_000,
@@ -304,13 +318,31 @@ impl Chain {
 
     /// Puts the next transactions into block `number` at `timestamp` (the chain's
     /// rules: numbers never decrease, one number has one timestamp, a later number a
-    /// later timestamp). An embedded chain in manual mining takes any such block; a
-    /// remote one mines empty blocks up to it where the node can (anvil), and fails
-    /// if it cannot reach it.
+    /// later timestamp). An embedded chain takes any such block; a remote one mines
+    /// empty blocks up to it and sets the timestamp where the node can (anvil), and
+    /// fails if it cannot.
     pub fn set_block(&mut self, number: u64, timestamp: u64) -> Result<(), L1Error> {
         match &mut self.backend {
             Backend::Embedded(e) => e.set_block(number, timestamp),
-            Backend::Remote(r) => r.mine_to(number),
+            Backend::Remote(r) => r.set_block(number, timestamp),
+        }
+    }
+
+    /// The newest block whose logs can be read: the remote node's newest, or the
+    /// embedded chain's open block (its transactions so far are readable).
+    pub fn readable_block(&mut self) -> Result<u64, L1Error> {
+        match &mut self.backend {
+            Backend::Embedded(e) => Ok(e.pending_block().0),
+            Backend::Remote(r) => r.block_number(),
+        }
+    }
+
+    /// The newest sealed block's number and timestamp (a stamp any window of "recent
+    /// blocks" admits).
+    pub fn latest_block(&mut self) -> Result<(u64, u64), L1Error> {
+        match &mut self.backend {
+            Backend::Embedded(e) => Ok((e.head().number, e.head().timestamp)),
+            Backend::Remote(r) => r.latest_block(),
         }
     }
 

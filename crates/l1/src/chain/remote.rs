@@ -162,8 +162,8 @@ impl Remote {
             Some(to) => tx.with_to(Address::from(to)),
             None => tx.into_create(),
         };
-        if req.gas_price > 0 {
-            tx = tx.with_gas_price(req.gas_price);
+        if let Some(price) = req.gas_price {
+            tx = tx.with_gas_price(price);
         }
         if let Some(limit) = req.gas_limit {
             tx = tx.with_gas_limit(limit);
@@ -420,6 +420,26 @@ impl Remote {
                 self.run(async move { provider.raw_request("evm_mine".into(), ()).await })?;
         }
         Ok(())
+    }
+
+    /// Puts the next transaction into block `number` at `timestamp`: mines empty
+    /// blocks up to it and sets the next block's timestamp (`evm_setNextBlockTimestamp`,
+    /// which anvil and hardhat serve).
+    pub fn set_block(&mut self, number: u64, timestamp: u64) -> Result<(), L1Error> {
+        self.mine_to(number)?;
+        let provider = self.provider.clone();
+        let _: serde_json::Value = self.run(async move {
+            provider
+                .raw_request("evm_setNextBlockTimestamp".into(), (U256::from(timestamp),))
+                .await
+        })?;
+        Ok(())
+    }
+
+    /// The newest block's number and timestamp.
+    pub fn latest_block(&mut self) -> Result<(u64, u64), L1Error> {
+        let head = self.block_number()?;
+        Ok((head, self.block_timestamp(head)?.unwrap_or_default()))
     }
 
     /// Mines empty blocks until the next transaction goes into block `number`.

@@ -193,8 +193,10 @@ pub struct TxRequest {
     pub input: Vec<u8>,
     /// Wei sent along.
     pub value: u128,
-    /// `tx.gasprice`.
-    pub gas_price: u128,
+    /// `tx.gasprice`; None: the chain's choice (its default price, see
+    /// [`crate::Chain::set_default_gas_price`], else 0 on an embedded chain and the
+    /// node's own suggestion on a remote one).
+    pub gas_price: Option<u128>,
     /// The gas limit; None: the chain's choice (the block gas limit on an embedded
     /// chain, an estimate on a remote one).
     pub gas_limit: Option<u64>,
@@ -213,7 +215,7 @@ impl TxRequest {
             to: Some(to),
             input,
             value: 0,
-            gas_price: 0,
+            gas_price: None,
             gas_limit: None,
             label: label.into(),
         }
@@ -226,7 +228,7 @@ impl TxRequest {
             to: None,
             input,
             value: 0,
-            gas_price: 0,
+            gas_price: None,
             gas_limit: None,
             label: label.into(),
         }
@@ -240,7 +242,7 @@ impl TxRequest {
 
     /// The same request at `gas_price`.
     pub fn with_gas_price(mut self, gas_price: u128) -> Self {
-        self.gas_price = gas_price;
+        self.gas_price = Some(gas_price);
         self
     }
 
@@ -249,10 +251,10 @@ impl TxRequest {
     pub(crate) fn check_cost(&self, default_limit: u64) -> Result<(), L1Error> {
         let limit = self.gas_limit.unwrap_or(default_limit).min(MAX_TX_GAS);
         let gas_cost = u128::from(limit)
-            .checked_mul(self.gas_price)
+            .checked_mul(self.gas_price.unwrap_or(0))
             .ok_or_else(|| L1Error::Unpayable {
                 field: "gas price",
-                value: self.gas_price.to_string(),
+                value: self.gas_price.unwrap_or(0).to_string(),
                 why: format!("times a gas limit of up to {limit} it passes 2^128 wei"),
             })?;
         gas_cost
@@ -409,7 +411,7 @@ impl TxRecord {
             to: req.to,
             input: req.input.clone(),
             value: req.value,
-            gas_price: req.gas_price,
+            gas_price: receipt.gas_price,
             status: receipt.status,
             gas_used: receipt.gas_used,
             reason: receipt

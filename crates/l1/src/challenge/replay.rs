@@ -220,7 +220,7 @@ pub fn replay_transcript(
                 to: tx.to,
                 input: tx.input.clone(),
                 value: tx.value,
-                gas_price: tx.gas_price,
+                gas_price: Some(tx.gas_price),
                 gas_limit: None,
                 label: tx.label.clone(),
             })
@@ -234,7 +234,7 @@ pub fn replay_transcript(
                 to: tx.to,
                 input: Vec::new(),
                 value: tx.value,
-                gas_price: tx.gas_price,
+                gas_price: Some(tx.gas_price),
                 gas_limit: None,
                 label: String::new(),
             },

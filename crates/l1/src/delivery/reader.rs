@@ -70,9 +70,7 @@ impl InboxReader {
 
     /// Reads every inbox event up to the chain's newest (or open) block.
     pub fn sync(&mut self, chain: &mut Chain) -> Result<(), L1Error> {
-        let (pending, _) = chain.block()?;
-        let head = chain.block_number()?;
-        let to = pending.max(head);
+        let to = chain.readable_block()?;
         if to < self.next_block {
             return Ok(());
         }

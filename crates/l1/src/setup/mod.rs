@@ -8,7 +8,7 @@ mod rollup;
 
 pub(crate) use challenge_set::executors_args;
 pub use challenge_set::{ChallengeSet, DELAYED_INBOX, OWNER, SEQUENCER};
-pub use rollup::{Rollup, RollupParams};
+pub use rollup::{chain_parameter, Rollup, RollupParams};
 
 use crate::chain::{Chain, L1Error, TxRequest};
 use crate::contracts::{ContractName, Contracts};

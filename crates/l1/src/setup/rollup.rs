@@ -40,6 +40,14 @@ pub struct RollupParams {
     pub extra_config: Vec<u8>,
 }
 
+/// The chain-parameter pair `keccak(name) ‖ uint value` ArbOS reads from an init
+/// message (what `extraConfig` holds).
+pub fn chain_parameter(name: &str, value: u64) -> Vec<u8> {
+    let mut pair = avm_value::keccak256(name.as_bytes()).0.to_vec();
+    pair.extend_from_slice(&abi::uint64(value));
+    pair
+}
+
 impl RollupParams {
     /// The parameters of a dev rollup for `machine_hash`, owned and sequenced by
     /// `owner`: a 20-block confirm period, 10 M AVM gas per block, 1 ETH stakes, a
@@ -150,6 +158,7 @@ impl Rollup {
         };
         let mut found = Rollup::read(chain, rollup, inbox)?;
         found.created_block = receipt.block;
+        found.sequencer = params.sequencer;
         Ok(found)
     }
 
@@ -192,8 +201,45 @@ impl Rollup {
         Ok(found)
     }
 
+    /// The first rollup `RollupCreatorNoProxy` created on this chain, if any (how a
+    /// restarted dev chain finds the rollup it deployed).
+    pub fn find(chain: &mut Chain) -> Result<Option<Rollup>, L1Error> {
+        let created = chain.logs(&crate::chain::LogFilter {
+            from_block: 0,
+            to_block: None,
+            addresses: Vec::new(),
+            topic0: vec![abi::event_topic(sig::EV_ROLLUP_CREATED)],
+        })?;
+        let Some(log) = created.first() else {
+            return Ok(None);
+        };
+        let (Some(rollup), Some(inbox)) = (
+            abi::word_at(&log.data, 0).and_then(|w| abi::word_address(&w)),
+            abi::word_at(&log.data, 1).and_then(|w| abi::word_address(&w)),
+        ) else {
+            return Err(L1Error::Events(
+                "RollupCreated is not (address, address)".into(),
+            ));
+        };
+        let mut found = Rollup::read(chain, rollup, inbox)?;
+        found.created_block = log.block;
+        Ok(Some(found))
+    }
+
     fn read(chain: &mut Chain, rollup: [u8; 20], inbox: [u8; 20]) -> Result<Rollup, L1Error> {
         let sequencer_inbox = chain.view_address(rollup, sig::ROLLUP_SEQUENCER_BRIDGE, &[])?;
+        let owner = chain.view_address(rollup, "owner()", &[])?;
+        // The SequencerInbox keeps sequencers in a mapping; the owner is the usual one.
+        let owner_sequences = chain.view_word(
+            sequencer_inbox,
+            sig::SEQ_IS_SEQUENCER,
+            &[Token::Word(abi::address(owner))],
+        )? == abi::boolean(true);
+        let sequencer = if owner_sequences {
+            owner
+        } else {
+            chain.view_address(sequencer_inbox, "sequencer()", &[])?
+        };
         Ok(Rollup {
             rollup,
             inbox,
@@ -202,8 +248,8 @@ impl Rollup {
             outbox: chain.view_address(rollup, sig::ROLLUP_OUTBOX, &[])?,
             rollup_event_bridge: chain.view_address(rollup, sig::ROLLUP_EVENT_BRIDGE, &[])?,
             challenge_factory: chain.view_address(rollup, sig::ROLLUP_CHALLENGE_FACTORY, &[])?,
-            owner: chain.view_address(rollup, "owner()", &[])?,
-            sequencer: chain.view_address(sequencer_inbox, "sequencer()", &[])?,
+            owner,
+            sequencer,
             created_block: 0,
         })
     }

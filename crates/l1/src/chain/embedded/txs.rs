@@ -90,7 +90,7 @@ impl StoredTx {
             value: req.value,
             input: req.input.clone(),
             gas_limit,
-            gas_price: req.gas_price,
+            gas_price: req.gas_price.unwrap_or(0),
             priority_fee: None,
             chain_id: Some(chain_id),
             access_list: AccessList::default(),
@@ -103,7 +103,7 @@ impl StoredTx {
                 let legacy = TxLegacy {
                     chain_id: Some(chain_id),
                     nonce,
-                    gas_price: req.gas_price,
+                    gas_price: req.gas_price.unwrap_or(0),
                     gas_limit,
                     to: match req.to {
                         Some(to) => TxKind::Call(to.into()),
@@ -136,7 +136,7 @@ impl StoredTx {
                 bytes.push(u8::from(req.to.is_some()));
                 bytes.extend_from_slice(&req.to.unwrap_or_default());
                 bytes.extend_from_slice(&req.value.to_be_bytes());
-                bytes.extend_from_slice(&req.gas_price.to_be_bytes());
+                bytes.extend_from_slice(&req.gas_price.unwrap_or(0).to_be_bytes());
                 bytes.extend_from_slice(&gas_limit.to_be_bytes());
                 bytes.extend_from_slice(&keccak256(&req.input).0);
                 tx.hash = keccak256(&bytes);

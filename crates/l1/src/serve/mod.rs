@@ -1,0 +1,366 @@
+//! The embedded L1 over Ethereum JSON-RPC: the subset `cast` and ethers use to read
+//! and send (chain id, blocks, balances, nonces, code, storage, calls, gas estimates
+//! and prices, fee history, raw transactions, receipts, logs), plus anvil's
+//! `anvil_mine` / `evm_mine` to make blocks on demand.
+//!
+//! Only the newest state is kept: a read at an older block is refused with a message
+//! that says so (blocks, transactions, receipts and logs of every block are kept).
+
+mod json;
+
+use serde_json::{json, Value as Json};
+
+use avm_rpc::{
+    address_json, bytes_json, hash_json, parse_address, parse_block_tag, parse_bytes, parse_hash,
+    parse_quantity, parse_u128, quantity, quantity_u128, BlockTag, Handler, RpcError,
+};
+use avm_value::Hash;
+
+use crate::chain::{CallOutcome, ChainHandle, Embedded, L1Error, Log, RevertReason, Simulation};
+
+/// The priority fee the embedded L1 suggests (its base fee is 0): 1 gwei.
+pub const SUGGESTED_TIP: u128 = 1_000_000_000;
+
+/// Longest call data or raw transaction taken (bytes).
+const MAX_INPUT: usize = 1 << 20;
+
+/// Most logs one `eth_getLogs` answers.
+const MAX_LOGS: usize = 10_000;
+
+/// Answers JSON-RPC for an embedded chain.
+pub struct L1Rpc {
+    chain: ChainHandle,
+}
+
+impl L1Rpc {
+    /// A handler over the chain `chain` reaches, which must be embedded.
+    pub fn new(chain: ChainHandle) -> L1Rpc {
+        L1Rpc { chain }
+    }
+}
+
+fn param(params: &Json, index: usize) -> Option<&Json> {
+    params
+        .as_array()
+        .and_then(|a| a.get(index))
+        .filter(|v| !v.is_null())
+}
+
+fn required<'a>(params: &'a Json, index: usize, what: &str) -> Result<&'a Json, RpcError> {
+    param(params, index).ok_or_else(|| RpcError::invalid_params(format!("missing {what}")))
+}
+
+fn refused(e: L1Error) -> RpcError {
+    match e {
+        L1Error::Refused(message) => RpcError::server(message),
+        L1Error::Unpayable { .. } => RpcError::server("insufficient funds for gas * price + value"),
+        other => RpcError::internal(other.to_string()),
+    }
+}
+
+fn reverted(reason: &RevertReason) -> RpcError {
+    match reason {
+        RevertReason::Message(message) => {
+            let mut data = crate::abi::selector("Error(string)").to_vec();
+            data.extend(crate::abi::encode(&[crate::abi::Token::Bytes(
+                message.as_bytes().to_vec(),
+            )]));
+            RpcError::reverted(Some(message), &data)
+        }
+        RevertReason::Data(data) => RpcError::reverted(None, data),
+        RevertReason::Halt(halt) => RpcError::server(format!("execution halted: {halt}")),
+    }
+}
+
+impl Handler for L1Rpc {
+    fn call(&self, method: &str, params: &Json) -> Result<Json, RpcError> {
+        let (method, params) = (method.to_owned(), params.clone());
+        self.chain
+            .with(move |chain| match chain.as_embedded_mut() {
+                Some(embedded) => answer(embedded, &method, &params),
+                None => Err(RpcError::internal("only an embedded chain is served")),
+            })
+            .map_err(|e| RpcError::internal(e.to_string()))?
+    }
+}
+
+/// The state at `tag` must be the newest.
+fn newest_only(chain: &Embedded, tag: BlockTag) -> Result<(), RpcError> {
+    let head = chain.head().number;
+    match tag {
+        BlockTag::Latest | BlockTag::Pending => Ok(()),
+        BlockTag::Number(n) if n >= head => Ok(()),
+        BlockTag::Earliest if head == 0 => Ok(()),
+        _ => Err(RpcError::server(
+            "historical state is not available: the embedded L1 keeps only the newest state",
+        )),
+    }
+}
+
+fn block_number_of(chain: &Embedded, tag: BlockTag) -> u64 {
+    match tag {
+        BlockTag::Latest | BlockTag::Pending => chain.head().number,
+        BlockTag::Earliest => 0,
+        BlockTag::Number(n) => n,
+    }
+}
+
+fn simulation(chain: &Embedded, call: &Json) -> Result<Simulation, RpcError> {
+    let object = call
+        .as_object()
+        .ok_or_else(|| RpcError::invalid_params("the call is not an object"))?;
+    let input = match object.get("input").or_else(|| object.get("data")) {
+        Some(data) if !data.is_null() => parse_bytes(data, "input", MAX_INPUT)?,
+        _ => Vec::new(),
+    };
+    let field = |name: &str| object.get(name).filter(|v| !v.is_null());
+    Ok(Simulation {
+        from: field("from").map_or(Ok([0; 20]), |v| parse_address(v, "from"))?,
+        to: field("to").map(|v| parse_address(v, "to")).transpose()?,
+        input,
+        value: field("value").map_or(Ok(0), |v| parse_u128(v, "value"))?,
+        gas_limit: field("gas")
+            .map(|v| parse_quantity(v, "gas"))
+            .transpose()?
+            .map(|g| g.min(chain.config().block_gas_limit)),
+        gas_price: field("gasPrice")
+            .or_else(|| field("maxFeePerGas"))
+            .map_or(Ok(0), |v| parse_u128(v, "gasPrice"))?,
+    })
+}
+
+fn log_matches(log: &Log, addresses: &[[u8; 20]], topics: &[Option<Vec<[u8; 32]>>]) -> bool {
+    if !addresses.is_empty() && !addresses.contains(&log.address) {
+        return false;
+    }
+    topics.iter().enumerate().all(|(i, wanted)| match wanted {
+        None => true,
+        Some(options) => log.topics.get(i).is_some_and(|t| options.contains(&t.0)),
+    })
+}
+
+fn get_logs(chain: &mut Embedded, filter: &Json) -> Result<Json, RpcError> {
+    let object = filter
+        .as_object()
+        .ok_or_else(|| RpcError::invalid_params("the filter is not an object"))?;
+    let field = |name: &str| object.get(name).filter(|v| !v.is_null());
+    let head = chain.head().number;
+    let (from, to) = match field("blockHash") {
+        Some(hash) => {
+            let hash = Hash(parse_hash(hash, "blockHash")?);
+            let number = chain
+                .block_by_hash(&hash)
+                .map(|b| b.number)
+                .ok_or_else(|| RpcError::server("unknown block"))?;
+            (number, number)
+        }
+        None => (
+            block_number_of(chain, parse_block_tag(field("fromBlock"))?),
+            block_number_of(chain, parse_block_tag(field("toBlock"))?).min(head),
+        ),
+    };
+    let addresses = match field("address") {
+        None => Vec::new(),
+        Some(Json::Array(list)) => list
+            .iter()
+            .map(|a| parse_address(a, "address"))
+            .collect::<Result<_, _>>()?,
+        Some(one) => vec![parse_address(one, "address")?],
+    };
+    let mut topics = Vec::new();
+    if let Some(list) = field("topics") {
+        let list = list
+            .as_array()
+            .ok_or_else(|| RpcError::invalid_params("topics is not a list"))?;
+        if list.len() > 4 {
+            return Err(RpcError::invalid_params("more than 4 topic positions"));
+        }
+        for position in list {
+            topics.push(match position {
+                Json::Null => None,
+                Json::Array(options) => Some(
+                    options
+                        .iter()
+                        .map(|t| parse_hash(t, "topic"))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                one => Some(vec![parse_hash(one, "topic")?]),
+            });
+        }
+    }
+    if from > to {
+        return Ok(json!([]));
+    }
+    let logs = chain
+        .logs(&crate::chain::LogFilter {
+            from_block: from,
+            to_block: Some(to),
+            addresses: Vec::new(),
+            topic0: Vec::new(),
+        })
+        .map_err(refused)?;
+    let matching: Vec<&Log> = logs
+        .iter()
+        .filter(|l| l.block <= head && log_matches(l, &addresses, &topics))
+        .collect();
+    if matching.len() > MAX_LOGS {
+        return Err(RpcError::server(format!(
+            "query returned more than {MAX_LOGS} results"
+        )));
+    }
+    Ok(Json::Array(
+        matching.into_iter().map(|l| json::log(chain, l)).collect(),
+    ))
+}
+
+fn fee_history(chain: &Embedded, params: &Json) -> Result<Json, RpcError> {
+    let count = required(params, 0, "blockCount")?;
+    let count = match count.as_u64() {
+        Some(n) => n,
+        None => parse_quantity(count, "blockCount")?,
+    }
+    .clamp(1, 1024);
+    let newest =
+        block_number_of(chain, parse_block_tag(param(params, 1))?).min(chain.head().number);
+    let oldest = newest.saturating_sub(count - 1);
+    let blocks: Vec<u64> = (oldest..=newest).collect();
+    let percentiles = param(params, 2)
+        .and_then(Json::as_array)
+        .map_or(0, |p| p.len());
+    let ratios: Vec<Json> = blocks
+        .iter()
+        .map(|n| {
+            let ratio = chain
+                .block_info(*n)
+                .map_or(0.0, |b| b.gas_used as f64 / b.gas_limit.max(1) as f64);
+            json!(ratio)
+        })
+        .collect();
+    Ok(json!({
+        "oldestBlock": quantity(oldest),
+        "baseFeePerGas": vec![json!("0x0"); blocks.len() + 1],
+        "gasUsedRatio": ratios,
+        "reward": blocks
+            .iter()
+            .map(|_| vec![quantity_u128(SUGGESTED_TIP); percentiles])
+            .collect::<Vec<_>>(),
+    }))
+}
+
+fn answer(chain: &mut Embedded, method: &str, params: &Json) -> Result<Json, RpcError> {
+    match method {
+        "web3_clientVersion" => Ok(json!(format!("avm/v{}/l1", env!("CARGO_PKG_VERSION")))),
+        "net_version" => Ok(json!(chain.chain_id().to_string())),
+        "net_listening" => Ok(json!(true)),
+        "eth_chainId" => Ok(quantity(chain.chain_id())),
+        "eth_syncing" => Ok(json!(false)),
+        "eth_accounts" => Ok(json!(chain
+            .config()
+            .keys
+            .iter()
+            .map(|k| address_json(&k.address))
+            .collect::<Vec<_>>())),
+        "eth_blockNumber" => Ok(quantity(chain.head().number)),
+        "eth_gasPrice" | "eth_maxPriorityFeePerGas" => Ok(quantity_u128(SUGGESTED_TIP)),
+        "eth_feeHistory" => fee_history(chain, params),
+        "eth_getBlockByNumber" => {
+            let number = block_number_of(chain, parse_block_tag(param(params, 0))?);
+            let full = param(params, 1).and_then(Json::as_bool).unwrap_or(false);
+            Ok(chain
+                .block_info(number)
+                .map_or(Json::Null, |b| json::block(chain, b, full)))
+        }
+        "eth_getBlockByHash" => {
+            let hash = Hash(parse_hash(
+                required(params, 0, "block hash")?,
+                "block hash",
+            )?);
+            let full = param(params, 1).and_then(Json::as_bool).unwrap_or(false);
+            Ok(chain
+                .block_by_hash(&hash)
+                .map_or(Json::Null, |b| json::block(chain, b, full)))
+        }
+        "eth_getBlockTransactionCountByNumber" => {
+            let number = block_number_of(chain, parse_block_tag(param(params, 0))?);
+            Ok(chain
+                .block_info(number)
+                .map_or(Json::Null, |b| quantity(b.transactions.len() as u64)))
+        }
+        "eth_getBalance" | "eth_getTransactionCount" | "eth_getCode" => {
+            let address = parse_address(required(params, 0, "address")?, "address")?;
+            newest_only(chain, parse_block_tag(param(params, 1))?)?;
+            Ok(match method {
+                "eth_getBalance" => quantity_u128(chain.balance(address)),
+                "eth_getTransactionCount" => quantity(chain.nonce(address)),
+                _ => bytes_json(&chain.code(address)),
+            })
+        }
+        "eth_getStorageAt" => {
+            let address = parse_address(required(params, 0, "address")?, "address")?;
+            let slot = required(params, 1, "slot")?;
+            let slot_bytes = parse_bytes(slot, "slot", 32)?;
+            let mut word = [0u8; 32];
+            word[32 - slot_bytes.len()..].copy_from_slice(&slot_bytes);
+            newest_only(chain, parse_block_tag(param(params, 2))?)?;
+            Ok(hash_json(&chain.storage(address, word)))
+        }
+        "eth_call" => {
+            let sim = simulation(chain, required(params, 0, "call")?)?;
+            newest_only(chain, parse_block_tag(param(params, 1))?)?;
+            match chain.simulate(&sim).map_err(refused)? {
+                CallOutcome::Success { output, .. } => Ok(bytes_json(&output)),
+                CallOutcome::Failed { reason, .. } => Err(reverted(&reason)),
+            }
+        }
+        "eth_estimateGas" => {
+            let sim = simulation(chain, required(params, 0, "call")?)?;
+            match chain.estimate_gas(&sim).map_err(refused)? {
+                Ok(gas) => Ok(quantity(gas)),
+                Err(reason) => Err(reverted(&reason)),
+            }
+        }
+        "eth_sendRawTransaction" => {
+            let raw = parse_bytes(
+                required(params, 0, "transaction")?,
+                "transaction",
+                MAX_INPUT,
+            )?;
+            let hash = chain.submit_raw(&raw).map_err(refused)?;
+            Ok(hash_json(&hash.0))
+        }
+        "eth_getTransactionByHash" => {
+            let hash = Hash(parse_hash(required(params, 0, "hash")?, "hash")?);
+            Ok(chain
+                .transaction(&hash)
+                .map_or(Json::Null, |tx| json::transaction(chain, tx)))
+        }
+        "eth_getTransactionReceipt" => {
+            let hash = Hash(parse_hash(required(params, 0, "hash")?, "hash")?);
+            let tx_type = chain.transaction(&hash).map_or(0, |tx| tx.tx_type);
+            Ok(chain
+                .receipt_record(&hash)
+                .filter(|r| chain.block_info(r.block).is_some())
+                .map_or(Json::Null, |r| json::receipt(chain, r, tx_type)))
+        }
+        "eth_getLogs" => get_logs(chain, required(params, 0, "filter")?),
+        "evm_mine" => {
+            chain.mine(1).map_err(refused)?;
+            Ok(json!("0x0"))
+        }
+        "anvil_mine" | "hardhat_mine" => {
+            let count = match param(params, 0) {
+                None => 1,
+                Some(n) => match n.as_u64() {
+                    Some(n) => n,
+                    None => parse_quantity(n, "count")?,
+                },
+            };
+            if count > 100_000 {
+                return Err(RpcError::invalid_params("at most 100000 blocks at a time"));
+            }
+            chain.mine(count).map_err(refused)?;
+            Ok(Json::Null)
+        }
+        other => Err(RpcError::method_not_found(other)),
+    }
+}
