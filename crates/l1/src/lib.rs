@@ -38,9 +38,9 @@ pub use chain::{
     LogFilter, Receipt, RemoteConfig, RevertReason, TxRecord, TxRequest, TxStatus, DEV_MNEMONIC,
 };
 pub use challenge::{
-    delayed_message_from_value, encode_move, play_program, replay_transcript, run_on_evm,
-    ChallengeError, EvmGame, EvmMove, EvmPlay, EvmReferee, MoveVerdict, PlayedMove, ProgramGame,
-    ProgramGameReport, TranscriptVerdict, WithInboxSuffix, ASSERTER, CHALLENGER,
+    check_transcript, delayed_message_from_value, encode_move, play_program, replay_transcript,
+    run_on_evm, ChallengeError, EvmGame, EvmMove, EvmPlay, EvmReferee, MoveVerdict, PlayedMove,
+    ProgramGame, ProgramGameReport, TranscriptVerdict, WithInboxSuffix, ASSERTER, CHALLENGER,
 };
 pub use contracts::{Contract, ContractName, Contracts, ContractsError, CHALLENGE_CONTRACTS};
 pub use delivery::{DelayedMessage, InboxReader, PostedBatch, Section};
@@ -50,7 +50,7 @@ pub use setup::{
 };
 pub use step::{Executor, Rejection, StepOutcome, StepOutput, StepResult, Verdict};
 pub use transcript::{
-    address_hex, check_transcript, FirstDifference, Transcript, TRANSCRIPT_CHAIN_ID,
-    TRANSCRIPT_FORMAT, TRANSCRIPT_GAS_LIMIT,
+    address_hex, FirstDifference, Transcript, TRANSCRIPT_CHAIN_ID, TRANSCRIPT_FORMAT,
+    TRANSCRIPT_GAS_LIMIT,
 };
 pub use world::{DeliveredMessage, L1Config, L1World, SequencerBatch};

@@ -1,10 +1,9 @@
-//! The contracts' verdict on a Classic step (`ClassicStep`, the fixture files' shape).
+//! The contracts' verdict on a Classic step (`ClassicStep`, the fixture files' shape):
+//! which verifier checks it, what it returned, and why a step is refused.
+//! [`crate::L1World::check_step`] asks the contracts.
 
-use crate::chain::L1Error;
 pub use crate::chain::RevertReason;
-use crate::world::L1World;
 use avm_value::{Hash, Int};
-use avm_verifier::classic::ClassicStep;
 
 /// Which one-step-proof contract checks a step: the Classic verifier is split in three
 /// to stay under the contract size limit, and the opcode picks the part.
@@ -146,81 +145,9 @@ impl Verdict {
     }
 }
 
-const FIELD_NAMES: [&str; 4] = [
+pub(crate) const FIELD_NAMES: [&str; 4] = [
     "before machine hash",
     "after machine hash",
     "after send acc",
     "after log acc",
 ];
-
-impl L1World {
-    /// Asks the contracts about a step record: `executeStep` with the before state's
-    /// inbox count and accumulators must return the record's machine hashes, after
-    /// accumulators, gas delta and after inbox count.
-    ///
-    /// `Err` only when the EVM could not run the call.
-    pub fn check_step(&mut self, record: &ClassicStep) -> Result<Verdict, L1Error> {
-        let Some(opcode) = record.proof.first().copied() else {
-            return Ok(Verdict::Rejected(Rejection::EmptyProof, None));
-        };
-        let Some(claimed_gas) = record.after.gas_used.checked_sub(record.before.gas_used) else {
-            return Ok(Verdict::Rejected(
-                Rejection::GasBackwards {
-                    before: record.before.gas_used,
-                    after: record.after.gas_used,
-                },
-                None,
-            ));
-        };
-        let result = self.execute_step(
-            opcode,
-            Int::from(record.before.inbox_count),
-            record.before.send_acc,
-            record.before.log_acc,
-            &record.proof,
-            &record.buffer_proof,
-        )?;
-        let output = match &result.outcome {
-            StepOutcome::Reverted(reason) => {
-                let rejection = Rejection::Reverted {
-                    executor: result.executor,
-                    reason: reason.clone(),
-                };
-                return Ok(Verdict::Rejected(rejection, Some(result)));
-            }
-            StepOutcome::Returned(output) => *output,
-        };
-        let claimed = [
-            record.before.machine_hash,
-            record.after.machine_hash,
-            record.after.send_acc,
-            record.after.log_acc,
-        ];
-        for (index, (contract, claimed)) in output.fields.iter().zip(claimed).enumerate() {
-            if *contract != claimed {
-                let rejection = Rejection::Field {
-                    index,
-                    name: FIELD_NAMES[index],
-                    contract: *contract,
-                    claimed,
-                };
-                return Ok(Verdict::Rejected(rejection, Some(result)));
-            }
-        }
-        if output.gas != claimed_gas {
-            let rejection = Rejection::Gas {
-                contract: output.gas,
-                claimed: claimed_gas,
-            };
-            return Ok(Verdict::Rejected(rejection, Some(result)));
-        }
-        if output.after_messages_read != Int::from(record.after.inbox_count) {
-            let rejection = Rejection::MessagesRead {
-                contract: output.after_messages_read,
-                claimed: record.after.inbox_count,
-            };
-            return Ok(Verdict::Rejected(rejection, Some(result)));
-        }
-        Ok(Verdict::Accepted(result))
-    }
-}

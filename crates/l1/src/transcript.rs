@@ -382,25 +382,3 @@ fn parse_tx(entry: &Json, index: usize) -> Result<TxRecord, FirstDifference> {
         label,
     })
 }
-
-/// Re-executes the transcript at `path` against fresh contracts (loaded from
-/// `contracts_dir`), allowing only the calls a game needs; the verdict and L1 gas if it
-/// replays exactly, else the first difference.
-pub fn check_transcript(
-    path: impl AsRef<Path>,
-    contracts_dir: impl AsRef<Path>,
-) -> Result<crate::challenge::TranscriptVerdict, FirstDifference> {
-    let path = path.as_ref();
-    let text = std::fs::read(path).map_err(|e| FirstDifference::Unreadable {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    let transcript = Transcript::parse(&text)?;
-    let contracts = crate::contracts::Contracts::load(contracts_dir).map_err(|e| {
-        FirstDifference::Unreadable {
-            path: path.display().to_string(),
-            message: format!("the fixture contracts: {e}"),
-        }
-    })?;
-    crate::challenge::replay_transcript(&transcript, &contracts)
-}

@@ -9,7 +9,8 @@ use crate::chain::{CallOutcome, Chain, EmbeddedConfig, Hardfork, L1Error, TxRequ
 use crate::contracts::Contracts;
 use crate::delivery::{self, DelayedMessage, InboxReader, PostedBatch, Section};
 use crate::setup::{ChallengeSet, OWNER};
-use crate::step::{Executor, StepOutcome, StepOutput, StepResult};
+use crate::step::{Executor, Rejection, StepOutcome, StepOutput, StepResult, Verdict, FIELD_NAMES};
+use avm_verifier::classic::ClassicStep;
 
 /// How the referee's chain is set up: what differs between runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,5 +256,77 @@ impl L1World {
             outcome,
             evm_gas,
         })
+    }
+}
+
+impl L1World {
+    /// Asks the contracts about a step record: `executeStep` with the before state's
+    /// inbox count and accumulators must return the record's machine hashes, after
+    /// accumulators, gas delta and after inbox count.
+    ///
+    /// `Err` only when the EVM could not run the call.
+    pub fn check_step(&mut self, record: &ClassicStep) -> Result<Verdict, L1Error> {
+        let Some(opcode) = record.proof.first().copied() else {
+            return Ok(Verdict::Rejected(Rejection::EmptyProof, None));
+        };
+        let Some(claimed_gas) = record.after.gas_used.checked_sub(record.before.gas_used) else {
+            return Ok(Verdict::Rejected(
+                Rejection::GasBackwards {
+                    before: record.before.gas_used,
+                    after: record.after.gas_used,
+                },
+                None,
+            ));
+        };
+        let result = self.execute_step(
+            opcode,
+            Int::from(record.before.inbox_count),
+            record.before.send_acc,
+            record.before.log_acc,
+            &record.proof,
+            &record.buffer_proof,
+        )?;
+        let output = match &result.outcome {
+            StepOutcome::Reverted(reason) => {
+                let rejection = Rejection::Reverted {
+                    executor: result.executor,
+                    reason: reason.clone(),
+                };
+                return Ok(Verdict::Rejected(rejection, Some(result)));
+            }
+            StepOutcome::Returned(output) => *output,
+        };
+        let claimed = [
+            record.before.machine_hash,
+            record.after.machine_hash,
+            record.after.send_acc,
+            record.after.log_acc,
+        ];
+        for (index, (contract, claimed)) in output.fields.iter().zip(claimed).enumerate() {
+            if *contract != claimed {
+                let rejection = Rejection::Field {
+                    index,
+                    name: FIELD_NAMES[index],
+                    contract: *contract,
+                    claimed,
+                };
+                return Ok(Verdict::Rejected(rejection, Some(result)));
+            }
+        }
+        if output.gas != claimed_gas {
+            let rejection = Rejection::Gas {
+                contract: output.gas,
+                claimed: claimed_gas,
+            };
+            return Ok(Verdict::Rejected(rejection, Some(result)));
+        }
+        if output.after_messages_read != Int::from(record.after.inbox_count) {
+            let rejection = Rejection::MessagesRead {
+                contract: output.after_messages_read,
+                claimed: record.after.inbox_count,
+            };
+            return Ok(Verdict::Rejected(rejection, Some(result)));
+        }
+        Ok(Verdict::Accepted(result))
     }
 }

@@ -259,6 +259,98 @@ impl ClassicJudge for NativeJudge {
     }
 }
 
+impl<J: ClassicJudge + ?Sized> ClassicJudge for &mut J {
+    type Verdict = J::Verdict;
+    type Error = J::Error;
+
+    fn start(
+        &mut self,
+        execution_hash: Hash,
+        max_message_count: u64,
+        config: &GameConfig,
+    ) -> Result<(), J::Error> {
+        (**self).start(execution_hash, max_message_count, config)
+    }
+
+    fn apply(&mut self, by: Role, block: u64, mv: &ClassicMove) -> Result<J::Verdict, J::Error> {
+        (**self).apply(by, block, mv)
+    }
+
+    fn accepted(verdict: &J::Verdict) -> bool {
+        J::accepted(verdict)
+    }
+
+    fn timeout_block(&mut self) -> Result<u64, J::Error> {
+        (**self).timeout_block()
+    }
+
+    fn winner(&mut self) -> Result<Option<Role>, J::Error> {
+        (**self).winner()
+    }
+
+    fn undecided(why: String) -> J::Error {
+        J::undecided(why)
+    }
+}
+
+/// A judge with the native referee judging every move beside it: the judge's verdict
+/// decides, the native one is kept for comparison.
+#[derive(Debug)]
+pub struct WithNative<J> {
+    /// The judge that decides.
+    pub judge: J,
+    /// The native referee beside it.
+    pub native: NativeJudge,
+}
+
+impl<J> WithNative<J> {
+    /// `judge` with a native referee beside it.
+    pub fn new(judge: J) -> WithNative<J> {
+        WithNative {
+            judge,
+            native: NativeJudge::default(),
+        }
+    }
+}
+
+impl<J: ClassicJudge> ClassicJudge for WithNative<J> {
+    type Verdict = (J::Verdict, Result<Accepted, ClassicRevert>);
+    type Error = J::Error;
+
+    fn start(
+        &mut self,
+        execution_hash: Hash,
+        max_message_count: u64,
+        config: &GameConfig,
+    ) -> Result<(), J::Error> {
+        self.native
+            .start(execution_hash, max_message_count, config)
+            .map_err(J::undecided)?;
+        self.judge.start(execution_hash, max_message_count, config)
+    }
+
+    fn apply(&mut self, by: Role, block: u64, mv: &ClassicMove) -> Result<Self::Verdict, J::Error> {
+        let native = self.native.apply(by, block, mv).map_err(J::undecided)?;
+        Ok((self.judge.apply(by, block, mv)?, native))
+    }
+
+    fn accepted(verdict: &Self::Verdict) -> bool {
+        J::accepted(&verdict.0)
+    }
+
+    fn timeout_block(&mut self) -> Result<u64, J::Error> {
+        self.judge.timeout_block()
+    }
+
+    fn winner(&mut self) -> Result<Option<Role>, J::Error> {
+        self.judge.winner()
+    }
+
+    fn undecided(why: String) -> J::Error {
+        J::undecided(why)
+    }
+}
+
 /// One transaction of a game before the native referee.
 pub type MoveRecord = Played<Result<Accepted, ClassicRevert>>;
 

@@ -27,7 +27,7 @@ mod revert;
 pub use execution::{ClassicExecution, Cut};
 pub use game::{
     play, play_classic, ClassicGameReport, ClassicJudge, Game, GameConfig, MoveRecord, NativeJudge,
-    Played, MAX_MOVES,
+    Played, WithNative, MAX_MOVES,
 };
 pub use hash::{
     assertion_hash, assertion_rest_hash, bisection_chunk_hash, cut_hash, ClassicAssertion,

@@ -18,7 +18,7 @@
 
 use avm_challenge::classic::{
     Accepted, Bisection, ClassicAssertion, ClassicJudge, ClassicLiar, ClassicLie, ClassicMove,
-    ClassicParty, ClassicRevert, GameConfig, HonestClassic, MoveRecord, NativeJudge,
+    ClassicParty, ClassicRevert, GameConfig, HonestClassic, MoveRecord,
 };
 use avm_challenge::Role;
 use avm_machine::Machine;

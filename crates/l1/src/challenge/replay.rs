@@ -1,5 +1,7 @@
 //! Re-executing a transcript against fresh contracts, allowing only a game's calls.
 
+use std::path::Path;
+
 use super::*;
 
 /// What a transcript's created address is.
@@ -333,4 +335,26 @@ pub fn replay_transcript(
         total_gas: transcript.total_gas(),
         move_gas,
     })
+}
+
+/// Re-executes the transcript at `path` against fresh contracts (loaded from
+/// `contracts_dir`), allowing only the calls a game needs; the verdict and L1 gas if it
+/// replays exactly, else the first difference.
+pub fn check_transcript(
+    path: impl AsRef<Path>,
+    contracts_dir: impl AsRef<Path>,
+) -> Result<TranscriptVerdict, FirstDifference> {
+    let path = path.as_ref();
+    let text = std::fs::read(path).map_err(|e| FirstDifference::Unreadable {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let transcript = Transcript::parse(&text)?;
+    let contracts = crate::contracts::Contracts::load(contracts_dir).map_err(|e| {
+        FirstDifference::Unreadable {
+            path: path.display().to_string(),
+            message: format!("the fixture contracts: {e}"),
+        }
+    })?;
+    replay_transcript(&transcript, &contracts)
 }

@@ -336,14 +336,17 @@ impl Embedded {
             .unwrap_or_default()
     }
 
-    fn account(&self, address: [u8; 20]) -> Option<AccountInfo> {
+    fn db_account(&self, address: [u8; 20]) -> Option<&revm::database::DbAccount> {
         self.evm
             .ctx
             .db()
             .cache
             .accounts
             .get(&Address::from(address))
-            .and_then(|a| a.info())
+    }
+
+    fn account(&self, address: [u8; 20]) -> Option<AccountInfo> {
+        self.db_account(address).and_then(|a| a.info())
     }
 
     /// An account's balance in wei (saturated at 2^128 - 1).
@@ -377,12 +380,7 @@ impl Embedded {
 
     /// The storage word at `slot` of `address`.
     pub fn storage(&self, address: [u8; 20], slot: [u8; 32]) -> [u8; 32] {
-        self.evm
-            .ctx
-            .db()
-            .cache
-            .accounts
-            .get(&Address::from(address))
+        self.db_account(address)
             .and_then(|a| a.storage.get(&U256::from_be_bytes(slot)).copied())
             .unwrap_or_default()
             .to_be_bytes()

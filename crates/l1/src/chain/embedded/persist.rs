@@ -23,7 +23,7 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts");
 const STORAGE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("storage");
 const CODE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("code");
-const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+const BLOCKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blocks");
 const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transactions");
 const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
 
@@ -147,12 +147,8 @@ impl Persisted {
                 let account = db.cache.accounts.get(address).and_then(|a| a.info());
                 match account {
                     Some(info) => {
-                        let mut w = Writer::default();
-                        w.u64(info.nonce)
-                            .word(&info.balance.to_be_bytes())
-                            .word(&info.code_hash.0);
                         accounts
-                            .insert(address.as_slice(), w.buf.as_slice())
+                            .insert(address.as_slice(), encode_account(&info).as_slice())
                             .map_err(|e| err(&e))?;
                         let bytes = info.code.as_ref().map(|c| c.original_bytes()).or_else(|| {
                             db.cache
@@ -188,7 +184,10 @@ impl Persisted {
             }
             let mut blocks = write.open_table(BLOCKS).map_err(|e| err(&e))?;
             blocks
-                .insert(block.info.number, encode_block(&block.info).as_slice())
+                .insert(
+                    block.info.number.to_be_bytes().as_slice(),
+                    encode_block(&block.info).as_slice(),
+                )
                 .map_err(|e| err(&e))?;
             let mut tx_table = write.open_table(TXS).map_err(|e| err(&e))?;
             for tx in txs {
@@ -236,99 +235,53 @@ impl Persisted {
                 wanted.block_gas_limit
             )));
         }
+        let entries =
+            |table: TableDefinition<&[u8], &[u8]>| -> Result<Vec<(Vec<u8>, Vec<u8>)>, L1Error> {
+                let table = read.open_table(table).map_err(|e| err(&e))?;
+                let iter = table.iter().map_err(|e| err(&e))?;
+                iter.map(|entry| {
+                    let (k, v) = entry.map_err(|e| err(&e))?;
+                    Ok((k.value().to_vec(), v.value().to_vec()))
+                })
+                .collect()
+            };
+        let fixed = |bytes: &[u8], what: &str| -> Result<[u8; 32], L1Error> {
+            bytes
+                .try_into()
+                .map_err(|_| err(&format!("{what} is not 32 bytes")))
+        };
         let db = embedded.evm_db_mut();
-        for entry in read
-            .open_table(CODE)
-            .map_err(|e| err(&e))?
-            .iter()
-            .map_err(|e| err(&e))?
-        {
-            let (hash, code) = entry.map_err(|e| err(&e))?;
-            let hash: [u8; 32] = hash
-                .value()
-                .try_into()
-                .map_err(|_| err(&"a code key is not 32 bytes"))?;
-            db.cache
-                .contracts
-                .insert(B256::from(hash), bytecode(code.value()));
+        for (hash, code) in entries(CODE)? {
+            let hash = fixed(&hash, "a code key")?;
+            db.cache.contracts.insert(B256::from(hash), bytecode(&code));
         }
-        for entry in read
-            .open_table(ACCOUNTS)
-            .map_err(|e| err(&e))?
-            .iter()
-            .map_err(|e| err(&e))?
-        {
-            let (address, record) = entry.map_err(|e| err(&e))?;
-            let address: [u8; 20] = address
-                .value()
-                .try_into()
+        for (address, record) in entries(ACCOUNTS)? {
+            let address = Address::try_from(address.as_slice())
                 .map_err(|_| err(&"an account key is not 20 bytes"))?;
-            let mut r = Reader::new(record.value(), "an account");
-            let nonce = r.u64().map_err(|e| damaged(&path, e))?;
-            let balance = U256::from_be_bytes(r.word().map_err(|e| damaged(&path, e))?);
-            let code_hash = B256::from(r.word().map_err(|e| damaged(&path, e))?);
-            r.end().map_err(|e| damaged(&path, e))?;
-            let code = db.cache.contracts.get(&code_hash).cloned();
-            let mut info = AccountInfo::from_balance(balance);
-            info.nonce = nonce;
-            info.code_hash = code_hash;
-            info.code = code;
-            db.insert_account_info(Address::from(address), info);
+            let info = decode_account(&record).map_err(|e| damaged(&path, e))?;
+            let code = db.cache.contracts.get(&info.code_hash).cloned();
+            db.insert_account_info(address, AccountInfo { code, ..info });
         }
-        for entry in read
-            .open_table(STORAGE)
-            .map_err(|e| err(&e))?
-            .iter()
-            .map_err(|e| err(&e))?
-        {
-            let (key, value) = entry.map_err(|e| err(&e))?;
-            let key = key.value();
-            let value: [u8; 32] = value
-                .value()
-                .try_into()
-                .map_err(|_| err(&"a storage value is not 32 bytes"))?;
+        for (key, value) in entries(STORAGE)? {
             if key.len() != 52 {
                 return Err(err(&"a storage key is not 52 bytes"));
             }
-            let mut address = [0u8; 20];
-            address.copy_from_slice(&key[..20]);
-            let mut slot = [0u8; 32];
-            slot.copy_from_slice(&key[20..]);
-            db.insert_account_storage(
-                Address::from(address),
-                U256::from_be_bytes(slot),
-                U256::from_be_bytes(value),
-            )
-            .map_err(|e| err(&format!("{e:?}")))?;
+            let address = Address::from_slice(&key[..20]);
+            let slot = U256::from_be_bytes(fixed(&key[20..], "a storage slot")?);
+            let value = U256::from_be_bytes(fixed(&value, "a storage value")?);
+            db.insert_account_storage(address, slot, value)
+                .map_err(|e| err(&format!("{e:?}")))?;
         }
         let mut blocks = Vec::new();
-        for entry in read
-            .open_table(BLOCKS)
-            .map_err(|e| err(&e))?
-            .iter()
-            .map_err(|e| err(&e))?
-        {
-            let (_, record) = entry.map_err(|e| err(&e))?;
-            blocks.push(decode_block(record.value()).map_err(|e| damaged(&path, e))?);
+        for (_, record) in entries(BLOCKS)? {
+            blocks.push(decode_block(&record).map_err(|e| damaged(&path, e))?);
         }
-        for entry in read
-            .open_table(TXS)
-            .map_err(|e| err(&e))?
-            .iter()
-            .map_err(|e| err(&e))?
-        {
-            let (_, record) = entry.map_err(|e| err(&e))?;
-            let tx = decode_tx(record.value()).map_err(|e| damaged(&path, e))?;
+        for (_, record) in entries(TXS)? {
+            let tx = decode_tx(&record).map_err(|e| damaged(&path, e))?;
             embedded.txs.insert(tx.hash, tx);
         }
-        for entry in read
-            .open_table(RECEIPTS)
-            .map_err(|e| err(&e))?
-            .iter()
-            .map_err(|e| err(&e))?
-        {
-            let (_, record) = entry.map_err(|e| err(&e))?;
-            let receipt = decode_receipt(record.value()).map_err(|e| damaged(&path, e))?;
+        for (_, record) in entries(RECEIPTS)? {
+            let receipt = decode_receipt(&record).map_err(|e| damaged(&path, e))?;
             embedded.receipts.insert(receipt.tx_hash, receipt);
         }
         for info in blocks {
@@ -357,6 +310,27 @@ fn rules_byte(rules: Rules) -> u8 {
         Rules::Real => 0,
         Rules::Referee => 1,
     }
+}
+
+fn encode_account(info: &AccountInfo) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u64(info.nonce)
+        .word(&info.balance.to_be_bytes())
+        .word(&info.code_hash.0);
+    w.buf
+}
+
+/// An account's nonce, balance and code hash (its code is looked up by the hash).
+fn decode_account(bytes: &[u8]) -> Result<AccountInfo, Damaged> {
+    let mut r = Reader::new(bytes, "an account");
+    let nonce = r.u64()?;
+    let balance = U256::from_be_bytes(r.word()?);
+    let code_hash = B256::from(r.word()?);
+    r.end()?;
+    let mut info = AccountInfo::from_balance(balance);
+    info.nonce = nonce;
+    info.code_hash = code_hash;
+    Ok(info)
 }
 
 fn encode_config(config: &EmbeddedConfig) -> Vec<u8> {
