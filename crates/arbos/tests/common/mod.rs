@@ -115,3 +115,80 @@ pub fn contract_bytecode(name: &str) -> Vec<u8> {
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     hex_bytes(json["creation_bytecode"].as_str().unwrap())
 }
+
+/// ArbOS v58 on our AVM, fed inbox messages and read back through avm-arbos.
+pub struct Chain {
+    machine: avm_machine::Machine,
+    env: avm_machine::RuntimeEnv,
+    logs_read: usize,
+}
+
+impl Chain {
+    /// ArbOS booted from an empty inbox (it logs the genesis summary and blocks).
+    pub fn boot() -> Chain {
+        let path = shared_dir().join("fixtures/arbos/arbos-v58.mexe");
+        let program = avm_code::load_mexe(&path, &avm_code::LoadOptions::default()).unwrap();
+        let mut chain = Chain {
+            machine: avm_machine::Machine::new(program),
+            env: avm_machine::RuntimeEnv::with_inbox(vec![]),
+            logs_read: 0,
+        };
+        chain.run();
+        chain
+    }
+
+    /// Runs until ArbOS waits for the inbox again.
+    pub fn run(&mut self) {
+        let report = self
+            .machine
+            .run_through_breakpoints(&mut self.env, &avm_machine::RunLimits::default());
+        assert_eq!(
+            report.reason,
+            avm_machine::StopReason::Blocked,
+            "{report:?}"
+        );
+    }
+
+    /// Feeds messages and runs; returns the logs they produced, decoded.
+    pub fn feed(&mut self, messages: &[avm_arbos::InboxMessage]) -> Vec<avm_arbos::ArbosLog> {
+        for message in messages {
+            self.env.push_message(message.to_value());
+        }
+        self.run();
+        self.new_logs()
+    }
+
+    /// The logs not returned yet, decoded (every one must decode).
+    pub fn new_logs(&mut self) -> Vec<avm_arbos::ArbosLog> {
+        let logs = self.env.logs()[self.logs_read..]
+            .iter()
+            .map(|log| avm_arbos::ArbosLog::from_value(&log.value).unwrap())
+            .collect();
+        self.logs_read = self.env.logs().len();
+        logs
+    }
+
+    /// Every send so far.
+    pub fn sends(&self) -> Vec<Vec<u8>> {
+        self.env.sends().iter().map(|s| s.value.clone()).collect()
+    }
+}
+
+/// Reads the `logs` or `inbox` of a recorded benchmark (fixtures/arbos/benchmarks).
+pub fn recorded(name: &str, key: &str) -> Vec<avm_value::Value> {
+    let path = shared_dir().join("fixtures/arbos/benchmarks").join(name);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    json[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            avm_value::parse_value(
+                v.to_string().as_bytes(),
+                &avm_value::NoCode,
+                &avm_value::ValueLimits::UNLIMITED,
+            )
+            .unwrap()
+        })
+        .collect()
+}
