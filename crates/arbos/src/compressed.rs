@@ -3,20 +3,24 @@
 //!
 //! `07 ‖ FF ‖ RLP(nonce) ‖ RLP(gasPrice) ‖ RLP(gasLimit) ‖ to ‖ amount ‖ calldata ‖
 //! r(32) ‖ s(32) ‖ vbyte`, where
-//! - `to` is `80` for a creation, `94 ‖ address`, or the RLP of an index (1 to 19
-//!   bytes) into ArbOS's global address table, which only the chain's state resolves;
-//!   this crate writes the full form, which ArbOS accepts from anyone (it then adds
-//!   the address to its table, charging the transaction for two storage cells);
+//! - `to` is `80` for a creation, `94 ‖ address`, or (any other first byte below 0x94)
+//!   an RLP integer indexing ArbOS's global address table, which only the chain's
+//!   state resolves; this crate writes the full form, which ArbOS accepts from anyone
+//!   (it then adds the address to its table, charging the transaction for two storage
+//!   cells);
 //! - `amount` is `RLP(base)` and one exponent byte e, the value being base·10^e, or
 //!   just `80` for 0;
 //! - `vbyte` is 0 or 1 for an EIP-155 signature (`v mod 2`, that is 1 − recovery id;
-//!   ArbOS puts its own chain id back), or 27/28 for a pre-EIP-155 one.
+//!   ArbOS puts back `v = 35 + 2·chainId + 1 − vbyte` with its own chain id), or 27/28
+//!   for a pre-EIP-155 one (ArbOS takes any byte from 2 up as v itself).
 //!
 //! ArbOS finds r, s and the v byte at the end of the message, so the calldata is
 //! whatever lies between the amount and the signature. A second byte other than FF
 //! (the aggregator function-table form) is ignored by v58, and so is a message of 66
-//! bytes or fewer. ArbOS signs off the transaction with the full `to` address, rebuilds
-//! the legacy RLP with its chain id, and uses the keccak of that RLP as the request id.
+//! bytes or fewer. ArbOS checks the signature against the legacy signing hash built with
+//! the full `to` address, rebuilds the signed legacy RLP with its chain id, and uses the
+//! keccak of that RLP as the request id: the Ethereum hash of the original transaction
+//! when it was signed for this chain.
 
 use avm_value::Int;
 

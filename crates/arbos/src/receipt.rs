@@ -353,6 +353,18 @@ impl TxReceipt {
         L2Message::decode(&self.request.payload).ok()
     }
 
+    /// The `gasUsed` the Go node put in the Ethereum receipt (`CalcGasUsed`): the
+    /// receipt's gas when the L2 computation price is 0 (fees off), else the total paid
+    /// divided by that price.
+    pub fn ethereum_gas_used(&self) -> Int {
+        let price = self.fee_stats.prices.l2_computation;
+        if price.is_zero() {
+            self.gas_used
+        } else {
+            self.fee_stats.paid.total() / price
+        }
+    }
+
     /// The address of the contract a successful creation made, by the Go node's rule
     /// (`ToEthReceipt`): a kind-3 request whose transaction has no destination, code 0,
     /// and 32 bytes of return data whose last 20 are the address.

@@ -242,9 +242,27 @@ impl SignedTx {
         }
     }
 
+    /// Whether s is at most n/2 (secp256k1's order halved), as Ethereum requires of
+    /// transactions since Homestead (EIP-2). ArbOS does not check it: it recovers the
+    /// signer of a high-s signature too (signedTx.mini), so refusing those is the node's
+    /// choice.
+    pub fn has_low_s(&self) -> bool {
+        self.s <= half_curve_order()
+    }
+
     /// The subtype-7 L2 message ArbOS v58 takes for this transaction (the payload of a
     /// kind-3 message, or an item of a batch). See [`crate::compressed`].
     pub fn to_compressed(&self) -> Result<Vec<u8>, SignedTxError> {
         crate::compressed::compress(self)
     }
+}
+
+/// secp256k1's group order n, halved (rounded down).
+fn half_curve_order() -> Int {
+    let n = Int::from_be_bytes([
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36,
+        0x41, 0x41,
+    ]);
+    n >> 1
 }

@@ -347,6 +347,11 @@ fn the_fibonacci_deploy_receipt_is_the_one_of_section6() {
         (int(1), int(0x2098), int(0xe), int(0x2e24))
     );
     assert_eq!(deploy.fee_stats.prices.total(), Int::ZERO);
+    assert_eq!(
+        deploy.ethereum_gas_used(),
+        int(11812),
+        "fees off: the receipt's gas"
+    );
     assert_eq!(deploy.original_l1_sender, Address::ZERO);
 }
 

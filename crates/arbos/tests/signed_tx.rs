@@ -236,3 +236,21 @@ fn short_or_function_table_subtype7_messages_are_refused_as_arbos_refuses_them()
     assert!(compressed::decode(&bytes[..66]).is_err());
     assert!(compressed::decode(&[0x07]).is_err());
 }
+
+#[test]
+fn the_high_s_twin_of_a_signature_recovers_the_same_signer_but_is_flagged() {
+    let tx = section5_tx();
+    assert!(tx.has_low_s());
+    let n = Int::from_str_radix(
+        "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141",
+        16,
+    )
+    .unwrap();
+    let mut twin = tx.clone();
+    twin.s = n - tx.s;
+    // Flipping s flips the recovery id: v 824728 becomes 824727.
+    twin.v = tx.v - int(1);
+    assert!(!twin.has_low_s());
+    assert_eq!(twin.signer().unwrap(), dev());
+    assert_ne!(twin.hash(), tx.hash());
+}
