@@ -285,7 +285,7 @@ fn a_dev_l1_serves_cast_survives_kill_9_and_refuses_a_second_process() {
         .parse()
         .unwrap();
     assert_eq!(next, head.parse::<u64>().unwrap() + 1);
-    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(data);
 }
 
 #[test]
