@@ -25,7 +25,8 @@ pub use file::{read_file_bounded, ReadFileError};
 pub use mexe::{load_mexe, parse_mexe, DebugInfo, LoadError, LoadOptions, Program, SourceLocation};
 pub use mexe_writer::write_mexe;
 pub use opcode::{
-    category_of, info_for_byte, mnemonic_for_byte, BlockRole, OpInfo, Opcode, OPCODES,
+    category_of, classic_op, info_for_byte, mnemonic_for_byte, BlockRole, ClassicOp, OpInfo,
+    Opcode, CLASSIC_INVALID_VERIFIER, OPCODES,
 };
 pub use ready::{Fused, Ready};
 pub use segment::{Instruction, Segment};

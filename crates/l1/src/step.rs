@@ -18,11 +18,12 @@ pub enum Executor {
 }
 
 impl Executor {
-    /// The contract that checks a step executing `opcode`.
+    /// The contract that checks a step executing `opcode` (the opcode table's
+    /// Classic verifier column).
     pub fn for_opcode(opcode: u8) -> Executor {
-        match opcode {
-            0xa1..=0xa6 | 0x70 => Executor::OneStepProof2,
-            0x20..=0x24 => Executor::OneStepProofHash,
+        match avm_challenge::classic::executor_for_opcode(opcode) {
+            1 => Executor::OneStepProof2,
+            2 => Executor::OneStepProofHash,
             _ => Executor::OneStepProof,
         }
     }

@@ -1178,7 +1178,7 @@ fn opcodes_the_contracts_lack_are_judged_alike() {
         if !shape {
             continue;
         }
-        for opcode in avm_verifier::classic::NOT_IN_CLASSIC {
+        for opcode in avm_verifier::classic::opcodes_not_in_classic() {
             let mut mutated = step.clone();
             mutated.proof[0] = opcode;
             let describe = || format!("{name} (opcode {:#04x}) as {opcode:#04x}", step.proof[0]);

@@ -12,12 +12,12 @@ use avm_code::{Instruction, Program};
 use avm_machine::Machine;
 use avm_prover::classic::{prove_step, ClassicProveError};
 use avm_value::Value;
-use avm_verifier::classic::{verify_step, ClassicStep, NOT_IN_CLASSIC};
+use avm_verifier::classic::{opcodes_not_in_classic, verify_step, ClassicStep};
 use avm_verifier::Rejection;
 
 #[test]
 fn the_prover_refuses_steps_the_contracts_cannot_prove() {
-    for opcode in NOT_IN_CLASSIC {
+    for opcode in opcodes_not_in_classic() {
         let program = Program::from_instructions(
             vec![Instruction::basic(opcode), Instruction::basic(0x74)],
             Value::int(0),
@@ -41,7 +41,7 @@ fn the_verifier_rejects_such_an_opcode_in_a_proof_of_another_machine() {
     let steps = ClassicStep::parse_file(&std::fs::read_to_string(path).unwrap()).unwrap();
     let step = &steps[0];
     assert!(step.verify().is_ok());
-    for opcode in NOT_IN_CLASSIC {
+    for opcode in opcodes_not_in_classic() {
         let mut proof = step.proof.clone();
         proof[0] = opcode;
         assert_eq!(

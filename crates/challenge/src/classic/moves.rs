@@ -133,12 +133,8 @@ impl ClassicMove {
 }
 
 /// The executor index (`ChallengeTester`'s `[OneStepProof, OneStepProof2,
-/// OneStepProofHash]`) that proves an opcode, as the Go validator chooses it:
-/// 0xa1..=0xa6 and 0x70 (buffers, send) → 1, 0x20..=0x24 (hashing) → 2, else 0.
+/// OneStepProofHash]`) that proves an opcode, as the Go validator chooses it: the
+/// opcode table's Classic verifier column (OneStepProof for a byte Classic lacks).
 pub fn executor_for_opcode(opcode: u8) -> u8 {
-    match opcode {
-        0xa1..=0xa6 | 0x70 => 1,
-        0x20..=0x24 => 2,
-        _ => 0,
-    }
+    avm_code::classic_op(opcode).map_or(avm_code::CLASSIC_INVALID_VERIFIER, |c| c.verifier)
 }

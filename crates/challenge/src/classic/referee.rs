@@ -330,7 +330,7 @@ fn execute_step(
             expected,
         });
     }
-    if opcode == 0x72 {
+    if opcode == avm_code::Opcode::Inbox as u8 {
         // An inbox step reads message `initialMessagesRead`: past the limit whatever
         // the suffix says (an invalid suffix would revert in the executor first).
         if m.initial_messages_read >= max_message_count {

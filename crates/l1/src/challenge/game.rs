@@ -98,7 +98,7 @@ impl<P: ClassicParty> ClassicParty for WithInboxSuffix<'_, P> {
     fn respond(&mut self, prev: &Bisection, degree: u64) -> Option<ClassicMove> {
         let mut mv = self.party.respond(prev, degree)?;
         if let ClassicMove::OneStepProve(p) = &mut mv {
-            if p.execution_proof.first() == Some(&0x72) {
+            if p.execution_proof.first() == Some(&(avm_code::Opcode::Inbox as u8)) {
                 // No suffix for a message the inbox lacks: the proof goes as it is,
                 // and the contract refuses it.
                 if let Ok(suffix) = self.inbox.suffix(p.initial_messages_read) {

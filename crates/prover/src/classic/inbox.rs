@@ -401,7 +401,7 @@ pub fn prove_step_l1(
         .code()
         .instruction(machine.pc())
         .map(|insn| insn.opcode);
-    let suffix = if opcode == Some(0x72) {
+    let suffix = if opcode == Some(avm_code::Opcode::Inbox as u8) {
         let read = machine.inbox_position().consumed;
         if read >= inbox.len() {
             return Err(ProveError::Blocked(read).into());

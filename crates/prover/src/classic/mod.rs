@@ -42,7 +42,6 @@
 
 mod buffer;
 mod inbox;
-mod levels;
 mod marshal;
 
 use avm_code::opcode::SEND_SIZE_LIMIT;
@@ -70,7 +69,7 @@ pub enum ClassicProveError {
     #[error(transparent)]
     Step(#[from] ProveError),
     /// The step runs an opcode the deployed Classic contracts do not have
-    /// (`avm_verifier::classic::NOT_IN_CLASSIC`): they would run it as invalid.
+    /// (`avm_verifier::classic::not_in_classic`): they would run it as invalid.
     #[error("the step runs {mnemonic} ({opcode:#04x}), which the deployed Classic contracts do not have")]
     NotClassic {
         /// The opcode byte.
@@ -147,13 +146,13 @@ pub fn encode_step(
     {
         return Err(ProveError::UnknownCode.into());
     }
-    if avm_verifier::classic::NOT_IN_CLASSIC.contains(&opcode) {
+    if avm_verifier::classic::not_in_classic(opcode) {
         return Err(ClassicProveError::NotClassic {
             opcode,
             mnemonic: avm_code::mnemonic_for_byte(opcode),
         });
     }
-    if opcode == 0x72 {
+    if opcode == avm_code::Opcode::Inbox as u8 {
         let count = machine.inbox_position().consumed;
         if usize::try_from(count)
             .ok()
@@ -168,7 +167,10 @@ pub fn encode_step(
         None => avm_value::Hash::ZERO,
     };
 
-    let (all_levels, aux_levels) = levels::levels(opcode);
+    // The C++ AVM's proof levels (the opcode table's Classic column); a byte without
+    // one takes the row of `error`: nothing popped.
+    let (all_levels, aux_levels) =
+        avm_code::classic_op(opcode).map_or((&[][..], &[][..]), |c| (c.pop_levels, c.aux_levels));
     // The immediate takes the first operand's level; the stack the rest.
     let (imm_level, stack_levels) = match (&immediate, all_levels.split_first()) {
         (Some(_), Some((first, rest))) => (*first, rest),

@@ -25,13 +25,21 @@ pub use inbox::{
 pub use state::{ClassicJsonError, ClassicStep, ExecutionState};
 pub use step::{verify_step, verify_step_with_inbox};
 
-/// Opcodes our machine runs that the deployed Classic contracts (and the C++ AVM of
-/// the fixtures' commit) do not have: `ripemd160f` (0x25), `blake2f` (0x26) and
-/// `inboxpeek` (0x71). The contracts treat them as invalid opcodes (an Error, like
-/// `error`), so our machine's steps of them have no Classic proof and the prover
-/// refuses them; the native verifier decides a Classic proof of one as the contracts
-/// do, as an invalid opcode, and rejects anything else as [`crate::Rejection::NotClassic`].
-pub const NOT_IN_CLASSIC: [u8; 3] = [0x25, 0x26, 0x71];
+/// Whether `opcode` is one our machine runs that the deployed Classic contracts (and
+/// the C++ AVM of the fixtures' commit) do not have: the opcode table's Classic
+/// column is empty for it (`ripemd160f`, `blake2f`, `inboxpeek`). The contracts treat
+/// them as invalid opcodes (an Error, like `error`), so our machine's steps of them
+/// have no Classic proof and the prover refuses them; the native verifier decides a
+/// Classic proof of one as the contracts do, as an invalid opcode, and rejects
+/// anything else as [`crate::Rejection::NotClassic`].
+pub fn not_in_classic(opcode: u8) -> bool {
+    avm_code::OPCODES[usize::from(opcode)].is_some_and(|info| info.classic.is_none())
+}
+
+/// Every opcode [`not_in_classic`] names.
+pub fn opcodes_not_in_classic() -> Vec<u8> {
+    (0..=u8::MAX).filter(|op| not_in_classic(*op)).collect()
+}
 
 /// Why a Classic step file entry does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

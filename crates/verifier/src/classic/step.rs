@@ -6,6 +6,9 @@
 use avm_code::info_for_byte;
 use avm_value::{error_code_point_hash, keccak256, keccak_pair, Hash, Int, StackDigest};
 
+/// The `inbox` opcode's byte, as the opcode table holds it.
+const INBOX: u8 = avm_code::Opcode::Inbox as u8;
+
 use super::buffer::{self, Parts};
 use super::decode::decode;
 use super::inbox::{InboxSuffix, L1InboxOracle, NoL1Inbox};
@@ -166,7 +169,7 @@ fn decide_as(
 }
 
 /// A step of an opcode our machine has and the deployed contracts do not
-/// (`NOT_IN_CLASSIC`), decided as OneStepProof decides it: as an invalid opcode, which
+/// ([`super::not_in_classic`]), decided as OneStepProof decides it: as an invalid opcode, which
 /// pops nothing, costs the error gas and raises an Error, exactly like `error` (the
 /// instruction's own byte enters only its code point's hash, not the step's effects).
 fn as_invalid_opcode(before: &ExecutionState, proof: Proof) -> Result<ExecutionState, Rejection> {
@@ -394,7 +397,7 @@ pub fn verify_step_with_inbox(
     inbox: &impl L1InboxOracle,
 ) -> Result<ExecutionState, Rejection> {
     let decoded = decode(proof)?;
-    if super::NOT_IN_CLASSIC.contains(&decoded.proof.opcode) {
+    if super::not_in_classic(decoded.proof.opcode) {
         let opcode = decoded.proof.opcode;
         return as_invalid_opcode(before, decoded.proof).map_err(|_| Rejection::NotClassic(opcode));
     }
@@ -453,7 +456,7 @@ pub fn verify_step_with_inbox(
                 let value = write(&ours, &Parts::parse(buffer_proof)?, width)?;
                 finish(&pre, &ours, Some(value))?
             }
-            0x72 => {
+            INBOX => {
                 let (suffix, _) = InboxSuffix::parse(decoded.tail)
                     .map_err(|e| Rejection::Malformed(format!("Classic proof: {e}")))?;
                 let checked = suffix
@@ -518,7 +521,7 @@ mod tests {
         let (error_before, error_proof) = shown_state(&step, avm_code::Opcode::Error as u8);
         let as_error = verify_step(&error_before, &error_proof, &[]).unwrap();
         assert_eq!(as_error.gas_used, step.before.gas_used + 5);
-        for opcode in crate::classic::NOT_IN_CLASSIC {
+        for opcode in crate::classic::opcodes_not_in_classic() {
             let (before, proof) = shown_state(&step, opcode);
             let after = verify_step(&before, &proof, &[]).unwrap();
             assert_eq!(after, as_error, "{opcode:#04x}");
