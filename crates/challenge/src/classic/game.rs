@@ -38,6 +38,89 @@ impl Default for GameConfig {
     }
 }
 
+/// The largest time budget a game takes, in blocks (about 1,600 years of 12-second
+/// blocks): beyond it the blocks a timeout needs leave 64-bit block numbers and
+/// timestamps.
+pub const MAX_TIME_LEFT: u64 = u32::MAX as u64;
+
+/// The most moves one party can have to make in a game over a segment of `length`
+/// AVMGas at `degree`: every bisection cuts a chunk into `min(length, degree)` parts,
+/// the first (the largest) `length / n + length % n` long, until a chunk is one
+/// AVMGas (or one step) and is proven; the parties alternate, the challenger first,
+/// and each move costs its sender at least one block of its time.
+pub fn most_moves_per_party(length: u64, degree: u64) -> u64 {
+    let degree = degree.max(2);
+    let mut chunk = length;
+    let mut bisections: u64 = 0;
+    while chunk > 1 {
+        let parts = chunk.min(degree);
+        chunk = (chunk / parts).saturating_add(chunk % parts);
+        bisections = bisections.saturating_add(1);
+    }
+    // Bisections and the proof, shared out: the challenger moves first.
+    bisections.saturating_add(1).div_ceil(2)
+}
+
+/// Why a game's time budgets cannot make a fair game.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BudgetError {
+    /// A party has fewer blocks than moves it may have to make.
+    #[error(
+        "the {role} has {have} blocks to move in, but a game over {length} AVMGas may take \
+         {need} moves of it (one block each): it could lose by timeout however right it is"
+    )]
+    TooSmall {
+        /// Whose budget.
+        role: &'static str,
+        /// The budget.
+        have: u64,
+        /// The moves it may have to make.
+        need: u64,
+        /// The disputed segment's length.
+        length: u64,
+    },
+    /// A budget so large the blocks a timeout needs leave 64 bits.
+    #[error("the {role} has {have} blocks to move in: more than the {max} the referee chain's 64-bit block numbers and timestamps allow")]
+    TooLarge {
+        /// Whose budget.
+        role: &'static str,
+        /// The budget.
+        have: u64,
+        /// The largest one taken.
+        max: u64,
+    },
+}
+
+impl GameConfig {
+    /// Checks that both parties have the time to make every move a game over a
+    /// segment of `length` AVMGas may ask of them, and no more time than the chain's
+    /// blocks can count.
+    pub fn check_budgets(&self, length: u64) -> Result<(), BudgetError> {
+        let need = most_moves_per_party(length, self.degree);
+        for (role, have) in [
+            ("asserter", self.asserter_time_left),
+            ("challenger", self.challenger_time_left),
+        ] {
+            if have < need {
+                return Err(BudgetError::TooSmall {
+                    role,
+                    have,
+                    need,
+                    length,
+                });
+            }
+            if have > MAX_TIME_LEFT {
+                return Err(BudgetError::TooLarge {
+                    role,
+                    have,
+                    max: MAX_TIME_LEFT,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A referee of Classic games: what the move loop needs from one.
 pub trait ClassicJudge {
     /// What the referee says of a move (at least whether it was accepted).

@@ -26,8 +26,8 @@ mod revert;
 
 pub use execution::{ClassicExecution, Cut};
 pub use game::{
-    play, play_classic, ClassicGameReport, ClassicJudge, Game, GameConfig, MoveRecord, NativeJudge,
-    Played, WithNative, MAX_MOVES,
+    most_moves_per_party, play, play_classic, BudgetError, ClassicGameReport, ClassicJudge, Game,
+    GameConfig, MoveRecord, NativeJudge, Played, WithNative, MAX_MOVES, MAX_TIME_LEFT,
 };
 pub use hash::{
     assertion_hash, assertion_rest_hash, bisection_chunk_hash, cut_hash, ClassicAssertion,

@@ -161,6 +161,7 @@ pub fn run(
         gas,
         liar: None,
         time_left: args.time_left,
+        ..ProgramGame::default()
     };
     if let Some(choice) = &liar {
         // The honest run's extent, for the default point to lie at.
@@ -227,19 +228,28 @@ fn move_line(m: &avm_l1::PlayedMove) -> (String, serde_json::Value) {
     (text, json)
 }
 
-fn describe(game: &ProgramGame) -> String {
+fn describe(game: &ProgramGame, report: &ProgramGameReport) -> String {
+    let end = report.honest.after.gas_used;
     match game.liar {
         None => "two honest parties".into(),
+        Some((role, ClassicLie::LieAt(at))) if at > end => format!(
+            "two honest parties: the {}'s --lie-at {at} is past the run's end (AVMGas {end}), \
+             so everything it claims is true",
+            role.name()
+        ),
         Some((role, lie)) => format!("the {} lies ({})", role.name(), lie.name()),
     }
 }
+
+/// What became of `--transcript` when no challenge was started.
+const NO_TRANSCRIPT: &str = "not written: no challenge was started, so there is no game to record";
 
 fn print_text(report: &ProgramGameReport, game: &ProgramGame, args: &ClassicArgs, seconds: f64) {
     let a = &report.assertion;
     outln!(
         "Classic challenge on the deployed contracts ({}): {}",
         args.hardfork,
-        describe(game)
+        describe(game, report)
     );
     outln!(
         "assertion: AVMGas {} -> {}, messages read {} of {}",
@@ -249,15 +259,20 @@ fn print_text(report: &ProgramGameReport, game: &ProgramGame, args: &ClassicArgs
         report.messages
     );
     if !report.play.disputed {
-        outln!("no dispute: the challenger agrees with the assertion");
+        outln!(
+            "no dispute: the challenger agrees with the assertion, so no challenge was \
+             started on L1 and nothing was decided there"
+        );
     }
     for m in &report.play.moves {
         outln!("{}", move_line(m).0);
     }
-    outln!(
-        "winner: {} (as the ChallengeTester recorded it)",
-        report.play.winner.name()
-    );
+    if report.play.disputed {
+        outln!(
+            "winner: {} (as the ChallengeTester recorded it)",
+            report.play.winner.name()
+        );
+    }
     outln!(
         "bisections {}, moves {}, L1 gas: moves {}, setup {} (deployments and messages); steps executed: asserter {}, challenger {}, wall time {seconds:.3} s",
         report.play.bisections,
@@ -267,8 +282,10 @@ fn print_text(report: &ProgramGameReport, game: &ProgramGame, args: &ClassicArgs
         report.steps.0,
         report.steps.1
     );
-    if let (Some(path), Some(_)) = (&args.transcript, &report.transcript) {
-        outln!("transcript: {}", path.display());
+    match (&args.transcript, &report.transcript) {
+        (Some(path), Some(_)) => outln!("transcript: {}", path.display()),
+        (Some(path), None) => outln!("transcript {}: {NO_TRANSCRIPT}", path.display()),
+        (None, _) => {}
     }
 }
 
@@ -282,8 +299,9 @@ fn to_json(
     serde_json::json!({
         "protocol": "classic",
         "hardfork": args.hardfork,
-        "winner": report.play.winner.name(),
+        "winner": report.play.disputed.then(|| report.play.winner.name()),
         "disputed": report.play.disputed,
+        "description": describe(game, report),
         "liar": game.liar.map(|(role, _)| role.name()),
         "strategy": game.liar.map(|(_, lie)| lie.name()),
         "assertion": {
@@ -303,6 +321,7 @@ fn to_json(
             "seconds": seconds,
         },
         "transcript": args.transcript.as_ref().filter(|_| report.transcript.is_some()).map(|p| p.display().to_string()),
+        "transcript_note": args.transcript.as_ref().filter(|_| report.transcript.is_none()).map(|_| NO_TRANSCRIPT),
     })
 }
 

@@ -76,6 +76,25 @@ pub enum ChallengeError {
     /// The run has no assertion to make over the gas asked for.
     #[error("no assertion: {0}")]
     Assertion(String),
+    /// The run reads a message whose `inbox` step the deployed contracts cannot prove
+    /// within the block gas limit: a challenge reaching it could not be won by proof.
+    #[error(
+        "inbox message {index} has {size} bytes, but the deployed OneStepProof can prove an \
+         inbox step reading at most {max} bytes within a 30,000,000-gas block: a challenge \
+         reaching that step could not be won by proof, so the game is not played \
+         (docs/classic-contract-findings.md)"
+    )]
+    Unprovable {
+        /// The message's place in the inbox.
+        index: u64,
+        /// Its data's length.
+        size: usize,
+        /// The largest provable.
+        max: usize,
+    },
+    /// The time budgets cannot make a fair game.
+    #[error("the time budgets: {0}")]
+    Budget(#[from] avm_challenge::classic::BudgetError),
     /// Our model of the inbox and the contracts' accumulators disagree.
     #[error("the inbox model disagrees with the contracts: {0}")]
     Model(String),

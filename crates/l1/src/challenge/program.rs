@@ -71,6 +71,13 @@ pub fn delayed_message_from_value(
     })
 }
 
+/// The largest message whose `inbox` step the deployed OneStepProof proves within a
+/// 30,000,000-gas block: 105 KiB. Measured on the deployed Challenge with echo.mexe
+/// (docs/l1-costs.md): 111,266 bytes are proven in 29.15 M gas, 111,303 are not (the
+/// executor runs out of gas); about 3.7 KB are kept for a machine proof larger than
+/// echo's before the inbox suffix (about 260 L1 gas a byte).
+pub const MAX_PROVABLE_MESSAGE: usize = 105 * 1024;
+
 /// How to play a program's Classic challenge on the EVM referee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProgramGame {
@@ -83,6 +90,9 @@ pub struct ProgramGame {
     pub liar: Option<(Role, ClassicLie)>,
     /// Each side's time, in blocks.
     pub time_left: u64,
+    /// The largest message the run may read: a longer one is refused up front
+    /// ([`MAX_PROVABLE_MESSAGE`] unless measuring past it).
+    pub max_message: usize,
 }
 
 impl Default for ProgramGame {
@@ -92,6 +102,7 @@ impl Default for ProgramGame {
             gas: None,
             liar: None,
             time_left: 10,
+            max_message: MAX_PROVABLE_MESSAGE,
         }
     }
 }
@@ -156,7 +167,21 @@ pub fn play_program(
         start_block: referee.block().0.saturating_add(1),
         ..GameConfig::default()
     };
+    // Every inbox step the run can reach must be provable on L1 (its message small
+    // enough), or a game over it could end with the honest party unable to move.
+    for index in 0..max {
+        if let Some((message, _)) = inbox.message(index) {
+            if message.data.len() > game.max_message {
+                return Err(ChallengeError::Unprovable {
+                    index,
+                    size: message.data.len(),
+                    max: game.max_message,
+                });
+            }
+        }
+    }
     let truth = honest_party();
+    let disputed_length = |a: &ClassicAssertion| a.segment().map_or(0, |s| s.length);
     let (assertion, play) = match game.liar {
         None => {
             let mut asserter = WithInboxSuffix {
@@ -185,6 +210,7 @@ pub fn play_program(
                 })?,
                 Role::Challenger => honest,
             };
+            config.check_budgets(disputed_length(&assertion))?;
             let mut liar = WithInboxSuffix {
                 party: liar,
                 inbox: &inbox,

@@ -115,8 +115,16 @@ impl EvmReferee {
         &mut self,
         messages: &[DelayedMessage],
     ) -> Result<ClassicInbox, ChallengeError> {
-        for message in messages {
-            self.deliver_message(message)?;
+        for (index, message) in messages.iter().enumerate() {
+            self.deliver_message(message).map_err(|e| match e {
+                ChallengeError::L1(refused @ (L1Error::Unpayable { .. } | L1Error::Refused(_))) => {
+                    ChallengeError::Message {
+                        index,
+                        why: refused.to_string(),
+                    }
+                }
+                other => other,
+            })?;
         }
         if !messages.is_empty() {
             let total = self.reader.inbox().delayed_len().max(messages.len() as u64);

@@ -1,0 +1,233 @@
+//! The edges an audit of the Classic game found, each reproduced through the CLI from
+//! the repository root with the expected behaviour: a clear error (exit 2) that names
+//! what is wrong, never a panic, never a game played to a liar's win, never a word that
+//! says what did not happen.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::PathBuf;
+
+mod common;
+use common::{avm, json};
+
+const MATH: &str = "../shared/fixtures/classic/machine-cases/opcodetestmath.mexe";
+const HALT: &str = "../shared/fixtures/classic/machine-cases/opcodehalt.mexe";
+const ECHO: &str = "examples/echo.mexe";
+
+fn temp(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli_challenge_edges");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn refused(args: &[&str], why: &str) {
+    let out = avm(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(why), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// An inbox file of one L2 message (kind 3 from 0xa11ce) with `gas_price` (hex) and
+/// `data`.
+fn inbox(name: &str, gas_price: &str, data: &[u8]) -> String {
+    inbox_of(name, gas_price, data, 1)
+}
+
+/// [`inbox`] with the message `count` times.
+fn inbox_of(name: &str, gas_price: &str, data: &[u8], count: usize) -> String {
+    let path = temp(name);
+    let one = format!(
+        r#"{{"Tuple":[{{"Int":"3"}},{{"Int":"64"}},{{"Int":"3e8"}},{{"Int":"a11ce"}},{{"Int":"0"}},{{"Int":"{gas_price}"}},{{"Int":"{:x}"}},{{"Buffer":"{}"}}]}}"#,
+        data.len(),
+        hex::encode(data)
+    );
+    std::fs::write(&path, format!("[{}]", vec![one; count].join(","))).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_gas_price_no_l1_transaction_can_pay_is_named_not_a_panic() {
+    let f = inbox(
+        "gas-price.json",
+        "ffffffffffffffffffffffffffffffff",
+        b"hello",
+    );
+    refused(
+        &["challenge", ECHO, "--inbox", &f, "--protocol", "classic"],
+        "inbox message 0: gas price 340282366920938463463374607431768211455 is more than an L1 transaction can pay",
+    );
+    // A transcript whose gasPrice no 30 M gas transaction can pay.
+    let t = temp("gas-price-transcript.json");
+    let t_text = t.display().to_string();
+    json(&[
+        "challenge",
+        MATH,
+        "--protocol",
+        "classic",
+        "--liar",
+        "asserter",
+        "--strategy",
+        "wrong-final",
+        "--transcript",
+        &t_text,
+        "--json",
+    ]);
+    let mut transcript: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&t).unwrap()).unwrap();
+    transcript["transactions"][3]["gasPrice"] = "0x100000000000000000000000000".into();
+    std::fs::write(&t, transcript.to_string()).unwrap();
+    refused(&["challenge", "--check-transcript", &t_text], "gasPrice");
+}
+
+#[test]
+fn a_message_too_large_to_prove_is_refused_up_front() {
+    let f = inbox("large.json", "0", &vec![7u8; 117_964]);
+    refused(
+        &[
+            "challenge",
+            ECHO,
+            "--inbox",
+            &f,
+            "--protocol",
+            "classic",
+            "--liar",
+            "challenger",
+            "--lie-at",
+            "3",
+        ],
+        "can prove an inbox step reading at most 107520 bytes",
+    );
+    // 100 KB is proven, and the honest asserter wins.
+    let f = inbox("100k.json", "0", &vec![7u8; 100_000]);
+    let report = json(&[
+        "challenge",
+        ECHO,
+        "--inbox",
+        &f,
+        "--protocol",
+        "classic",
+        "--liar",
+        "challenger",
+        "--lie-at",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(report["winner"], "asserter");
+    let proofs: Vec<&serde_json::Value> = report["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["function"] == "oneStepProveExecution")
+        .collect();
+    assert_eq!(proofs.len(), 1);
+    assert_eq!(proofs[0]["accepted"], true);
+}
+
+#[test]
+fn time_budgets_too_small_or_too_large_are_refused() {
+    refused(
+        &[
+            "challenge",
+            MATH,
+            "--protocol",
+            "classic",
+            "--liar",
+            "asserter",
+            "--strategy",
+            "wrong-final",
+            "--time-left",
+            "0",
+        ],
+        "blocks to move in",
+    );
+    // Three messages: a run over 400 AVMGas, so two bisections and a proof, two moves
+    // of the challenger's.
+    let f = inbox_of("budget.json", "0", b"hello", 3);
+    refused(
+        &[
+            "challenge",
+            ECHO,
+            "--inbox",
+            &f,
+            "--protocol",
+            "classic",
+            "--liar",
+            "challenger",
+            "--time-left",
+            "1",
+        ],
+        "blocks to move in",
+    );
+    refused(
+        &[
+            "challenge",
+            MATH,
+            "--protocol",
+            "classic",
+            "--liar",
+            "asserter",
+            "--strategy",
+            "wrong-final",
+            "--time-left",
+            "18446744073709551615",
+        ],
+        "64-bit",
+    );
+    // The least a party needs is enough.
+    let report = json(&[
+        "challenge",
+        MATH,
+        "--protocol",
+        "classic",
+        "--liar",
+        "asserter",
+        "--strategy",
+        "wrong-final",
+        "--time-left",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(report["winner"], "challenger");
+}
+
+#[test]
+fn no_dispute_and_a_lie_past_the_end_are_said_as_they_are() {
+    let t = temp("no-dispute.json");
+    let _ = std::fs::remove_file(&t);
+    let t_text = t.display().to_string();
+    let out = avm(&[
+        "challenge",
+        HALT,
+        "--protocol",
+        "classic",
+        "--transcript",
+        &t_text,
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no challenge was started"), "{text}");
+    assert!(!text.contains("winner"), "{text}");
+    assert!(
+        text.contains("not written: no challenge was started"),
+        "{text}"
+    );
+    assert!(!t.exists());
+    let report = json(&["challenge", HALT, "--protocol", "classic", "--json"]);
+    assert_eq!(report["winner"], serde_json::Value::Null);
+    assert_eq!(report["disputed"], false);
+
+    let out = avm(&[
+        "challenge",
+        MATH,
+        "--protocol",
+        "classic",
+        "--liar",
+        "asserter",
+        "--lie-at",
+        "999999",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("past the run's end"), "{text}");
+    assert!(!text.contains("the asserter lies"), "{text}");
+}
