@@ -231,3 +231,62 @@ fn no_dispute_and_a_lie_past_the_end_are_said_as_they_are() {
     assert!(text.contains("past the run's end"), "{text}");
     assert!(!text.contains("the asserter lies"), "{text}");
 }
+
+#[test]
+fn classic_proofs_of_inbox_steps_carry_the_l1_inbox_or_are_refused() {
+    // The example inbox holds no L1 messages: Classic proofs of its inbox steps
+    // cannot carry an L1 inbox suffix, so the command says what it lacks.
+    let out_file = temp("echo-proofs.json");
+    let out_text = out_file.display().to_string();
+    refused(
+        &[
+            "prove",
+            ECHO,
+            "--inbox",
+            "examples/echo-inbox.json",
+            "--format",
+            "classic",
+            "--steps",
+            "0..",
+            "-o",
+            &out_text,
+        ],
+        "inbox message 0 is not a Classic L1 message",
+    );
+    // L1 messages: every step verifies, natively and on the contracts, against the
+    // L1 inbox they were delivered to.
+    let messages = inbox_of("l1-messages.json", "3b9aca00", b"hello", 3);
+    let out = avm(&[
+        "prove", ECHO, "--inbox", &messages, "--format", "classic", "--steps", "0..", "-o",
+        &out_text,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let steps: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    let inbox_steps = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["Proof"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("0x72") || p.starts_with("72"))
+        })
+        .count();
+    assert_eq!(
+        inbox_steps, 4,
+        "three messages and the end-of-block message"
+    );
+    let native = json(&["verify", &out_text, "--inbox", &messages, "--json"]);
+    assert_eq!(native["valid"], true, "{native}");
+    let l1 = json(&["verify", &out_text, "--inbox", &messages, "--evm", "--json"]);
+    assert_eq!(l1["valid"], true, "{l1}");
+    // Without the inbox, the inbox steps cannot be checked, and the verdict says why.
+    let out = avm(&["verify", &out_text]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("give the messages with --inbox"));
+}

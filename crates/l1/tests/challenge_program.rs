@@ -97,3 +97,36 @@ fn programs_are_played_over_the_whole_run_and_over_gas_ranges() {
         }
     }
 }
+
+#[test]
+fn the_l1_delivery_and_the_native_model_of_it_give_one_inbox() {
+    // `avm prove --format classic` builds the inbox natively; the game delivers it on
+    // the L1. Both must give the machine the same messages and the same accumulators.
+    let messages: Vec<DelayedMessage> = (1..=5).map(delayed).collect();
+    let mut referee =
+        avm_l1::EvmReferee::new(&challenge_common::contracts(), avm_l1::Hardfork::London).unwrap();
+    let on_l1 = referee.feed_delayed(&messages).unwrap();
+    let l1_messages: Vec<L1Message> = messages
+        .iter()
+        .map(|m| L1Message {
+            kind: m.kind,
+            sender: m.sender,
+            block_number: Int::from(m.block_number),
+            timestamp: Int::from(m.timestamp),
+            inbox_seq_num: Int::ZERO,
+            gas_price: Int::from(m.gas_price),
+            data: m.data.clone(),
+        })
+        .collect();
+    let native =
+        avm_prover::classic::ClassicInbox::delayed_in_one_batch(&l1_messages, avm_l1::SEQUENCER)
+            .unwrap();
+    assert_eq!(on_l1.accumulators(), native.accumulators());
+    assert_eq!(on_l1.len(), native.len());
+    for (a, b) in on_l1.values().iter().zip(native.values()) {
+        assert_eq!(
+            avm_value::value_hash(a, &avm_value::NoCode),
+            avm_value::value_hash(b, &avm_value::NoCode)
+        );
+    }
+}

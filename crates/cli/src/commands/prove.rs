@@ -6,9 +6,10 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use avm_machine::{Machine, RunLimits, RuntimeEnv};
-use avm_prover::classic::{self, ClassicProveError, ClassicStep};
+use avm_prover::classic::{self, ClassicInbox, ClassicProveError, ClassicStep};
 use avm_prover::{claim, prove_step, ProveError};
 use avm_value::{value_hash, Value};
+use avm_verifier::classic::L1Message;
 use avm_verifier::{InboxAccumulators, InboxOracle, InboxWindow, StepProofFile};
 
 use crate::error::{create_file, write_file, CliError};
@@ -55,6 +56,24 @@ pub struct ProveArgs {
 /// Proves the step or steps asked for and writes them.
 pub fn run(args: &ProveArgs) -> Result<(), CliError> {
     let (program, messages) = args.input.load()?;
+    let l1 = match args.format {
+        ProofFormat::Classic => {
+            let l1 = l1_inbox(&messages)?;
+            if !messages.is_empty() {
+                errln!(
+                    "the machine reads the inbox as the L1 holds it: the {} messages delivered \
+                     to the Bridge (sequence numbers 2^255|d) and the end-of-block message \
+                     after them",
+                    messages.len()
+                );
+            }
+            Some(l1)
+        }
+        ProofFormat::Avm => None,
+    };
+    // A Classic proof is of the run on the inbox as the L1 holds it.
+    let messages = l1.as_ref().map_or(messages, |l1| l1.values().to_vec());
+    let l1 = l1.unwrap_or_default();
     let mut machine = Machine::new(program);
     let mut env = RuntimeEnv::with_inbox(messages.clone());
     match (args.format, args.step, &args.steps) {
@@ -64,7 +83,7 @@ pub fn run(args: &ProveArgs) -> Result<(), CliError> {
         }
         (ProofFormat::Classic, Some(step), _) => {
             run_to(&mut machine, &mut env, step)?;
-            let proven = classic::prove_step(&mut machine, &messages).map_err(classic_error)?;
+            let proven = classic::prove_step_l1(&mut machine, &l1).map_err(classic_error)?;
             let text = proven.to_json().to_string();
             match &args.output {
                 Some(path) => {
@@ -82,13 +101,36 @@ pub fn run(args: &ProveArgs) -> Result<(), CliError> {
         (ProofFormat::Classic, None, Some(range)) => {
             let range = parse_steps(range)?;
             run_to(&mut machine, &mut env, range.start)?;
-            prove_range(args, range, &mut machine, &messages)
+            prove_range(args, range, &mut machine, &l1)
         }
         (ProofFormat::Avm, None, Some(_)) => Err(CliError::Input(
             "--steps writes Classic proofs: add --format classic (or prove one --step)".into(),
         )),
         (_, None, None) => Err(CliError::Input("give --step N or --steps A..B".into())),
     }
+}
+
+/// The inbox an L1 holds after delivering `messages` (Classic L1 messages) as delayed
+/// messages read in one batch, as `avm challenge --protocol classic` delivers them:
+/// computed natively, with the verifier's accumulator functions, so an `inbox` step's
+/// proof carries the suffix the contracts check.
+pub fn l1_inbox(messages: &[Value]) -> Result<ClassicInbox, CliError> {
+    let l1: Vec<L1Message> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            L1Message::from_avm_value(m).map_err(|e| {
+                CliError::Input(format!(
+                    "Classic proofs: inbox message {i} is not a Classic L1 message ({e}). An \
+                     inbox step's Classic proof carries the L1 inbox suffix, so the messages \
+                     must be as an L1 delivers them: (kind, block, timestamp, sender, seqNum, \
+                     gasPrice, length, data)"
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    ClassicInbox::delayed_in_one_batch(&l1, avm_l1::SEQUENCER)
+        .map_err(|e| CliError::Input(format!("Classic proofs: the L1 inbox: {e}")))
 }
 
 /// Runs `machine` to step `step` (breakpoints do not stop it).
@@ -135,7 +177,7 @@ fn prove_range(
     args: &ProveArgs,
     range: Range<u64>,
     machine: &mut Machine,
-    messages: &[Value],
+    l1: &ClassicInbox,
 ) -> Result<(), CliError> {
     let (mut out, name): (Box<dyn Write>, String) = match &args.output {
         Some(path) => (
@@ -156,7 +198,7 @@ fn prove_range(
     let mut stop = None;
     out.write_all(b"[").map_err(io)?;
     while machine.steps() < range.end {
-        let proven = match classic::prove_step(machine, messages) {
+        let proven = match classic::prove_step_l1(machine, l1) {
             Ok(proven) => proven,
             Err(ClassicProveError::Step(
                 e @ (ProveError::NotRunning(_) | ProveError::Blocked(_)),

@@ -16,7 +16,9 @@ pub struct VerifyArgs {
     /// proofs (one step object or an array, as `--format classic` writes them).
     pub file: PathBuf,
     /// Check the file's inbox accumulators against this inbox (a JSON array of
-    /// messages; code points in them cannot be checked without the program).
+    /// messages; code points in them cannot be checked without the program). For a
+    /// Classic file: the messages the L1 inbox holds (as `avm prove --format classic`
+    /// took them), which its `inbox` steps are checked against.
     #[arg(long, value_name = "MESSAGES.json")]
     pub inbox: Option<PathBuf>,
     /// Print one JSON object instead of text.
@@ -53,6 +55,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
             &args.file.display().to_string(),
             args.json,
             evm,
+            args.inbox.as_deref(),
         );
     }
     let outcome = check(&bytes, args);

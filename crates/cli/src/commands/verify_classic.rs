@@ -6,8 +6,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use avm_l1::{Contracts, L1Config, L1World, Verdict as L1Verdict};
-use avm_verifier::classic::ClassicStep;
+use avm_l1::{
+    Contracts, DelayedMessage, L1Config, L1World, Section, SequencerBatch, Verdict as L1Verdict,
+};
+use avm_prover::classic::ClassicInbox;
+use avm_verifier::classic::{ClassicStep, L1InboxAccumulators};
 
 use crate::error::CliError;
 
@@ -42,6 +45,59 @@ impl Verdict {
     }
 }
 
+/// Why the native verifier refuses `step` (None: it accepts it), against the L1
+/// inbox's accumulators; an `inbox` step checked without them says what it lacks.
+fn native_reason(
+    step: &ClassicStep,
+    accs: &L1InboxAccumulators,
+    have_inbox: bool,
+) -> Option<String> {
+    let reason = step.verify_with_inbox(accs).err()?.to_string();
+    let reads_inbox = step.proof.first() == Some(&(avm_code::Opcode::Inbox as u8));
+    Some(if reads_inbox && !have_inbox {
+        format!(
+            "{reason} (an inbox step is checked against the L1 inbox that delivered its \
+             message: give the messages with --inbox MESSAGES.json)"
+        )
+    } else {
+        reason
+    })
+}
+
+/// Delivers `messages` to `world`'s contracts as `l1` models them (each a delayed
+/// message in its own block, then one batch reading them all), and checks the
+/// contracts hold what the model holds.
+fn deliver(
+    world: &mut L1World,
+    messages: &[avm_value::Value],
+    l1: &ClassicInbox,
+) -> Result<(), CliError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let fail = |e: avm_l1::L1Error| CliError::Input(format!("--evm: delivering the inbox: {e}"));
+    for (index, message) in messages.iter().enumerate() {
+        let m: DelayedMessage = avm_l1::delayed_message_from_value(index, message)
+            .map_err(|e| CliError::Input(format!("--evm: {e}")))?;
+        world.deliver_message(&m).map_err(fail)?;
+    }
+    world
+        .add_sequencer_batch(&SequencerBatch {
+            sections: vec![Section {
+                items: Vec::new(),
+                total_delayed_messages_read: messages.len() as u64,
+            }],
+        })
+        .map_err(fail)?;
+    let on_l1 = world.inbox().map_err(fail)?;
+    if on_l1.accumulators() != l1.accumulators() {
+        return Err(CliError::Input(
+            "--evm: the contracts' inbox accumulators differ from the model's".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The contracts' verdict on `step`: why they refuse it (None: accepted) and the gas.
 fn ask_l1(
     world: &mut L1World,
@@ -58,7 +114,13 @@ fn ask_l1(
 
 /// Checks every step of a Classic file (with `evm`, the contracts' directory, also on
 /// L1): exit 0 if all are valid, 1 if any is not.
-pub fn run(bytes: &[u8], path: &str, json: bool, evm: Option<&Path>) -> Result<ExitCode, CliError> {
+pub fn run(
+    bytes: &[u8],
+    path: &str,
+    json: bool,
+    evm: Option<&Path>,
+    inbox: Option<&Path>,
+) -> Result<ExitCode, CliError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| CliError::Input(format!("{path}: a Classic proof file is JSON text")))?;
     let steps =
@@ -66,6 +128,13 @@ pub fn run(bytes: &[u8], path: &str, json: bool, evm: Option<&Path>) -> Result<E
     if steps.is_empty() {
         return Err(CliError::Input(format!("{path}: the file holds no step")));
     }
+    // The L1 inbox the steps' `inbox` suffixes are checked against.
+    let messages = match inbox {
+        Some(file) => crate::inbox::read_inbox(file, &avm_value::NoCode)?,
+        None => Vec::new(),
+    };
+    let l1 = super::prove::l1_inbox(&messages)?;
+    let accumulators = l1.accumulators();
     let mut world = match evm {
         Some(dir) => {
             let contracts = Contracts::load(dir).map_err(|e| {
@@ -73,8 +142,9 @@ pub fn run(bytes: &[u8], path: &str, json: bool, evm: Option<&Path>) -> Result<E
                     "--evm: {e} (point --contracts at the compiled Classic contracts)"
                 ))
             })?;
-            let world = L1World::new(&contracts, L1Config::default())
+            let mut world = L1World::new(&contracts, L1Config::default())
                 .map_err(|e| CliError::Input(format!("--evm: {e}")))?;
+            deliver(&mut world, &messages, &l1)?;
             Some(world)
         }
         None => None,
@@ -91,7 +161,7 @@ pub fn run(bytes: &[u8], path: &str, json: bool, evm: Option<&Path>) -> Result<E
                 .proof
                 .first()
                 .map_or_else(|| "?".into(), |op| avm_code::mnemonic_for_byte(*op)),
-            reason: step.verify().err().map(|e| e.to_string()),
+            reason: native_reason(step, &accumulators, inbox.is_some()),
             evm,
         });
     }

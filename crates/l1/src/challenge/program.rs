@@ -1,5 +1,8 @@
 //! A program's game from its messages, as `avm challenge --protocol classic` plays it.
 
+use avm_value::Int;
+use avm_verifier::classic::L1Message;
+
 use super::*;
 
 /// A message the machine reads (`(kind, block, timestamp, sender, seqNum, gasPrice,
@@ -14,60 +17,21 @@ pub fn delayed_message_from_value(
         index,
         why: why.to_owned(),
     };
-    let Value::Tuple(fields) = message else {
-        return Err(bad("not a tuple"));
-    };
-    if fields.len() != 8 {
-        return Err(bad(
-            "not a tuple of 8 (kind, block, timestamp, sender, seqNum, gasPrice, length, data)",
-        ));
-    }
-    let int = |i: usize, what: &str| match fields.get(i) {
-        Some(Value::Int(n)) => Ok(*n),
-        _ => Err(bad(&format!("its {what} is not an Integer"))),
-    };
-    let small = |i: usize, what: &str, bits: usize| {
-        let n = int(i, what)?;
-        let bytes = n.to_be_bytes::<32>();
-        let keep = bits / 8;
-        if bytes[..32 - keep].iter().any(|b| *b != 0) {
-            return Err(bad(&format!("its {what} does not fit {bits} bits")));
+    let m = L1Message::from_avm_value(message).map_err(|e| bad(&e.to_string()))?;
+    let small = |n: Int, what: &str, bits: u32| {
+        if n.bit_len() > bits as usize {
+            Err(bad(&format!("its {what} does not fit {bits} bits")))
+        } else {
+            Ok(n)
         }
-        Ok(bytes)
     };
-    let word_u64 = |bytes: [u8; 32]| {
-        let mut low = [0u8; 8];
-        low.copy_from_slice(&bytes[24..]);
-        u64::from_be_bytes(low)
-    };
-    let kind = small(0, "kind", 8)?[31];
-    let block_number = word_u64(small(1, "block number", 64)?);
-    let timestamp = word_u64(small(2, "timestamp", 64)?);
-    let mut sender = [0u8; 20];
-    sender.copy_from_slice(&small(3, "sender", 160)?[12..]);
-    let price = small(5, "gas price", 128)?;
-    let mut low = [0u8; 16];
-    low.copy_from_slice(&price[16..]);
-    let gas_price = u128::from_be_bytes(low);
-    let length = word_u64(small(6, "length", 64)?);
-    let Some(Value::Buffer(buffer)) = fields.get(7) else {
-        return Err(bad("its data is not a Buffer"));
-    };
-    let data = buffer
-        .to_vec(u128::from(length))
-        .ok_or_else(|| bad("its data is longer than its length says"))?;
-    let mut data = data;
-    data.resize(
-        usize::try_from(length).map_err(|_| bad("its length is too large"))?,
-        0,
-    );
     Ok(DelayedMessage {
-        kind,
-        sender,
-        block_number,
-        timestamp,
-        gas_price,
-        data,
+        kind: m.kind,
+        sender: m.sender,
+        block_number: u64::try_from(small(m.block_number, "block number", 64)?).unwrap_or_default(),
+        timestamp: u64::try_from(small(m.timestamp, "timestamp", 64)?).unwrap_or_default(),
+        gas_price: u128::try_from(small(m.gas_price, "gas price", 128)?).unwrap_or_default(),
+        data: m.data,
     })
 }
 

@@ -69,6 +69,9 @@ pub enum ClassicInboxError {
     /// The batch adds no message (EMPTY_BATCH).
     #[error("the batch adds no message (EMPTY_BATCH)")]
     EmptyBatch,
+    /// A block number or timestamp to stamp a batch with passes 64 bits.
+    #[error("a block number or timestamp past 64 bits cannot stamp a batch")]
+    StampTooLarge,
     /// The SequencerInbox holds no message at this index.
     #[error("the sequencer inbox holds no message {0}")]
     NoMessage(u64),
@@ -281,6 +284,36 @@ impl ClassicInbox {
         }
         self.batch_accs.push(self.last_acc());
         Ok(batch)
+    }
+
+    /// The inbox an L1 holds after `messages` are delivered, in order, as delayed
+    /// messages and then read in one sequencer batch (which ends with an end-of-block
+    /// message) stamped with the last message's block and timestamp: what a Classic
+    /// challenge over a program's messages feeds its machine (`avm challenge
+    /// --protocol classic`, whose L1 delivery gives the same accumulators).
+    pub fn delayed_in_one_batch(
+        messages: &[L1Message],
+        sequencer: [u8; 20],
+    ) -> Result<ClassicInbox, ClassicInboxError> {
+        let mut inbox = ClassicInbox::new();
+        let Some(last) = messages.last() else {
+            return Ok(inbox);
+        };
+        let stamp = |n: &Int| u64::try_from(*n).map_err(|_| ClassicInboxError::StampTooLarge);
+        let (block_number, timestamp) = (stamp(&last.block_number)?, stamp(&last.timestamp)?);
+        for message in messages {
+            inbox.deliver(message.clone());
+        }
+        inbox.add_batch(
+            sequencer,
+            &[BatchSection {
+                block_number,
+                timestamp,
+                items: Vec::new(),
+                total_delayed_messages_read: inbox.delayed_len(),
+            }],
+        )?;
+        Ok(inbox)
     }
 
     /// The messages as the machine receives them, in order.

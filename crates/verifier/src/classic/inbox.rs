@@ -83,7 +83,93 @@ fn address_int(address: &[u8; 20]) -> Int {
     Int::from_be_bytes(bytes)
 }
 
+/// The longest message data [`L1Message::from_avm_value`] takes (16 MiB: over ten
+/// times what an L1 block can carry).
+pub const MAX_MESSAGE_DATA: u64 = 16 << 20;
+
+/// Why an AVM value is not a Classic L1 message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotAnL1Message {
+    /// Not an 8-tuple.
+    #[error("not a tuple of 8 (kind, block, timestamp, sender, seqNum, gasPrice, length, data)")]
+    Shape,
+    /// A field that must be an Integer is not one.
+    #[error("its {0} is not an Integer")]
+    NotAnInteger(&'static str),
+    /// A field is larger than its type.
+    #[error("its {field} does not fit {bits} bits")]
+    TooLarge {
+        /// The field.
+        field: &'static str,
+        /// Its width.
+        bits: u32,
+    },
+    /// The data is not a Buffer.
+    #[error("its data is not a Buffer")]
+    NotABuffer,
+    /// The data holds bytes past the length the message states.
+    #[error("its data is longer than its length says")]
+    DataPastLength,
+}
+
 impl L1Message {
+    /// Reads the 8-tuple `(kind, block, timestamp, sender, seqNum, gasPrice, length,
+    /// data)` a machine receives back into an L1 message. The sequence number is not
+    /// kept: the inbox that delivers the message assigns it (the Bridge its index).
+    pub fn from_avm_value(value: &Value) -> Result<L1Message, NotAnL1Message> {
+        let Value::Tuple(tuple) = value else {
+            return Err(NotAnL1Message::Shape);
+        };
+        let fields = tuple.items();
+        if fields.len() != 8 {
+            return Err(NotAnL1Message::Shape);
+        }
+        let int = |i: usize, name: &'static str| match fields.get(i) {
+            Some(Value::Int(n)) => Ok(*n),
+            _ => Err(NotAnL1Message::NotAnInteger(name)),
+        };
+        let fits = |n: Int, field: &'static str, bits: u32| {
+            if n.bit_len() > bits as usize {
+                Err(NotAnL1Message::TooLarge { field, bits })
+            } else {
+                Ok(n)
+            }
+        };
+        let kind = fits(int(0, "kind")?, "kind", 8)?;
+        let sender = fits(int(3, "sender")?, "sender", 160)?.to_be_bytes::<32>();
+        let length = fits(int(6, "length")?, "length", 64)?;
+        let length = u64::try_from(length).map_err(|_| NotAnL1Message::TooLarge {
+            field: "length",
+            bits: 64,
+        })?;
+        if length > MAX_MESSAGE_DATA {
+            return Err(NotAnL1Message::TooLarge {
+                field: "length",
+                bits: MAX_MESSAGE_DATA.ilog2(),
+            });
+        }
+        let Some(Value::Buffer(buffer)) = fields.get(7) else {
+            return Err(NotAnL1Message::NotABuffer);
+        };
+        let mut data = buffer
+            .to_vec(u128::from(length))
+            .ok_or(NotAnL1Message::DataPastLength)?;
+        data.resize(usize::try_from(length).unwrap_or(usize::MAX), 0);
+        let mut address = [0u8; 20];
+        for (to, from) in address.iter_mut().zip(sender.iter().skip(12)) {
+            *to = *from;
+        }
+        Ok(L1Message {
+            kind: kind.to_be_bytes::<32>().last().copied().unwrap_or_default(),
+            sender: address,
+            block_number: int(1, "block number")?,
+            timestamp: int(2, "timestamp")?,
+            inbox_seq_num: Int::ZERO,
+            gas_price: int(5, "gas price")?,
+            data,
+        })
+    }
+
     /// keccak of the data.
     pub fn data_hash(&self) -> Hash {
         keccak256(&self.data)

@@ -20,7 +20,8 @@ pub use decode::{machine_proof_len, MAX_CLASSIC_PROOF_BYTES, MAX_CLASSIC_TUPLE_D
 pub use inbox::{
     bridge_acc, delayed_range_acc, delayed_seq_num_bit, prefix_hash, sequencer_item_acc,
     CheckedMessage, InboxSuffix, InboxSuffixError, L1InboxAccumulators, L1InboxOracle, L1Message,
-    LaterItem, MessagePlace, NoL1Inbox, KIND_END_OF_BLOCK, KIND_L2_MESSAGE,
+    LaterItem, MessagePlace, NoL1Inbox, NotAnL1Message, KIND_END_OF_BLOCK, KIND_L2_MESSAGE,
+    MAX_MESSAGE_DATA,
 };
 pub use state::{ClassicJsonError, ClassicStep, ExecutionState};
 pub use step::{verify_step, verify_step_with_inbox};
