@@ -73,7 +73,7 @@ fn main() -> ExitCode {
         Command::Info(args) => commands::info::run(args).map(|()| ExitCode::SUCCESS),
         Command::Prove(args) => commands::prove::run(args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => commands::verify::run(args),
-        Command::Challenge(args) => commands::challenge::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Challenge(args) => commands::challenge::run(args),
         Command::Asm(args) => commands::asm::run(args).map(|()| ExitCode::SUCCESS),
         Command::Disasm(args) => commands::disasm::run(args).map(|()| ExitCode::SUCCESS),
         Command::Debug(args) => commands::debug::run(args).map(|()| ExitCode::SUCCESS),

@@ -290,3 +290,109 @@ fn classic_proofs_of_inbox_steps_carry_the_l1_inbox_or_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("give the messages with --inbox"));
 }
+
+/// The audit's attack on a transcript, through the CLI: the lying asserter's game
+/// with the challenger given 0 blocks, every move dropped and an asserter `timeout()`
+/// in the next block (its gas figure taken from what the checker reports). It replays
+/// exactly, but the check says it was not fair, with and without the program.
+#[test]
+fn a_transcript_of_an_unfair_clock_is_called_unfair() {
+    let t = temp("unfair.json");
+    let t_text = t.display().to_string();
+    let report = json(&[
+        "challenge",
+        MATH,
+        "--protocol",
+        "classic",
+        "--liar",
+        "asserter",
+        "--strategy",
+        "wrong-final",
+        "--transcript",
+        &t_text,
+        "--json",
+    ]);
+    assert_eq!(report["winner"], "challenger");
+    // The honest game checks, and the program names the challenger as the truthful one.
+    let fair = json(&[
+        "challenge",
+        "--check-transcript",
+        &t_text,
+        "--program",
+        MATH,
+        "--json",
+    ]);
+    assert_eq!(fair["fair"], true, "{fair}");
+    assert_eq!(fair["truthful"], "challenger");
+    assert!(fair["disputed"]["execution_hash"]
+        .as_str()
+        .unwrap()
+        .starts_with("0x"));
+    assert_eq!(fair["disputed"]["challenger_time_left"], 10);
+
+    let mut transcript: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&t).unwrap()).unwrap();
+    let txs = transcript["transactions"].as_array_mut().unwrap();
+    let start = txs
+        .iter()
+        .position(|tx| tx["label"] == "startChallenge")
+        .unwrap();
+    let input = txs[start]["input"].as_str().unwrap().to_owned();
+    // The sixth argument word (challengerTimeLeft) set to 0.
+    let at = 2 + 8 + 64 * 5;
+    let zeroed = format!("{}{}{}", &input[..at], "0".repeat(64), &input[at + 64..]);
+    txs[start]["input"] = zeroed.into();
+    let block = txs[start]["block"].as_u64().unwrap() + 1;
+    let timestamp = txs[start]["timestamp"].as_u64().unwrap() + 12;
+    let asserter = transcript["asserter"].clone();
+    let challenge = transcript["challenge"].clone();
+    let txs = transcript["transactions"].as_array_mut().unwrap();
+    txs.truncate(start + 1);
+    txs.push(serde_json::json!({
+        "block": block, "timestamp": timestamp, "from": asserter, "to": challenge,
+        "input": "0x70dea79a", "value": "0x0", "status": "ok", "gasUsed": 0,
+        "label": "asserter timeout",
+    }));
+    transcript["winner"] = "asserter".into();
+    std::fs::write(&t, transcript.to_string()).unwrap();
+    // The checker reports the gas each changed transaction takes; put it in, as the
+    // audit did, until the transcript replays exactly.
+    for _ in 0..4 {
+        let first = avm(&["challenge", "--check-transcript", &t_text]);
+        let err = String::from_utf8_lossy(&first.stderr).to_string();
+        let Some(at) = err.find("gasUsed recorded") else {
+            break;
+        };
+        let index: usize = err[..at]
+            .rsplit("transaction ")
+            .next()
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{err}"));
+        let replayed: u64 = err
+            .rsplit("replayed ")
+            .next()
+            .and_then(|g| g.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{err}"));
+        transcript["transactions"][index]["gasUsed"] = replayed.into();
+        std::fs::write(&t, transcript.to_string()).unwrap();
+    }
+
+    let out = avm(&["challenge", "--check-transcript", &t_text]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("replays exactly"), "{text}");
+    assert!(text.contains("the challenger had 0 blocks"), "{text}");
+    let out = avm(&["challenge", MATH, "--check-transcript", &t_text]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("the asserter won, but the challenger's claim was true"),
+        "{text}"
+    );
+}

@@ -115,6 +115,9 @@ pub enum FirstDifference {
         /// The tester's verdict after the replay (`none` if the game is undecided).
         replayed: String,
     },
+    /// Re-executing the program to judge the game failed.
+    #[error("the program: {0}")]
+    Program(String),
     /// The EVM could not run a transaction at all.
     #[error("transaction {index}: {message}")]
     Evm {

@@ -54,7 +54,11 @@ pub fn most_moves_per_party(length: u64, degree: u64) -> u64 {
     let mut bisections: u64 = 0;
     while chunk > 1 {
         let parts = chunk.min(degree);
-        chunk = (chunk / parts).saturating_add(chunk % parts);
+        // `parts` is at least 2 here: the divisions cannot fail.
+        chunk = chunk
+            .checked_div(parts)
+            .unwrap_or_default()
+            .saturating_add(chunk.checked_rem(parts).unwrap_or_default());
         bisections = bisections.saturating_add(1);
     }
     // Bisections and the proof, shared out: the challenger moves first.

@@ -55,9 +55,13 @@ pub enum Protocol {
 /// Arguments of `avm challenge`.
 #[derive(clap::Args, Debug)]
 pub struct ChallengeArgs {
-    /// The executable (.mexe); not with --check-transcript.
-    #[arg(required_unless_present = "check_transcript")]
+    /// The executable (.mexe). With --check-transcript (optional there): the program
+    /// the game was over, re-executed to say whose claim was true.
+    #[arg(required_unless_present_any = ["check_transcript", "program_flag"])]
     pub program: Option<std::path::PathBuf>,
+    /// The executable, named by flag (the same as the positional PROGRAM).
+    #[arg(long = "program", value_name = "P.mexe", conflicts_with = "program")]
+    pub program_flag: Option<std::path::PathBuf>,
     /// A JSON array of inbox messages in value JSON.
     #[arg(long, value_name = "MESSAGES.json")]
     pub inbox: Option<std::path::PathBuf>,
@@ -97,11 +101,23 @@ pub struct ChallengeArgs {
 }
 
 /// Plays the game and prints the report.
-pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
+pub fn run(args: &ChallengeArgs) -> Result<std::process::ExitCode, CliError> {
+    let program = args.program.as_ref().or(args.program_flag.as_ref());
     if let Some(path) = &args.classic.check_transcript {
-        return super::challenge_classic::check(&args.classic, path, args.json);
+        let against = match program {
+            Some(program) => Some(
+                ProgramInput {
+                    program: program.clone(),
+                    inbox: args.inbox.clone(),
+                    replay: args.replay.clone(),
+                }
+                .load()?,
+            ),
+            None => None,
+        };
+        return super::challenge_classic::check(&args.classic, path, args.json, against);
     }
-    let Some(program) = &args.program else {
+    let Some(program) = program else {
         return Err(CliError::Input(
             "a program is required (or --check-transcript F.json)".into(),
         ));
@@ -129,14 +145,15 @@ pub fn run(args: &ChallengeArgs) -> Result<(), CliError> {
                 },
                 lie_at: args.lie_at,
             });
-        return super::challenge_classic::run(&args.classic, program, &inbox, liar, args.json);
+        return super::challenge_classic::run(&args.classic, program, &inbox, liar, args.json)
+            .map(|()| std::process::ExitCode::SUCCESS);
     }
     let Some(steps) = args.steps else {
         return Err(CliError::Input(
             "--steps N is required (the steps the assertion covers)".into(),
         ));
     };
-    run_avm(args, input, steps)
+    run_avm(args, input, steps).map(|()| std::process::ExitCode::SUCCESS)
 }
 
 fn run_avm(args: &ChallengeArgs, input: &ProgramInput, steps: u64) -> Result<(), CliError> {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use avm_challenge::classic::{ClassicLie, ClassicMove};
 use avm_challenge::Role;
 use avm_l1::{
-    check_transcript, delayed_message_from_value, play_program, Contracts, Hardfork, ProgramGame,
-    ProgramGameReport, TranscriptVerdict,
+    check_against_program, check_transcript, delayed_message_from_value, play_program, Contracts,
+    Hardfork, ProgramGame, ProgramGameReport, Transcript, TranscriptVerdict,
 };
 use avm_machine::Machine;
 
@@ -76,10 +76,44 @@ fn load_contracts(dir: &Path) -> Result<Contracts, CliError> {
     })
 }
 
-/// `avm challenge --check-transcript F.json`.
-pub fn check(args: &ClassicArgs, path: &Path, json: bool) -> Result<(), CliError> {
-    let verdict = check_transcript(path, &args.contracts)
-        .map_err(|e| CliError::Input(format!("{}: does not replay: {e}", path.display())))?;
+/// `avm challenge --check-transcript F.json [PROGRAM [--inbox I | --replay LOG]]`:
+/// exit 0 if the transcript replays exactly and the game was fair, 1 (saying why) if
+/// it replays but was not, 2 if it does not replay.
+pub fn check(
+    args: &ClassicArgs,
+    path: &Path,
+    json: bool,
+    against: Option<(avm_code::Program, Vec<avm_value::Value>)>,
+) -> Result<std::process::ExitCode, CliError> {
+    let does_not_replay = |e: avm_l1::FirstDifference| {
+        CliError::Input(format!("{}: does not replay: {e}", path.display()))
+    };
+    let verdict = match against {
+        None => check_transcript(path, &args.contracts).map_err(does_not_replay)?,
+        Some((program, inbox)) => {
+            let text = std::fs::read(path).map_err(|source| CliError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let transcript = Transcript::parse(&text).map_err(does_not_replay)?;
+            let messages = inbox
+                .iter()
+                .enumerate()
+                .map(|(i, m)| delayed_message_from_value(i, m))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CliError::Input(format!("{e} (a Classic inbox holds L1 messages)")))?;
+            let gas = args.gas.as_deref().map(parse_gas).transpose()?;
+            check_against_program(
+                &transcript,
+                &load_contracts(&args.contracts)?,
+                &Machine::new(program),
+                &messages,
+                gas,
+            )
+            .map_err(does_not_replay)?
+        }
+    };
+    let d = &verdict.disputed;
     if json {
         outln!("{}", verdict_json(&verdict));
     } else {
@@ -88,6 +122,26 @@ pub fn check(args: &ClassicArgs, path: &Path, json: bool) -> Result<(), CliError
             path.display(),
             verdict.transactions,
             verdict.total_gas
+        );
+        let segment = verdict.segment.map_or_else(
+            || "no move named its segment".to_owned(),
+            |(start, length)| {
+                format!(
+                    "AVMGas {start} -> {} (the first move's segment)",
+                    start.saturating_add(length)
+                )
+            },
+        );
+        outln!(
+            "disputed: execution hash {}, at most {} messages, {segment}",
+            d.execution_hash,
+            d.max_message_count
+        );
+        outln!(
+            "clock: the asserter had {} blocks, the challenger {}, from block {}",
+            d.asserter_time_left,
+            d.challenger_time_left,
+            d.start_block
         );
         outln!(
             "moves' L1 gas: {}",
@@ -99,14 +153,39 @@ pub fn check(args: &ClassicArgs, path: &Path, json: bool) -> Result<(), CliError
                 .join(", ")
         );
         outln!("winner: {}", verdict.winner.name());
+        if let Some(truth) = &verdict.truth {
+            outln!(
+                "re-executed the program: the {}'s claim was true",
+                truth.truthful.name()
+            );
+        }
+        for problem in &verdict.unfair {
+            outln!("NOT FAIR: {problem}");
+        }
     }
-    Ok(())
+    Ok(if verdict.unfair.is_empty() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    })
 }
 
 fn verdict_json(v: &TranscriptVerdict) -> serde_json::Value {
+    let d = &v.disputed;
     serde_json::json!({
         "replays": true,
+        "fair": v.unfair.is_empty(),
+        "unfair": v.unfair,
         "winner": v.winner.name(),
+        "truthful": v.truth.as_ref().map(|t| t.truthful.name()),
+        "disputed": {
+            "execution_hash": d.execution_hash.to_string(),
+            "max_message_count": d.max_message_count,
+            "asserter_time_left": d.asserter_time_left,
+            "challenger_time_left": d.challenger_time_left,
+            "start_block": d.start_block,
+            "segment": v.segment.map(|(start, length)| serde_json::json!({"start": start, "length": length})),
+        },
         "transactions": v.transactions,
         "total_gas": v.total_gas,
         "move_gas": v.move_gas,
@@ -258,6 +337,25 @@ fn print_text(report: &ProgramGameReport, game: &ProgramGame, args: &ClassicArgs
         a.after.inbox_count,
         report.messages
     );
+    if !report.entries.is_empty() {
+        let through =
+            |entry: avm_l1::delivery::Entry| report.entries.iter().filter(|e| **e == entry).count();
+        let (inbox, test) = (
+            through(avm_l1::delivery::Entry::SendL2Message),
+            through(avm_l1::delivery::Entry::TestInbox),
+        );
+        let mut parts = Vec::new();
+        if inbox > 0 {
+            parts.push(format!("{inbox} through Inbox.sendL2Message"));
+        }
+        if test > 0 {
+            parts.push(format!(
+                "{test} through the test inbox (no entry point of the deployed contracts \
+                 makes a message of that kind or sender)"
+            ));
+        }
+        outln!("messages delivered: {}", parts.join(", "));
+    }
     if !report.play.disputed {
         outln!(
             "no dispute: the challenger agrees with the assertion, so no challenge was \

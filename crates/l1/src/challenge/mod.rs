@@ -161,4 +161,29 @@ pub struct TranscriptVerdict {
     pub total_gas: u64,
     /// L1 gas of the Challenge moves (timeout included), in order.
     pub move_gas: Vec<u64>,
+    /// What was disputed, and under which clock (`startChallenge`'s arguments).
+    pub disputed: Disputed,
+    /// The disputed segment `(start AVMGas, length)` as the first move named it (None
+    /// when no move was made).
+    pub segment: Option<(u64, u64)>,
+    /// Why the game was not fair, if it was not: a party without the time to make its
+    /// moves, or (checked against the program) a winner whose claim was false.
+    pub unfair: Vec<String>,
+    /// Whose claim was true, when checked against the program.
+    pub truth: Option<Truth>,
+}
+
+/// What a challenge disputed, as `startChallenge` named it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disputed {
+    /// The asserter's execution hash.
+    pub execution_hash: Hash,
+    /// The messages the assertion may read.
+    pub max_message_count: u64,
+    /// The asserter's time, in blocks.
+    pub asserter_time_left: u64,
+    /// The challenger's time, in blocks.
+    pub challenger_time_left: u64,
+    /// The block the challenge started in.
+    pub start_block: u64,
 }

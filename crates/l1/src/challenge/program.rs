@@ -86,6 +86,8 @@ pub struct ProgramGameReport {
     pub transcript: Option<Transcript>,
     /// L1 gas of setting up the chain (deployments and message deliveries).
     pub setup_gas: u64,
+    /// How each message entered the L1.
+    pub entries: Vec<crate::delivery::Entry>,
     /// Steps the asserter and the challenger executed.
     pub steps: (u64, u64),
 }
@@ -204,6 +206,7 @@ pub fn play_program(
         play,
         transcript,
         setup_gas,
+        entries: referee.entries().to_vec(),
         steps: (asserter_steps, challenger_steps),
     })
 }

@@ -11,6 +11,8 @@ pub struct EvmReferee {
     pub(super) tester: [u8; 20],
     pub(super) reader: InboxReader,
     pub(super) challenge: Option<[u8; 20]>,
+    /// How each delivered message entered.
+    pub(super) entries: Vec<delivery::Entry>,
 }
 
 impl std::fmt::Debug for EvmReferee {
@@ -38,12 +40,18 @@ impl EvmReferee {
             set,
             tester,
             challenge: None,
+            entries: Vec::new(),
         })
     }
 
     /// Where the verifiers, Bridge, SequencerInbox, Inbox and RollupMock live.
     pub fn deployed(&self) -> ChallengeSet {
         self.set
+    }
+
+    /// How each message delivered so far entered the L1.
+    pub fn entries(&self) -> &[delivery::Entry] {
+        &self.entries
     }
 
     /// The ChallengeTester.
@@ -86,6 +94,7 @@ impl EvmReferee {
         self.reader.remember_data(&message.data);
         let delivered =
             delivery::deliver_at(&mut self.chain, &self.set.inbox_contracts(), message)?;
+        self.entries.push(delivered.entry);
         Ok(delivered.index)
     }
 

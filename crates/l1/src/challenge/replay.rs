@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use avm_challenge::classic::most_moves_per_party;
+
 use super::*;
 
 /// What a transcript's created address is.
@@ -78,6 +80,19 @@ pub fn replay_transcript(
     transcript: &Transcript,
     contracts: &Contracts,
 ) -> Result<TranscriptVerdict, FirstDifference> {
+    replay(transcript, contracts).map(|(verdict, _)| verdict)
+}
+
+/// The chain a transcript replayed on and where its inbox contracts are.
+struct Replayed {
+    chain: Chain,
+    inbox: Option<crate::setup::InboxContracts>,
+}
+
+fn replay(
+    transcript: &Transcript,
+    contracts: &Contracts,
+) -> Result<(TranscriptVerdict, Replayed), FirstDifference> {
     if transcript.asserter == transcript.challenger {
         return Err(FirstDifference::Malformed(
             "the asserter and the challenger are one address".into(),
@@ -93,6 +108,8 @@ pub fn replay_transcript(
     let mut created: Vec<([u8; 20], Kind)> = Vec::new();
     let mut challenge: Option<[u8; 20]> = None;
     let mut move_gas = Vec::new();
+    let mut disputed: Option<Disputed> = None;
+    let mut segment: Option<(u64, u64)> = None;
     let osps = &creatable.osps;
     for (index, tx) in transcript.transactions.iter().enumerate() {
         let disallowed = |why: String| FirstDifference::Disallowed { index, why };
@@ -102,10 +119,11 @@ pub fn replay_transcript(
         let find = |kind: Kind, created: &[([u8; 20], Kind)]| {
             created.iter().find(|(_, k)| *k == kind).map(|(a, _)| *a)
         };
-        // What this transaction is, if a game needs it.
+        // What this transaction is, if a game needs it, and the label that says so.
         let mut creates = None;
         let mut is_move = false;
         let mut starts = false;
+        let label: String;
         match tx.to {
             None => {
                 let kind = if let Some(i) =
@@ -146,6 +164,7 @@ pub fn replay_transcript(
                     return Err(disallowed(format!("a second {}", kind.name())));
                 }
                 creates = Some(kind);
+                label = format!("deploy {}", kind.name());
             }
             Some(to) => {
                 let selector: [u8; 4] = tx
@@ -155,14 +174,30 @@ pub fn replay_transcript(
                     .unwrap_or_default();
                 let is = |sig: &str| selector == selector_of(sig);
                 let kind = created.iter().find(|(a, _)| *a == to).map(|(_, k)| *k);
-                let allowed = match kind {
-                    Some(Kind::Bridge) => {
-                        is(sig::BRIDGE_INITIALIZE)
-                            || is(sig::BRIDGE_SET_INBOX)
-                            || is(sig::BRIDGE_DELIVER)
+                let called: Option<String> = match kind {
+                    Some(Kind::Bridge) if is(sig::BRIDGE_INITIALIZE) => {
+                        Some("Bridge.initialize".into())
                     }
-                    Some(Kind::SequencerInbox) => is(sig::SEQ_INITIALIZE) || is(sig::SEQ_ADD_BATCH),
-                    Some(Kind::Inbox) => is(sig::INBOX_INITIALIZE) || is(sig::INBOX_SEND_L2),
+                    Some(Kind::Bridge) if is(sig::BRIDGE_SET_INBOX) => {
+                        Some("Bridge.setInbox".into())
+                    }
+                    Some(Kind::Bridge) if is(sig::BRIDGE_DELIVER) => Some(format!(
+                        "deliver a delayed message through {}",
+                        delivery::Entry::TestInbox.name()
+                    )),
+                    Some(Kind::SequencerInbox) if is(sig::SEQ_INITIALIZE) => {
+                        Some("SequencerInbox.initialize".into())
+                    }
+                    Some(Kind::SequencerInbox) if is(sig::SEQ_ADD_BATCH) => {
+                        Some("post a sequencer batch".into())
+                    }
+                    Some(Kind::Inbox) if is(sig::INBOX_INITIALIZE) => {
+                        Some("Inbox.initialize".into())
+                    }
+                    Some(Kind::Inbox) if is(sig::INBOX_SEND_L2) => Some(format!(
+                        "deliver a delayed message through {}",
+                        delivery::Entry::SendL2Message.name()
+                    )),
                     Some(Kind::Tester) if is(sig::START_CHALLENGE) => {
                         if challenge.is_some() {
                             return Err(disallowed("a second startChallenge".into()));
@@ -192,21 +227,48 @@ pub fn replay_transcript(
                             }
                         }
                         starts = true;
-                        true
+                        let number = |i: usize| args.get(i).and_then(abi::word_to_u64);
+                        disputed = Some(Disputed {
+                            execution_hash: Hash(args[0]),
+                            max_message_count: number(1).unwrap_or(u64::MAX),
+                            asserter_time_left: number(4).unwrap_or(u64::MAX),
+                            challenger_time_left: number(5).unwrap_or(u64::MAX),
+                            start_block: tx.block,
+                        });
+                        Some("startChallenge".into())
                     }
                     _ if Some(to) == challenge => {
-                        is_move = [
-                            sig::BISECT,
-                            sig::PROVE_CONTINUED,
-                            sig::ONE_STEP_PROVE,
-                            sig::TIMEOUT,
+                        let function = [
+                            (sig::BISECT, "bisectExecution"),
+                            (sig::PROVE_CONTINUED, "proveContinuedExecution"),
+                            (sig::ONE_STEP_PROVE, "oneStepProveExecution"),
+                            (sig::TIMEOUT, "timeout"),
                         ]
                         .iter()
-                        .any(|s| is(s));
-                        is_move
+                        .find(|(s, _)| is(s))
+                        .map(|(_, name)| *name);
+                        is_move = function.is_some();
+                        // The first move names the whole disputed segment.
+                        if segment.is_none() && function.is_some_and(|f| f != "timeout") {
+                            let head = |i| {
+                                abi::word_at(tx.input.get(4..).unwrap_or_default(), i)
+                                    .and_then(|w| abi::word_to_u64(&w))
+                            };
+                            segment = head(2).zip(head(3));
+                        }
+                        let by = if tx.from == transcript.asserter {
+                            "asserter".to_owned()
+                        } else if tx.from == transcript.challenger {
+                            "challenger".to_owned()
+                        } else {
+                            address_hex(&tx.from)
+                        };
+                        function.map(|f| format!("{by} {f}"))
                     }
-                    _ => false,
+                    _ => None,
                 };
+                let allowed = called.is_some();
+                label = called.unwrap_or_default();
                 if !allowed {
                     return Err(disallowed(format!(
                         "a call to {} (selector 0x{}) a game does not make",
@@ -242,6 +304,15 @@ pub fn replay_transcript(
             },
             &receipt,
         );
+        if tx.label != label {
+            return Err(FirstDifference::Transaction {
+                index,
+                label: tx.label.clone(),
+                field: "label",
+                recorded: tx.label.clone(),
+                replayed: label,
+            });
+        }
         let differ = |field: &'static str, recorded: String, replayed: String| {
             FirstDifference::Transaction {
                 index,
@@ -329,12 +400,148 @@ pub fn replay_transcript(
             replayed: winner.map_or("none", Role::name).into(),
         });
     }
-    Ok(TranscriptVerdict {
-        winner: transcript.winner,
-        transactions: transcript.transactions.len(),
-        total_gas: transcript.total_gas(),
-        move_gas,
-    })
+    let disputed = disputed.ok_or_else(|| {
+        FirstDifference::Malformed("no startChallenge: nothing was disputed".into())
+    })?;
+    let mut unfair = Vec::new();
+    let need = segment.map_or(1, |(_, length)| {
+        most_moves_per_party(length, avm_challenge::classic::CLASSIC_DEGREE).max(1)
+    });
+    for (role, have) in [
+        ("asserter", disputed.asserter_time_left),
+        ("challenger", disputed.challenger_time_left),
+    ] {
+        if have < need {
+            unfair.push(match segment {
+                Some((_, length)) => format!(
+                    "the {role} had {have} blocks to move in, fewer than the {need} moves a \
+                     game over {length} AVMGas may ask of it"
+                ),
+                None => {
+                    format!("the {role} had {have} blocks to move in: it could not move at all")
+                }
+            });
+        }
+    }
+    let inbox = match (
+        find_kind(&created, Kind::Bridge),
+        find_kind(&created, Kind::SequencerInbox),
+        find_kind(&created, Kind::Inbox),
+    ) {
+        (Some(bridge), Some(sequencer_inbox), Some(inbox)) => Some(crate::setup::InboxContracts {
+            bridge,
+            sequencer_inbox,
+            inbox,
+            sequencer: crate::setup::SEQUENCER,
+            test_inbox: Some(crate::setup::DELAYED_INBOX),
+        }),
+        _ => None,
+    };
+    Ok((
+        TranscriptVerdict {
+            winner: transcript.winner,
+            transactions: transcript.transactions.len(),
+            total_gas: transcript.total_gas(),
+            move_gas,
+            disputed,
+            segment,
+            unfair,
+            truth: None,
+        },
+        Replayed { chain, inbox },
+    ))
+}
+
+fn find_kind(created: &[([u8; 20], Kind)], kind: Kind) -> Option<[u8; 20]> {
+    created.iter().find(|(_, k)| *k == kind).map(|(a, _)| *a)
+}
+
+/// What a program says of a replayed game: whose claim was true.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Truth {
+    /// The party whose claim the program's run bears out.
+    pub truthful: Role,
+    /// The honest assertion's execution hash over the disputed range.
+    pub honest_execution_hash: Hash,
+    /// The honest assertion's message count.
+    pub honest_message_count: u64,
+}
+
+/// Replays `transcript` (as [`replay_transcript`]) and re-executes `machine` over the
+/// inbox the game's L1 holds (read back from the replayed chain's events, `messages`
+/// supplying the data no event carries) to say whose claim was true: the asserter's
+/// if its execution hash is the honest run's over the disputed range (the first
+/// move's segment, else `gas`, else the whole run) and its message count the honest
+/// one, else the challenger's. A winner whose claim was false is a problem in
+/// [`TranscriptVerdict::unfair`].
+pub fn check_against_program(
+    transcript: &Transcript,
+    contracts: &Contracts,
+    machine: &Machine,
+    messages: &[DelayedMessage],
+    gas: Option<(u64, u64)>,
+) -> Result<TranscriptVerdict, FirstDifference> {
+    let (mut verdict, mut replayed) = replay(transcript, contracts)?;
+    let failed = |message: String| FirstDifference::Program(message);
+    let values = match replayed.inbox {
+        Some(ic) => {
+            let mut reader = InboxReader::new(ic, 0);
+            for m in messages {
+                reader.remember_data(&m.data);
+            }
+            reader
+                .sync(&mut replayed.chain)
+                .map_err(|e| failed(format!("reading the game's L1 inbox: {e}")))?;
+            reader.inbox().clone()
+        }
+        None => ClassicInbox::new(),
+    };
+    let range = verdict
+        .segment
+        .map(|(start, length)| (start, start.saturating_add(length)))
+        .or(gas);
+    let max = values.len();
+    let inbox_values = values.values().to_vec();
+    let start = match range {
+        Some((from, _)) if from > machine.gas_used() => {
+            HonestClassic::new(machine.clone(), &inbox_values, max)
+                .execution()
+                .machine_at(from)
+                .ok_or_else(|| failed(format!("the program's run stops before AVMGas {from}")))?
+        }
+        _ => machine.clone(),
+    };
+    let honest = HonestClassic::new(start, &inbox_values, max)
+        .assertion(range.map(|(_, end)| end))
+        .ok_or_else(|| failed("the program's run never reaches the disputed end".into()))?;
+    let honest_hash = honest
+        .execution_hash()
+        .ok_or_else(|| failed("the program's honest assertion has no execution hash".into()))?;
+    let truthful = if honest_hash == verdict.disputed.execution_hash
+        && honest.max_message_count() == verdict.disputed.max_message_count
+    {
+        Role::Asserter
+    } else {
+        Role::Challenger
+    };
+    if truthful != verdict.winner {
+        verdict.unfair.push(format!(
+            "the {} won, but the {}'s claim was true (the program's run over the disputed \
+             range has execution hash {honest_hash} and {} messages; the asserter claimed {} \
+             and {})",
+            verdict.winner.name(),
+            truthful.name(),
+            honest.max_message_count(),
+            verdict.disputed.execution_hash,
+            verdict.disputed.max_message_count,
+        ));
+    }
+    verdict.truth = Some(Truth {
+        truthful,
+        honest_execution_hash: honest_hash,
+        honest_message_count: honest.max_message_count(),
+    });
+    Ok(verdict)
 }
 
 /// Re-executes the transcript at `path` against fresh contracts (loaded from

@@ -34,7 +34,10 @@ pub use step::{verify_step, verify_step_with_inbox};
 /// Classic proof of one as the contracts do, as an invalid opcode, and rejects
 /// anything else as [`crate::Rejection::NotClassic`].
 pub fn not_in_classic(opcode: u8) -> bool {
-    avm_code::OPCODES[usize::from(opcode)].is_some_and(|info| info.classic.is_none())
+    avm_code::OPCODES
+        .get(usize::from(opcode))
+        .and_then(Option::as_ref)
+        .is_some_and(|info| info.classic.is_none())
 }
 
 /// Every opcode [`not_in_classic`] names.
