@@ -135,7 +135,11 @@ impl L1World {
     /// Posts `batch`, every section stamped with the current block.
     pub fn add_sequencer_batch(&mut self, batch: &SequencerBatch) -> Result<PostedBatch, L1Error> {
         let stamp = self.chain.block()?;
-        delivery::post_batch(&mut self.chain, &mut self.reader, stamp, &batch.sections)
+        delivery::post_batch(
+            &mut self.chain,
+            &mut self.reader,
+            &delivery::stamped(stamp, &batch.sections),
+        )
     }
 
     /// The Bridge's accumulator after delayed message `index`.

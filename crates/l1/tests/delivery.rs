@@ -55,11 +55,13 @@ fn deliveries(chain: &mut Chain) -> (Rollup, InboxReader) {
     delivery::post_batch(
         chain,
         &mut reader,
-        stamp,
-        &[Section {
-            items: vec![],
-            total_delayed_messages_read: 3,
-        }],
+        &delivery::stamped(
+            stamp,
+            &[Section {
+                items: vec![],
+                total_delayed_messages_read: 3,
+            }],
+        ),
     )
     .unwrap();
     let long: Vec<u8> = (0..3_000u32).map(|i| (i * 31 % 251) as u8).collect();
@@ -69,17 +71,19 @@ fn deliveries(chain: &mut Chain) -> (Rollup, InboxReader) {
     delivery::post_batch(
         chain,
         &mut reader,
-        stamp,
-        &[
-            Section {
-                items: vec![b"a sequencer item".to_vec(), vec![]],
-                total_delayed_messages_read: 3,
-            },
-            Section {
-                items: vec![vec![9; 200]],
-                total_delayed_messages_read: 5,
-            },
-        ],
+        &delivery::stamped(
+            stamp,
+            &[
+                Section {
+                    items: vec![b"a sequencer item".to_vec(), vec![]],
+                    total_delayed_messages_read: 3,
+                },
+                Section {
+                    items: vec![vec![9; 200]],
+                    total_delayed_messages_read: 5,
+                },
+            ],
+        ),
     )
     .unwrap();
     reader.sync(chain).unwrap();

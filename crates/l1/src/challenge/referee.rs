@@ -106,11 +106,13 @@ impl EvmReferee {
         let posted = delivery::post_batch(
             &mut self.chain,
             &mut self.reader,
-            stamp,
-            &[Section {
-                items: Vec::new(),
-                total_delayed_messages_read: total_delayed_read,
-            }],
+            &delivery::stamped(
+                stamp,
+                &[Section {
+                    items: Vec::new(),
+                    total_delayed_messages_read: total_delayed_read,
+                }],
+            ),
         )?;
         Ok(posted.after_count)
     }

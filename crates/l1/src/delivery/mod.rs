@@ -225,16 +225,28 @@ pub struct PostedBatch {
     pub gas_used: u64,
 }
 
+/// `sections` all stamped with one L1 block number and timestamp.
+pub fn stamped(stamp: (u64, u64), sections: &[Section]) -> Vec<BatchSection> {
+    sections
+        .iter()
+        .map(|s| BatchSection {
+            block_number: stamp.0,
+            timestamp: stamp.1,
+            items: s.items.clone(),
+            total_delayed_messages_read: s.total_delayed_messages_read,
+        })
+        .collect()
+}
+
 /// Posts `sections` through `SequencerInbox.addSequencerL2Batch` from the sequencer,
-/// every section stamped with `stamp` (an L1 block number and timestamp the
-/// SequencerInbox's delay window admits), the after accumulator computed natively
-/// from `reader`'s model of the inbox (which the contract checks: AFTER_ACC), then
-/// read back through `reader`.
+/// each stamped with its own L1 block number and timestamp (which the SequencerInbox's
+/// delay window must admit), the after accumulator computed natively from `reader`'s
+/// model of the inbox (which the contract checks: AFTER_ACC), then read back through
+/// `reader`.
 pub fn post_batch(
     chain: &mut Chain,
     reader: &mut InboxReader,
-    stamp: (u64, u64),
-    sections: &[Section],
+    sections: &[BatchSection],
 ) -> Result<PostedBatch, L1Error> {
     reader.sync(chain)?;
     let ic = *reader.contracts();
@@ -246,17 +258,8 @@ pub fn post_batch(
         .last()
         .copied()
         .unwrap_or(Hash::ZERO);
-    let stamped: Vec<BatchSection> = sections
-        .iter()
-        .map(|s| BatchSection {
-            block_number: stamp.0,
-            timestamp: stamp.1,
-            items: s.items.clone(),
-            total_delayed_messages_read: s.total_delayed_messages_read,
-        })
-        .collect();
     let batch_index = model
-        .add_batch(ic.sequencer, &stamped)
+        .add_batch(ic.sequencer, sections)
         .map_err(|e| L1Error::Invalid(format!("the batch: {e}")))?;
     let after_acc = model
         .accumulators()
@@ -267,7 +270,7 @@ pub fn post_batch(
     let mut transactions = Vec::new();
     let mut lengths = Vec::new();
     let mut metadata = Vec::new();
-    for section in &stamped {
+    for section in sections {
         for item in &section.items {
             transactions.extend_from_slice(item);
             lengths.push(abi::uint64(item.len() as u64));
