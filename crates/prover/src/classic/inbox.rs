@@ -153,6 +153,11 @@ impl ClassicInbox {
         len64(self.delayed.len())
     }
 
+    /// Delayed message `index` as the Bridge holds it (its sequence number the index).
+    pub fn delayed_message(&self, index: u64) -> Option<&L1Message> {
+        self.delayed.get(usize::try_from(index).ok()?)
+    }
+
     /// Batches in the SequencerInbox.
     pub fn batches(&self) -> u64 {
         len64(self.batch_accs.len())

@@ -1,0 +1,798 @@
+//! The node's state and what it does, on the one thread that owns the machine:
+//! sequencing signed transactions, reading delayed messages from the L1, posting
+//! batches, closing blocks into the archive, keeping it all in the data dir, and
+//! answering calls on copies of the machine.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use avm_arbos::{
+    alias, unalias, Address, ArbosLog, InboxMessage, L2Message, MessageKind, ResultCode, SignedTx,
+    UnsignedCall,
+};
+use avm_l1::chain::ChainHandle;
+use avm_l1::delivery::{self, InboxReader};
+use avm_l1::{Chain, Rollup, MAX_PROVABLE_MESSAGE};
+use avm_value::{Hash, Int, Value};
+use avm_verifier::classic::L1Message;
+use serde_json::json;
+
+use crate::archive::Archive;
+use crate::chain::{L2Block, L2Tx};
+use crate::l2::{L2Machine, Outputs};
+use crate::persist::{sequencer_from_json, sequencer_json, Persist};
+use crate::sequencer::Sequencer;
+use crate::NodeError;
+
+/// The largest raw transaction taken (geth's pool limit).
+pub const MAX_RAW_TX: usize = 128 * 1024;
+
+/// A call to run on a copy of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallSpec {
+    /// The caller as the L2 sees it (0: the chain's own, which pays no fees).
+    pub from: Address,
+    /// The callee (None: a creation).
+    pub to: Option<Address>,
+    /// Wei sent.
+    pub value: Int,
+    /// Call data.
+    pub data: Vec<u8>,
+    /// The gas limit (None: ArbOS's transaction limit).
+    pub gas: Option<u64>,
+}
+
+/// What a call returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallResult {
+    /// ArbOS's result code.
+    pub code: ResultCode,
+    /// Return (or revert) data.
+    pub output: Vec<u8>,
+    /// ArbGas used.
+    pub gas_used: u64,
+}
+
+/// Why a raw transaction was refused before it was sequenced (the messages are
+/// geth's, so clients that match on them recognise them).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// Not a legacy transaction, or not RLP.
+    #[error("{0}")]
+    Malformed(String),
+    /// Signed for another chain.
+    #[error("invalid chain id for signer: have {have}, want {want}")]
+    ChainId {
+        /// The transaction's.
+        have: String,
+        /// Ours.
+        want: u64,
+    },
+    /// The nonce was used already.
+    #[error("nonce too low: next nonce {next}, tx nonce {nonce}")]
+    NonceTooLow {
+        /// The account's next nonce.
+        next: u64,
+        /// The transaction's.
+        nonce: u64,
+    },
+    /// A transaction with this nonce is waiting already, at a price as high.
+    #[error("replacement transaction underpriced")]
+    Underpriced,
+    /// Seen before.
+    #[error("already known")]
+    Known,
+    /// Too large to take, or to prove on L1.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The node failed.
+    #[error("{0}")]
+    Node(String),
+}
+
+/// A transaction waiting for its sender's earlier nonces.
+#[derive(Debug, Clone)]
+struct Held {
+    tx: SignedTx,
+    hash: Hash,
+}
+
+/// How the node starts.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// The data dir.
+    pub data_dir: PathBuf,
+    /// ArbOS's image.
+    pub arbos: PathBuf,
+    /// The L2's chain id.
+    pub chain_id: u64,
+    /// Blocks between machine checkpoints written to the data dir (1: every block,
+    /// which is what calls at old blocks read).
+    pub checkpoint_every: u64,
+}
+
+/// The node's state, owned by its thread.
+pub struct NodeCore {
+    l2: L2Machine,
+    seq: Sequencer,
+    l1: ChainHandle,
+    rollup: Rollup,
+    reader: Option<InboxReader>,
+    archive: Arc<RwLock<Archive>>,
+    open: Vec<L2Tx>,
+    persist: Persist,
+    chain_id: u64,
+    nonces: HashMap<Address, u64>,
+    held: HashMap<Address, BTreeMap<u64, Held>>,
+    /// The machine at the end of recent blocks, for calls at them.
+    snapshots: BTreeMap<u64, avm_machine::Machine>,
+    /// Each block's checkpoint in the data dir.
+    checkpoints: HashMap<u64, u64>,
+    /// Sends (L2-to-L1 messages) so far.
+    sends: Vec<Vec<u8>>,
+    /// Every message the machine read, when recording (`--record`).
+    recording: Option<Vec<Value>>,
+}
+
+impl std::fmt::Debug for NodeCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeCore")
+            .field("chain_id", &self.chain_id)
+            .field("position", &self.seq.position)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Recent block states kept in memory (older ones are read from checkpoints).
+const SNAPSHOTS: usize = 256;
+
+fn word_address(address: Address) -> Vec<u8> {
+    let mut word = vec![0u8; 12];
+    word.extend_from_slice(&address.0);
+    word
+}
+
+fn selector(signature: &str) -> Vec<u8> {
+    avm_value::keccak256(signature.as_bytes()).0[..4].to_vec()
+}
+
+impl NodeCore {
+    /// Starts the node: a new chain (ArbOS booted, the rollup's delayed messages read
+    /// and posted) or the one kept in the data dir, which continues where it stopped.
+    pub fn start(
+        config: &CoreConfig,
+        l1: ChainHandle,
+        rollup: Rollup,
+        archive: Arc<RwLock<Archive>>,
+    ) -> Result<NodeCore, NodeError> {
+        let persist = Persist::open(&config.data_dir)?;
+        let reader = InboxReader::new(rollup.inbox_contracts(), rollup.created_block);
+        let stored = persist.meta("chain")?;
+        let program = avm_code::load_mexe(&config.arbos, &avm_code::LoadOptions::default())
+            .map_err(|e| NodeError::Input(format!("--arbos: {e}")))?;
+        let mut core = match stored {
+            None => {
+                let (l2, outputs) = L2Machine::boot(program)?;
+                let mut core = NodeCore {
+                    l2,
+                    seq: Sequencer::new(rollup.sequencer),
+                    l1,
+                    rollup,
+                    reader: Some(reader),
+                    archive,
+                    open: Vec::new(),
+                    persist,
+                    chain_id: config.chain_id,
+                    nonces: HashMap::new(),
+                    held: HashMap::new(),
+                    snapshots: BTreeMap::new(),
+                    checkpoints: HashMap::new(),
+                    sends: Vec::new(),
+                    recording: None,
+                };
+                let pre = core.l2.machine().clone();
+                let closed = core.absorb(outputs)?;
+                core.commit_at(0, Vec::new(), closed, vec![pre])?;
+                core
+            }
+            Some(chain) => {
+                let chain_id = chain.get("chain_id").and_then(|c| c.as_u64());
+                if chain_id != Some(config.chain_id) {
+                    return Err(NodeError::Input(format!(
+                        "the data dir holds L2 chain {}, not {} (--chain-id)",
+                        chain_id.unwrap_or_default(),
+                        config.chain_id
+                    )));
+                }
+                let seq = sequencer_from_json(
+                    &persist
+                        .meta("sequencer")?
+                        .ok_or_else(|| NodeError::Store("no sequencer record".into()))?,
+                )?;
+                let mut checkpoints = HashMap::new();
+                let mut head_checkpoint = None;
+                {
+                    let mut archive = archive
+                        .write()
+                        .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?;
+                    for (number, stored) in persist.blocks()? {
+                        let block = crate::restore::block(number, &stored)?;
+                        checkpoints.insert(number, stored.checkpoint);
+                        head_checkpoint = Some(stored.checkpoint);
+                        archive.push(block);
+                    }
+                }
+                let head_checkpoint = head_checkpoint
+                    .ok_or_else(|| NodeError::Store("a chain without blocks".into()))?;
+                let machine = persist.machine(head_checkpoint)?;
+                let l2 = L2Machine::resume(machine);
+                if l2.consumed() != seq.position {
+                    return Err(NodeError::Store(format!(
+                        "the head checkpoint read {} messages, the sequencer counts {}",
+                        l2.consumed(),
+                        seq.position
+                    )));
+                }
+                NodeCore {
+                    l2,
+                    seq,
+                    l1,
+                    rollup,
+                    reader: Some(reader),
+                    archive,
+                    open: Vec::new(),
+                    persist,
+                    chain_id: config.chain_id,
+                    nonces: HashMap::new(),
+                    held: HashMap::new(),
+                    snapshots: BTreeMap::new(),
+                    checkpoints,
+                    sends: Vec::new(),
+                    recording: None,
+                }
+            }
+        };
+        core.sync_l1()?;
+        core.pull_delayed()?;
+        core.post_pending()?;
+        Ok(core)
+    }
+
+    /// Records every message the machine reads from now on (for `--record`).
+    pub fn start_recording(&mut self) {
+        self.recording = Some(Vec::new());
+    }
+
+    /// The messages recorded so far.
+    pub fn recorded(&self) -> Option<&[Value]> {
+        self.recording.as_deref()
+    }
+
+    /// The rollup the node sequences for.
+    pub fn rollup(&self) -> &Rollup {
+        &self.rollup
+    }
+
+    /// The L2's chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// Messages in the machine's inbox so far (posted or not).
+    pub fn position(&self) -> u64 {
+        self.seq.position
+    }
+
+    /// Messages sequenced but not yet posted to L1.
+    pub fn unposted(&self) -> u64 {
+        self.seq.pending.iter().map(|p| p.count).sum()
+    }
+
+    /// The machine hash.
+    pub fn machine_hash(&mut self) -> Hash {
+        self.l2.hash()
+    }
+
+    /// Bytes of the data dir's L2 files.
+    pub fn stored_bytes(&self) -> u64 {
+        self.persist.bytes()
+    }
+
+    /// Sends (L2-to-L1 messages) ArbOS made since the node started.
+    pub fn sends(&self) -> &[Vec<u8>] {
+        &self.sends
+    }
+
+    fn with_reader<R: Send + 'static>(
+        &mut self,
+        work: impl FnOnce(&mut Chain, &mut InboxReader) -> Result<R, avm_l1::L1Error> + Send + 'static,
+    ) -> Result<R, NodeError> {
+        let mut reader = self
+            .reader
+            .take()
+            .ok_or_else(|| NodeError::Store("the inbox reader is lost".into()))?;
+        let (reader, result) = self.l1.with(move |chain| {
+            let result = work(chain, &mut reader);
+            (reader, result)
+        })?;
+        self.reader = Some(reader);
+        Ok(result?)
+    }
+
+    /// Reads the L1's new inbox events, and drops the pending sections the
+    /// SequencerInbox now holds.
+    pub fn sync_l1(&mut self) -> Result<(), NodeError> {
+        let on_l1 = self.with_reader(|chain, reader| {
+            reader.sync(chain)?;
+            Ok(reader.inbox().len())
+        })?;
+        if on_l1 > self.seq.position {
+            return Err(NodeError::Store(format!(
+                "the SequencerInbox holds {on_l1} messages, more than this node sequenced ({}): \
+                 another sequencer posts to this rollup",
+                self.seq.position
+            )));
+        }
+        self.seq.posted(on_l1);
+        Ok(())
+    }
+
+    fn stamp(&self) -> Result<(u64, u64), NodeError> {
+        Ok(self.l1.with(|chain| chain.latest_block())??)
+    }
+
+    /// Reads delayed messages the Bridge holds beyond those read, into the machine.
+    pub fn pull_delayed(&mut self) -> Result<(), NodeError> {
+        let from = self.seq.delayed_read;
+        let new: Vec<L1Message> = self.with_reader(move |chain, reader| {
+            reader.sync(chain)?;
+            let inbox = reader.inbox();
+            Ok((from..inbox.delayed_len())
+                .filter_map(|i| inbox.delayed_message(i).cloned())
+                .collect())
+        })?;
+        if new.is_empty() {
+            return Ok(());
+        }
+        let stamp = self.stamp()?;
+        let values = self.seq.delayed(stamp, &new);
+        self.run(values)?;
+        Ok(())
+    }
+
+    /// Posts the sections not yet on L1 as one batch.
+    pub fn post_pending(&mut self) -> Result<(), NodeError> {
+        let sections = self.seq.to_post();
+        if sections.is_empty() {
+            return Ok(());
+        }
+        let on_l1 = self.with_reader(move |chain, reader| {
+            delivery::post_batch(chain, reader, &sections)?;
+            Ok(reader.inbox().len())
+        })?;
+        self.seq.posted(on_l1);
+        self.persist.commit(
+            self.seq.position,
+            &[],
+            &[],
+            &[("sequencer", sequencer_json(&self.seq))],
+        )
+    }
+
+    /// Feeds messages one at a time, keeping the machine as it was before each one
+    /// (a block's state is the one before the message whose reading closed it), closes
+    /// the blocks the logs name, checkpoints and commits them. The closed blocks.
+    fn run(&mut self, values: Vec<Value>) -> Result<Vec<u64>, NodeError> {
+        let first = self.seq.position - values.len() as u64;
+        let mut closed = Vec::new();
+        let mut states = Vec::new();
+        for value in &values {
+            let pre = self.l2.machine().clone();
+            let outputs = self.l2.feed(vec![value.clone()])?;
+            let blocks = self.absorb(outputs)?;
+            for _ in &blocks {
+                states.push(pre.clone());
+            }
+            closed.extend(blocks);
+        }
+        if let Some(recording) = &mut self.recording {
+            recording.extend(values.iter().cloned());
+        }
+        let numbers: Vec<u64> = closed.iter().map(|b| b.number).collect();
+        self.commit_at(first, values, closed, states)?;
+        Ok(numbers)
+    }
+
+    fn commit_at(
+        &mut self,
+        first: u64,
+        values: Vec<Value>,
+        closed: Vec<L2Block>,
+        states: Vec<avm_machine::Machine>,
+    ) -> Result<(), NodeError> {
+        let mut records = Vec::with_capacity(closed.len());
+        for (block, mut state) in closed.iter().zip(states) {
+            let checkpoint = self.persist.checkpoint(&mut state)?;
+            self.checkpoints.insert(block.number, checkpoint);
+            self.snapshots.insert(block.number, state);
+            records.push(checkpoint);
+        }
+        // The head's checkpoint is the machine as it is now (a restart continues
+        // from here).
+        if let Some(block) = closed.last() {
+            let now = self.persist.checkpoint(self.l2.machine_mut())?;
+            if let Some(last) = records.last_mut() {
+                *last = now;
+            }
+            self.checkpoints.insert(block.number, now);
+        }
+        while self.snapshots.len() > SNAPSHOTS {
+            self.snapshots.pop_first();
+        }
+        let pairs: Vec<(&L2Block, u64)> = closed.iter().zip(records.iter().copied()).collect();
+        let chain = json!({
+            "chain_id": self.chain_id,
+            "rollup": hex::encode(self.rollup.rollup),
+        });
+        self.persist.commit(
+            first,
+            &values,
+            &pairs,
+            &[("sequencer", sequencer_json(&self.seq)), ("chain", chain)],
+        )?;
+        let mut archive = self
+            .archive
+            .write()
+            .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?;
+        for block in closed {
+            archive.push(block);
+        }
+        Ok(())
+    }
+
+    /// Reads ArbOS's outputs: receipts join the open block, a summary closes it.
+    fn absorb(&mut self, outputs: Outputs) -> Result<Vec<L2Block>, NodeError> {
+        self.sends.extend(outputs.sends);
+        let mut closed = Vec::new();
+        for (log, raw) in outputs.logs.into_iter().zip(outputs.raw_logs) {
+            match log {
+                ArbosLog::Receipt(receipt) => self.open.push(L2Tx::new(*receipt, raw)),
+                ArbosLog::BlockSummary(summary) => {
+                    let number = summary.arb_block;
+                    let txs: Vec<L2Tx> = self.open.drain(..).collect();
+                    if let Some(stray) = txs.iter().find(|tx| tx.block != number) {
+                        return Err(NodeError::Log(format!(
+                            "a receipt of block {} closed by block {number}'s summary",
+                            stray.block
+                        )));
+                    }
+                    let parent = closed
+                        .last()
+                        .map(|b: &L2Block| b.hash)
+                        .or_else(|| {
+                            self.archive
+                                .read()
+                                .ok()
+                                .and_then(|a| a.latest().map(|b| b.hash))
+                        })
+                        .unwrap_or(Hash::ZERO);
+                    closed.push(L2Block::new(*summary, raw, txs, parent));
+                }
+                _ => {}
+            }
+        }
+        Ok(closed)
+    }
+
+    /// The account's next nonce: what ArbOS says, as the sequencer has advanced it.
+    pub fn next_nonce(&mut self, address: Address) -> Result<u64, NodeError> {
+        if let Some(n) = self.nonces.get(&address) {
+            return Ok(*n);
+        }
+        let n = self.transaction_count(address, None)?;
+        self.nonces.insert(address, n);
+        Ok(n)
+    }
+
+    /// Checks `raw` and sequences it (with the others in `batch`): executed in one
+    /// block at once, or held until its sender's earlier nonces arrive. Each one's hash
+    /// or why it was refused.
+    pub fn submit(&mut self, batch: Vec<Vec<u8>>) -> Vec<Result<Hash, Refused>> {
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut ready: Vec<(SignedTx, Hash)> = Vec::new();
+        for raw in batch {
+            answers.push(self.admit(&raw, &mut ready));
+        }
+        while !ready.is_empty() {
+            let failed = match self.execute(&ready) {
+                Ok(()) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(why) = failed {
+                for (_, hash) in &ready {
+                    if let Some(answer) =
+                        answers.iter_mut().find(|a| matches!(a, Ok(h) if h == hash))
+                    {
+                        *answer = Err(Refused::Node(why.clone()));
+                    }
+                }
+                break;
+            }
+            ready = self.release_held();
+        }
+        answers
+    }
+
+    fn admit(&mut self, raw: &[u8], ready: &mut Vec<(SignedTx, Hash)>) -> Result<Hash, Refused> {
+        if raw.len() > MAX_RAW_TX {
+            return Err(Refused::TooLarge(format!(
+                "oversized data: transaction size {}, limit {MAX_RAW_TX}",
+                raw.len()
+            )));
+        }
+        let tx = SignedTx::decode(raw).map_err(|e| Refused::Malformed(e.to_string()))?;
+        let hash = tx.hash();
+        if let Some(chain) = tx.chain_id() {
+            if chain != Int::from(self.chain_id) {
+                return Err(Refused::ChainId {
+                    have: chain.to_string(),
+                    want: self.chain_id,
+                });
+            }
+        }
+        let from = tx
+            .signer()
+            .map_err(|e| Refused::Malformed(format!("invalid sender: {e}")))?;
+        let item = L2Message::signed(&tx)
+            .map_err(|e| Refused::Malformed(e.to_string()))?
+            .encode();
+        if item.len() > MAX_PROVABLE_MESSAGE {
+            return Err(Refused::TooLarge(format!(
+                "oversized data: a sequencer item of {} bytes, but an inbox step reading more than \
+                 {MAX_PROVABLE_MESSAGE} cannot be proven on L1",
+                item.len()
+            )));
+        }
+        if self
+            .archive
+            .read()
+            .ok()
+            .is_some_and(|a| a.tx(&hash).is_some())
+            || ready.iter().any(|(_, h)| *h == hash)
+        {
+            return Err(Refused::Known);
+        }
+        let nonce =
+            u64::try_from(tx.nonce).map_err(|_| Refused::Malformed("nonce too large".into()))?;
+        let next = self
+            .next_nonce(from)
+            .map_err(|e| Refused::Node(e.to_string()))?;
+        let queued = ready
+            .iter()
+            .filter(|(t, _)| t.signer().ok() == Some(from))
+            .count() as u64;
+        let expected = next + queued;
+        if nonce < expected {
+            return Err(Refused::NonceTooLow {
+                next: expected,
+                nonce,
+            });
+        }
+        if nonce > expected {
+            let held = self.held.entry(from).or_default();
+            if let Some(previous) = held.get(&nonce) {
+                if tx.gas_price <= previous.tx.gas_price {
+                    return Err(Refused::Underpriced);
+                }
+            }
+            held.insert(nonce, Held { tx, hash });
+            return Ok(hash);
+        }
+        ready.push((tx, hash));
+        Ok(hash)
+    }
+
+    /// Held transactions whose turn has come.
+    fn release_held(&mut self) -> Vec<(SignedTx, Hash)> {
+        let mut ready = Vec::new();
+        let senders: Vec<Address> = self.held.keys().copied().collect();
+        for from in senders {
+            let Some(next) = self.nonces.get(&from).copied() else {
+                continue;
+            };
+            let mut n = next;
+            if let Some(held) = self.held.get_mut(&from) {
+                while let Some(h) = held.remove(&n) {
+                    ready.push((h.tx, h.hash));
+                    n += 1;
+                }
+                held.retain(|nonce, _| *nonce >= n);
+            }
+        }
+        self.held.retain(|_, h| !h.is_empty());
+        ready
+    }
+
+    /// Executes `txs` in one block: their items, then an end of block.
+    fn execute(&mut self, txs: &[(SignedTx, Hash)]) -> Result<(), NodeError> {
+        let mut items = Vec::with_capacity(txs.len() + 1);
+        for (tx, _) in txs {
+            items.push(
+                L2Message::signed(tx)
+                    .map_err(|e| NodeError::Input(e.to_string()))?
+                    .encode(),
+            );
+        }
+        items.push(Vec::new());
+        let stamp = self.stamp()?;
+        let values = self.seq.items(stamp, items);
+        self.run(values)?;
+        // Nonces as ArbOS consumed them: every signed transaction takes its nonce
+        // but one refused for its sequence number.
+        let archive = self
+            .archive
+            .read()
+            .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?;
+        for (tx, hash) in txs {
+            let Some(done) = archive.tx(hash) else {
+                continue;
+            };
+            if !matches!(
+                done.receipt.code,
+                ResultCode::SequenceNumberTooLow | ResultCode::SequenceNumberTooHigh
+            ) {
+                let nonce = u64::try_from(tx.nonce).unwrap_or(u64::MAX);
+                self.nonces.insert(done.view.from, nonce.saturating_add(1));
+            }
+        }
+        Ok(())
+    }
+
+    /// Periodic work: new delayed messages in, pending sections out.
+    pub fn tick(&mut self, post: bool) -> Result<(), NodeError> {
+        self.pull_delayed()?;
+        if post {
+            self.post_pending()?;
+        }
+        Ok(())
+    }
+
+    fn machine_at(&mut self, block: Option<u64>) -> Result<(L2Machine, (u64, u64)), NodeError> {
+        let archive = self
+            .archive
+            .read()
+            .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?;
+        let head = archive.head();
+        let number = block.unwrap_or(head);
+        if number >= head {
+            drop(archive);
+            return Ok((self.l2.fork(), self.stamp()?));
+        }
+        let stamp = archive
+            .block(number)
+            .map(|b| (b.summary.l1_block, b.summary.timestamp))
+            .ok_or_else(|| NodeError::Input(format!("no block {number}")))?;
+        drop(archive);
+        if let Some(machine) = self.snapshots.get(&number) {
+            return Ok((L2Machine::resume(machine.clone()), stamp));
+        }
+        let checkpoint = *self
+            .checkpoints
+            .get(&number)
+            .ok_or_else(|| NodeError::Input(format!("no state kept for block {number}")))?;
+        Ok((L2Machine::resume(self.persist.machine(checkpoint)?), stamp))
+    }
+
+    /// Runs `spec` as a non-mutating call on the machine as it was after `block`
+    /// (None: the newest), on a copy thrown away after.
+    pub fn call(&mut self, spec: &CallSpec, block: Option<u64>) -> Result<CallResult, NodeError> {
+        let (mut machine, stamp) = self.machine_at(block)?;
+        let message = InboxMessage::new(
+            MessageKind::L2,
+            unalias(spec.from),
+            L2Message::NonMutatingCall(UnsignedCall {
+                max_gas: Int::from(spec.gas.unwrap_or(1 << 40)),
+                gas_price: Int::ZERO,
+                dest: spec.to.unwrap_or(Address([0; 20])),
+                value: spec.value,
+                calldata: spec.data.clone(),
+            })
+            .encode(),
+        )
+        .at(stamp.0, stamp.1)
+        .with_seq_num(self.seq.position);
+        let outputs = machine.feed(vec![message.to_value()])?;
+        for log in outputs.logs {
+            if let ArbosLog::Receipt(receipt) = log {
+                if receipt.request.sender == spec.from
+                    || spec.from.is_zero()
+                    || alias(unalias(spec.from)) == receipt.request.sender
+                {
+                    return Ok(CallResult {
+                        code: receipt.code,
+                        output: receipt.return_data,
+                        gas_used: u64::try_from(receipt.gas_used).unwrap_or(u64::MAX),
+                    });
+                }
+            }
+        }
+        Err(NodeError::Log(
+            "ArbOS answered the call with no receipt".into(),
+        ))
+    }
+
+    fn precompile_word(
+        &mut self,
+        to: u8,
+        data: Vec<u8>,
+        block: Option<u64>,
+    ) -> Result<Vec<u8>, NodeError> {
+        let mut precompile = [0u8; 20];
+        precompile[19] = to;
+        let result = self.call(
+            &CallSpec {
+                to: Some(Address(precompile)),
+                data,
+                ..CallSpec::default()
+            },
+            block,
+        )?;
+        if result.code != ResultCode::Success {
+            return Err(NodeError::Log(format!(
+                "ArbOS refused a state query: {}",
+                result.code.name()
+            )));
+        }
+        Ok(result.output)
+    }
+
+    /// An account's balance after `block` (ArbInfo.getBalance).
+    pub fn balance(&mut self, address: Address, block: Option<u64>) -> Result<Int, NodeError> {
+        let mut data = selector("getBalance(address)");
+        data.extend(word_address(address));
+        let out = self.precompile_word(0x65, data, block)?;
+        Ok(Int::from_be_slice(out.get(..32).unwrap_or_default()))
+    }
+
+    /// An account's transaction count after `block` (ArbSys.getTransactionCount).
+    pub fn transaction_count(
+        &mut self,
+        address: Address,
+        block: Option<u64>,
+    ) -> Result<u64, NodeError> {
+        let mut data = selector("getTransactionCount(address)");
+        data.extend(word_address(address));
+        let out = self.precompile_word(0x64, data, block)?;
+        Ok(
+            u64::try_from(Int::from_be_slice(out.get(..32).unwrap_or_default()))
+                .unwrap_or(u64::MAX),
+        )
+    }
+
+    /// The code at `address` after `block` (ArbInfo.getCode).
+    pub fn code(&mut self, address: Address, block: Option<u64>) -> Result<Vec<u8>, NodeError> {
+        let mut data = selector("getCode(address)");
+        data.extend(word_address(address));
+        let out = self.precompile_word(0x65, data, block)?;
+        Ok(avm_l1::abi::decode_bytes_at(&out, 0).unwrap_or_default())
+    }
+
+    /// A storage word of `address` after `block` (ArbSys.getStorageAt).
+    pub fn storage(
+        &mut self,
+        address: Address,
+        slot: [u8; 32],
+        block: Option<u64>,
+    ) -> Result<[u8; 32], NodeError> {
+        let mut data = selector("getStorageAt(address,uint256)");
+        data.extend(word_address(address));
+        data.extend_from_slice(&slot);
+        let out = self.precompile_word(0x64, data, block)?;
+        let mut word = [0u8; 32];
+        if let Some(bytes) = out.get(..32) {
+            word.copy_from_slice(bytes);
+        }
+        Ok(word)
+    }
+}

@@ -1,0 +1,200 @@
+//! Starting a node: its L1 (the embedded chain under the data dir, or a remote node),
+//! the rollup created there by `RollupCreatorNoProxy` with ArbOS's initial machine
+//! hash and the L2's chain id in the init message (or found again after a restart),
+//! with `--dev` the dev accounts funded on L2 by real `Inbox.depositEth` calls, and the
+//! node's thread.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use avm_l1::abi;
+use avm_l1::chain::{ChainHandle, Clock};
+use avm_l1::setup::chain_parameter;
+use avm_l1::{
+    delivery, dev_accounts, Chain, Contracts, DevAccount, EmbeddedConfig, RemoteConfig, Rollup,
+    RollupParams, TxRequest,
+};
+use avm_value::Hash;
+
+use crate::core::{CoreConfig, NodeCore};
+use crate::service::{Clocks, NodeHandle};
+use crate::NodeError;
+
+/// Where the node's L1 is.
+#[derive(Debug, Clone)]
+pub enum L1Choice {
+    /// The embedded chain, kept in the data dir.
+    Embedded {
+        /// Its chain id.
+        chain_id: u64,
+        /// Seconds between empty blocks it mines on its own (None: only when asked).
+        block_time: Option<u64>,
+    },
+    /// An Ethereum node over JSON-RPC.
+    Remote {
+        /// Its endpoint.
+        url: String,
+        /// The key the node sends with (the rollup's owner and sequencer).
+        key: DevAccount,
+    },
+}
+
+/// How a node is set up.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Where the L1 (if embedded) and the L2 are kept.
+    pub data_dir: PathBuf,
+    /// ArbOS's image.
+    pub arbos: PathBuf,
+    /// The Classic contracts.
+    pub contracts: PathBuf,
+    /// The L2's chain id (in ArbOS's init message).
+    pub chain_id: u64,
+    /// The L1.
+    pub l1: L1Choice,
+    /// Fund the ten dev accounts on L2 (1,000 ETH each) when the chain is made.
+    pub dev: bool,
+    /// Turn ArbOS's fees on.
+    pub fees: bool,
+    /// How often to post batches.
+    pub batch_interval: Duration,
+}
+
+/// What a node's start found or made.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The node.
+    pub node: NodeHandle,
+    /// Its L1.
+    pub l1: ChainHandle,
+    /// The rollup.
+    pub rollup: Rollup,
+    /// ArbOS's initial machine hash.
+    pub machine_hash: Hash,
+    /// Whether the chain was kept in the data dir (a restart) rather than made now.
+    pub resumed: bool,
+    /// The dev accounts (funded with `--dev`).
+    pub accounts: Vec<DevAccount>,
+}
+
+/// Wei each dev account gets on L2.
+pub const DEV_DEPOSIT: u128 = 1_000 * 1_000_000_000_000_000_000;
+
+/// The rollup's SequencerInbox window for the node's own chain: a batch may carry items
+/// sequenced this long before it is posted (a node restarted after a long stop posts
+/// what it had sequenced), at the price of a long wait before a delayed message can be
+/// forced in past the sequencer.
+const SEQUENCER_DELAY_BLOCKS: u64 = 1_000_000;
+const SEQUENCER_DELAY_SECONDS: u64 = 100_000_000;
+
+/// Starts a node as `config` says.
+pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
+    if !config.arbos.is_file() {
+        return Err(NodeError::Input(format!(
+            "{}: no such file (--arbos names the ArbOS image)",
+            config.arbos.display()
+        )));
+    }
+    if !config.contracts.is_dir() {
+        return Err(NodeError::Input(format!(
+            "{}: no such directory (--contracts names the Classic contracts)",
+            config.contracts.display()
+        )));
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| NodeError::Store(format!("{}: {e}", config.data_dir.display())))?;
+    let program = avm_code::load_mexe(&config.arbos, &avm_code::LoadOptions::default())
+        .map_err(|e| NodeError::Input(format!("--arbos: {e}")))?;
+    let machine_hash = avm_machine::Machine::new(program).hash();
+    let accounts = dev_accounts(10)?;
+    let (l1, owner) = match &config.l1 {
+        L1Choice::Embedded {
+            chain_id,
+            block_time,
+        } => {
+            let mut l1_config = EmbeddedConfig::dev(*chain_id, accounts.clone());
+            l1_config.data_dir = Some(config.data_dir.join("l1"));
+            if block_time.is_some() {
+                l1_config.clock = Clock::System;
+            }
+            let owner = accounts[0].address;
+            (
+                ChainHandle::spawn(move || Chain::embedded(l1_config))?,
+                owner,
+            )
+        }
+        L1Choice::Remote { url, key } => {
+            let remote = RemoteConfig::new(url.clone(), {
+                let mut keys = vec![key.clone()];
+                if config.dev {
+                    keys.extend(accounts.iter().cloned());
+                }
+                keys
+            });
+            let owner = key.address;
+            (ChainHandle::spawn(move || Chain::remote(remote))?, owner)
+        }
+    };
+    let mut extra = chain_parameter("ChainID", config.chain_id);
+    if config.fees {
+        extra.extend(chain_parameter("FeesEnabled", 1));
+    }
+    let params = RollupParams {
+        extra_config: extra,
+        sequencer_delay_blocks: SEQUENCER_DELAY_BLOCKS,
+        sequencer_delay_seconds: SEQUENCER_DELAY_SECONDS,
+        ..RollupParams::dev(machine_hash, owner)
+    };
+    let contracts = Contracts::open(&config.contracts);
+    let dev = config.dev;
+    let funded: Vec<[u8; 20]> = accounts.iter().map(|a| a.address).collect();
+    let (rollup, resumed) =
+        l1.with(move |chain| -> Result<(Rollup, bool), avm_l1::L1Error> {
+            if let Some(rollup) = Rollup::find(chain)? {
+                return Ok((rollup, true));
+            }
+            let rollup = Rollup::deploy(chain, &contracts, owner, &params)?;
+            if dev {
+                // Deposits from an EOA land on the same address on L2 (classic-rollup.md §4).
+                chain.must(TxRequest::call(
+                    owner,
+                    rollup.inbox,
+                    abi::encode_call(avm_l1::signatures::INBOX_START_REWRITE, &[]),
+                    "Inbox.startRewriteAddress",
+                ))?;
+                for account in funded {
+                    delivery::deposit_eth(
+                        chain,
+                        &rollup.inbox_contracts(),
+                        account,
+                        DEV_DEPOSIT,
+                        0,
+                    )?;
+                }
+            }
+            Ok((rollup, false))
+        })??;
+    let core_config = CoreConfig {
+        data_dir: config.data_dir.clone(),
+        arbos: config.arbos.clone(),
+        chain_id: config.chain_id,
+        checkpoint_every: 1,
+    };
+    let l1_for_core = l1.clone();
+    let rollup_for_core = rollup;
+    let node = NodeHandle::spawn(
+        move |archive| NodeCore::start(&core_config, l1_for_core, rollup_for_core, archive),
+        Clocks {
+            poll: Duration::from_millis(200),
+            batch_interval: config.batch_interval,
+        },
+    )?;
+    Ok(Started {
+        node,
+        l1,
+        rollup,
+        machine_hash,
+        resumed,
+        accounts,
+    })
+}

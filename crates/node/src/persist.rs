@@ -1,0 +1,321 @@
+//! The node's data dir: the L2 machine's checkpoints (one per block, in avm-store,
+//! content-addressed so a block writes only what changed), and `l2.redb` holding the
+//! machine's inbox message by message, every block with its receipts as ArbOS logged
+//! them, and the sequencer's state. Each block is one transaction of `l2.redb`,
+//! written after its checkpoint: what a restart finds is a block whose machine state
+//! is on disk, and every receipt ever served.
+//!
+//! The files are untrusted input on restart: a damaged record is an error, never a
+//! panic.
+
+use std::path::{Path, PathBuf};
+
+use avm_machine::Machine;
+use avm_prover::classic::BatchSection;
+use avm_store::Store;
+use avm_value::{marshal, unmarshal, Hash, NoCode, Value, ValueLimits};
+use redb::{Database, ReadableTable, TableDefinition};
+use serde_json::{json, Value as Json};
+
+use crate::chain::L2Block;
+use crate::sequencer::{PendingSection, Sequencer};
+use crate::NodeError;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+
+/// The file of the L2's records inside the data dir.
+pub const L2_FILE: &str = "l2.redb";
+/// The folder of the machine's checkpoints inside the data dir.
+pub const CHECKPOINTS: &str = "l2-checkpoints";
+
+/// A block as the data dir holds it.
+#[derive(Debug, Clone)]
+pub struct StoredBlock {
+    /// Its hash.
+    pub hash: Hash,
+    /// The previous block's hash.
+    pub parent_hash: Hash,
+    /// The checkpoint of the machine after it.
+    pub checkpoint: u64,
+    /// ArbOS's summary log.
+    pub summary: Value,
+    /// ArbOS's receipt logs.
+    pub receipts: Vec<Value>,
+}
+
+/// The data dir, open.
+pub struct Persist {
+    db: Database,
+    store: Store,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Persist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Persist").field("path", &self.path).finish()
+    }
+}
+
+fn fail(path: &Path, e: impl std::fmt::Display) -> NodeError {
+    NodeError::Store(format!("{}: {e}", path.display()))
+}
+
+fn encode(value: &Value) -> Result<Vec<u8>, NodeError> {
+    marshal(value, &NoCode, &ValueLimits::UNLIMITED).map_err(|e| NodeError::Store(e.to_string()))
+}
+
+fn decode(bytes: &[u8]) -> Result<Value, NodeError> {
+    let mut code = avm_code::Code::new();
+    unmarshal(bytes, &mut code, &ValueLimits::default())
+        .map_err(|e| NodeError::Store(format!("a damaged value: {e}")))
+}
+
+fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8], NodeError> {
+    if bytes.len() < n {
+        return Err(NodeError::Store("a damaged block record".into()));
+    }
+    let (head, rest) = bytes.split_at(n);
+    *bytes = rest;
+    Ok(head)
+}
+
+fn take_u64(bytes: &mut &[u8]) -> Result<u64, NodeError> {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(take(bytes, 8)?);
+    Ok(u64::from_be_bytes(word))
+}
+
+fn take_hash(bytes: &mut &[u8]) -> Result<Hash, NodeError> {
+    let mut word = [0u8; 32];
+    word.copy_from_slice(take(bytes, 32)?);
+    Ok(Hash(word))
+}
+
+fn take_value(bytes: &mut &[u8]) -> Result<Value, NodeError> {
+    let len = usize::try_from(take_u64(bytes)?)
+        .map_err(|_| NodeError::Store("a damaged block record".into()))?;
+    decode(take(bytes, len)?)
+}
+
+impl Persist {
+    /// Opens (or creates) the L2's files in `dir`, refusing a data dir another process
+    /// holds.
+    pub fn open(dir: &Path) -> Result<Persist, NodeError> {
+        std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+        let path = dir.join(L2_FILE);
+        let db = Database::create(&path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => fail(
+                &path,
+                "another process has this data dir open (is an avm node already running on it?)",
+            ),
+            other => fail(&path, other),
+        })?;
+        let store =
+            Store::open(&dir.join(CHECKPOINTS)).map_err(|e| fail(&dir.join(CHECKPOINTS), e))?;
+        Ok(Persist { db, store, path })
+    }
+
+    /// A value of the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<Json>, NodeError> {
+        let read = self.db.begin_read().map_err(|e| fail(&self.path, e))?;
+        let table = match read.open_table(META) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(fail(&self.path, e)),
+        };
+        let Some(bytes) = table.get(key).map_err(|e| fail(&self.path, e))? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(bytes.value())
+            .map(Some)
+            .map_err(|e| fail(&self.path, format!("a damaged {key} record: {e}")))
+    }
+
+    /// Saves the machine's checkpoint; its number.
+    pub fn checkpoint(&mut self, machine: &mut Machine) -> Result<u64, NodeError> {
+        self.store
+            .save(machine)
+            .map(|info| info.seq)
+            .map_err(|e| fail(&self.path, e))
+    }
+
+    /// The machine of checkpoint `seq`.
+    pub fn machine(&self, seq: u64) -> Result<Machine, NodeError> {
+        self.store.restore(seq).map_err(|e| fail(&self.path, e))
+    }
+
+    /// Writes, in one transaction, the messages the machine read since the last write
+    /// (from position `first`), the blocks they closed, and the node's state.
+    pub fn commit(
+        &mut self,
+        first: u64,
+        messages: &[Value],
+        blocks: &[(&L2Block, u64)],
+        state: &[(&str, Json)],
+    ) -> Result<(), NodeError> {
+        let write = self.db.begin_write().map_err(|e| fail(&self.path, e))?;
+        {
+            let mut table = write
+                .open_table(MESSAGES)
+                .map_err(|e| fail(&self.path, e))?;
+            for (i, message) in messages.iter().enumerate() {
+                table
+                    .insert(first + i as u64, encode(message)?.as_slice())
+                    .map_err(|e| fail(&self.path, e))?;
+            }
+            let mut table = write.open_table(BLOCKS).map_err(|e| fail(&self.path, e))?;
+            for (block, checkpoint) in blocks {
+                let mut record = Vec::new();
+                record.extend_from_slice(&block.hash.0);
+                record.extend_from_slice(&block.parent_hash.0);
+                record.extend_from_slice(&checkpoint.to_be_bytes());
+                for value in
+                    std::iter::once(&block.raw_summary).chain(block.txs.iter().map(|t| &t.raw))
+                {
+                    let bytes = encode(value)?;
+                    record.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+                    record.extend_from_slice(&bytes);
+                }
+                table
+                    .insert(block.number, record.as_slice())
+                    .map_err(|e| fail(&self.path, e))?;
+            }
+            let mut table = write.open_table(META).map_err(|e| fail(&self.path, e))?;
+            for (key, value) in state {
+                table
+                    .insert(*key, value.to_string().as_bytes())
+                    .map_err(|e| fail(&self.path, e))?;
+            }
+        }
+        write.commit().map_err(|e| fail(&self.path, e))
+    }
+
+    /// Every block, in order.
+    pub fn blocks(&self) -> Result<Vec<(u64, StoredBlock)>, NodeError> {
+        let read = self.db.begin_read().map_err(|e| fail(&self.path, e))?;
+        let table = match read.open_table(BLOCKS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(fail(&self.path, e)),
+        };
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(|e| fail(&self.path, e))? {
+            let (number, record) = entry.map_err(|e| fail(&self.path, e))?;
+            let mut bytes = record.value();
+            let hash = take_hash(&mut bytes)?;
+            let parent_hash = take_hash(&mut bytes)?;
+            let checkpoint = take_u64(&mut bytes)?;
+            let summary = take_value(&mut bytes)?;
+            let mut receipts = Vec::new();
+            while !bytes.is_empty() {
+                receipts.push(take_value(&mut bytes)?);
+            }
+            out.push((
+                number.value(),
+                StoredBlock {
+                    hash,
+                    parent_hash,
+                    checkpoint,
+                    summary,
+                    receipts,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The machine's inbox messages from position `from` on.
+    pub fn messages_from(&self, from: u64) -> Result<Vec<Value>, NodeError> {
+        let read = self.db.begin_read().map_err(|e| fail(&self.path, e))?;
+        let table = match read.open_table(MESSAGES) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(fail(&self.path, e)),
+        };
+        table
+            .range(from..)
+            .map_err(|e| fail(&self.path, e))?
+            .map(|entry| {
+                let (_, bytes) = entry.map_err(|e| fail(&self.path, e))?;
+                decode(bytes.value())
+            })
+            .collect()
+    }
+
+    /// Bytes the data dir's L2 files take.
+    pub fn bytes(&self) -> u64 {
+        fn size(path: &Path) -> u64 {
+            match std::fs::metadata(path) {
+                Ok(meta) if meta.is_dir() => std::fs::read_dir(path)
+                    .map(|entries| entries.flatten().map(|e| size(&e.path())).sum())
+                    .unwrap_or(0),
+                Ok(meta) => meta.len(),
+                Err(_) => 0,
+            }
+        }
+        self.path.parent().map_or(0, |dir| {
+            size(&dir.join(L2_FILE)) + size(&dir.join(CHECKPOINTS))
+        })
+    }
+}
+
+/// The sequencer's state as the data dir keeps it.
+pub fn sequencer_json(seq: &Sequencer) -> Json {
+    json!({
+        "address": hex::encode(seq.address),
+        "position": seq.position,
+        "delayed_read": seq.delayed_read,
+        "pending": seq.pending.iter().map(|p| json!({
+            "first": p.first,
+            "count": p.count,
+            "block": p.section.block_number,
+            "timestamp": p.section.timestamp,
+            "total_delayed": p.section.total_delayed_messages_read,
+            "items": p.section.items.iter().map(hex::encode).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The sequencer read back from [`sequencer_json`].
+pub fn sequencer_from_json(json: &Json) -> Result<Sequencer, NodeError> {
+    let bad = || NodeError::Store("a damaged sequencer record".into());
+    let number = |j: &Json, key: &str| j.get(key).and_then(Json::as_u64).ok_or_else(bad);
+    let address: [u8; 20] = json
+        .get("address")
+        .and_then(Json::as_str)
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(bad)?;
+    let mut pending = Vec::new();
+    for p in json
+        .get("pending")
+        .and_then(Json::as_array)
+        .ok_or_else(bad)?
+    {
+        let items = p
+            .get("items")
+            .and_then(Json::as_array)
+            .ok_or_else(bad)?
+            .iter()
+            .map(|i| i.as_str().and_then(|h| hex::decode(h).ok()).ok_or_else(bad))
+            .collect::<Result<Vec<_>, _>>()?;
+        pending.push(PendingSection {
+            first: number(p, "first")?,
+            count: number(p, "count")?,
+            section: BatchSection {
+                block_number: number(p, "block")?,
+                timestamp: number(p, "timestamp")?,
+                items,
+                total_delayed_messages_read: number(p, "total_delayed")?,
+            },
+        });
+    }
+    Ok(Sequencer {
+        address,
+        position: number(json, "position")?,
+        delayed_read: number(json, "delayed_read")?,
+        pending,
+    })
+}

@@ -1,0 +1,237 @@
+//! The node's thread: it owns the machine (a machine moves between threads only as a
+//! request, a reply or a checkpoint) and serves requests from the JSON-RPC threads,
+//! taking the transactions that arrive together into one block, and on a clock reads
+//! the L1's new delayed messages and posts pending batches.
+
+use std::io::Write;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use avm_value::Hash;
+
+use crate::archive::Archive;
+use crate::core::{NodeCore, Refused};
+use crate::NodeError;
+
+type Work = Box<dyn FnOnce(&mut NodeCore) + Send>;
+
+enum Request {
+    Submit(Vec<u8>, mpsc::Sender<Result<Hash, Refused>>),
+    Work(Work),
+    Stop(mpsc::Sender<Result<(), String>>),
+}
+
+/// Most transactions taken into one block.
+const MAX_BLOCK_TXS: usize = 256;
+
+/// How often the node looks at the L1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clocks {
+    /// How often to read new delayed messages.
+    pub poll: Duration,
+    /// How often to post a batch of what was sequenced.
+    pub batch_interval: Duration,
+}
+
+/// A handle to the node's thread; cheap to clone and share.
+#[derive(Clone)]
+pub struct NodeHandle {
+    requests: mpsc::Sender<Request>,
+    archive: Arc<RwLock<Archive>>,
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+impl std::fmt::Debug for NodeHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeHandle").finish_non_exhaustive()
+    }
+}
+
+impl NodeHandle {
+    /// Starts the node's thread, makes the node there with `make`, and serves it.
+    pub fn spawn(
+        make: impl FnOnce(Arc<RwLock<Archive>>) -> Result<NodeCore, NodeError> + Send + 'static,
+        clocks: Clocks,
+    ) -> Result<NodeHandle, NodeError> {
+        let archive = Arc::new(RwLock::new(Archive::default()));
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let (requests, queue) = mpsc::channel::<Request>();
+        let (ready, started) = mpsc::channel::<Result<(), NodeError>>();
+        let shared = archive.clone();
+        let seen = errors.clone();
+        std::thread::Builder::new()
+            .name("avm-node".into())
+            .spawn(move || {
+                let core = match make(shared) {
+                    Ok(core) => {
+                        let _ = ready.send(Ok(()));
+                        core
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                serve(core, &queue, clocks, &seen);
+            })
+            .map_err(|e| NodeError::Input(format!("starting the node's thread: {e}")))?;
+        started
+            .recv()
+            .map_err(|_| NodeError::Input("the node's thread ended before it started".into()))??;
+        Ok(NodeHandle {
+            requests,
+            archive,
+            errors,
+        })
+    }
+
+    /// The archive, to read blocks, transactions and logs without waiting for the
+    /// machine.
+    pub fn archive(&self) -> &Arc<RwLock<Archive>> {
+        &self.archive
+    }
+
+    /// Sends a raw transaction to the sequencer; its hash once its block is written
+    /// (or at once, if it waits for earlier nonces), or why it was refused.
+    pub fn submit(&self, raw: Vec<u8>) -> Result<Hash, Refused> {
+        let (reply, answer) = mpsc::channel();
+        self.requests
+            .send(Request::Submit(raw, reply))
+            .map_err(|_| Refused::Node("the node has stopped".into()))?;
+        answer
+            .recv()
+            .map_err(|_| Refused::Node("the node stopped while sequencing".into()))?
+    }
+
+    /// Runs `work` on the node's thread and returns its result.
+    pub fn with<R: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut NodeCore) -> R + Send + 'static,
+    ) -> Result<R, NodeError> {
+        let (reply, answer) = mpsc::channel();
+        self.requests
+            .send(Request::Work(Box::new(move |core: &mut NodeCore| {
+                let _ = reply.send(work(core));
+            })))
+            .map_err(|_| NodeError::Input("the node has stopped".into()))?;
+        answer
+            .recv()
+            .map_err(|_| NodeError::Input("the node stopped while working".into()))
+    }
+
+    /// Posts what is pending and stops the node's thread.
+    pub fn stop(&self) -> Result<(), NodeError> {
+        let (reply, answer) = mpsc::channel();
+        self.requests
+            .send(Request::Stop(reply))
+            .map_err(|_| NodeError::Input("the node has stopped".into()))?;
+        answer
+            .recv()
+            .map_err(|_| NodeError::Input("the node stopped while stopping".into()))?
+            .map_err(NodeError::Input)
+    }
+
+    /// Errors the node's clock work met (and went on after), oldest first.
+    pub fn errors(&self) -> Vec<String> {
+        self.errors.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+}
+
+fn note(errors: &Mutex<Vec<String>>, e: &NodeError) {
+    let text = e.to_string();
+    let _ = writeln!(std::io::stderr(), "avm node: {text}");
+    if let Ok(mut list) = errors.lock() {
+        list.push(text);
+        if list.len() > 100 {
+            list.remove(0);
+        }
+    }
+}
+
+fn serve(
+    mut core: NodeCore,
+    queue: &mpsc::Receiver<Request>,
+    clocks: Clocks,
+    errors: &Mutex<Vec<String>>,
+) {
+    let mut last_poll = Instant::now();
+    let mut last_post = Instant::now();
+    loop {
+        let wait = clocks.poll.saturating_sub(last_poll.elapsed());
+        match queue.recv_timeout(wait) {
+            Ok(Request::Submit(raw, reply)) => {
+                let mut raws = vec![raw];
+                let mut replies = vec![reply];
+                let mut later = Vec::new();
+                while raws.len() < MAX_BLOCK_TXS {
+                    match queue.try_recv() {
+                        Ok(Request::Submit(raw, reply)) => {
+                            raws.push(raw);
+                            replies.push(reply);
+                        }
+                        Ok(other) => {
+                            later.push(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                for (answer, reply) in core.submit(raws).into_iter().zip(replies) {
+                    let _ = reply.send(answer);
+                }
+                for request in later {
+                    if handle(&mut core, request, errors) {
+                        return;
+                    }
+                }
+            }
+            Ok(request) => {
+                if handle(&mut core, request, errors) {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                if let Err(e) = core.post_pending() {
+                    note(errors, &e);
+                }
+                return;
+            }
+        }
+        if last_poll.elapsed() >= clocks.poll {
+            let post = last_post.elapsed() >= clocks.batch_interval;
+            if let Err(e) = core.tick(post) {
+                note(errors, &e);
+            }
+            last_poll = Instant::now();
+            if post {
+                last_post = Instant::now();
+            }
+        }
+    }
+}
+
+/// Handles a request other than a submission; whether the node must stop.
+fn handle(core: &mut NodeCore, request: Request, errors: &Mutex<Vec<String>>) -> bool {
+    match request {
+        Request::Work(work) => {
+            work(core);
+            false
+        }
+        Request::Submit(raw, reply) => {
+            for answer in core.submit(vec![raw]) {
+                let _ = reply.send(answer);
+            }
+            false
+        }
+        Request::Stop(reply) => {
+            let result = core.post_pending().map_err(|e| {
+                note(errors, &e);
+                e.to_string()
+            });
+            let _ = reply.send(result);
+            true
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! What the node tests share: a node on the embedded L1 in a scratch data dir, and
+//! signed legacy transactions from the dev accounts.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use alloy_consensus::{SignableTransaction, TxLegacy};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address as AlloyAddress, Bytes, TxKind, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use avm_arbos::Address;
+use avm_node::launch::{launch, L1Choice, NodeConfig, Started};
+
+pub const CHAIN_ID: u64 = 412_346;
+
+pub fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("avm-node-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+pub fn config(data_dir: &Path) -> NodeConfig {
+    NodeConfig {
+        data_dir: data_dir.to_path_buf(),
+        arbos: shared().join("fixtures/arbos/arbos-v58.mexe"),
+        contracts: shared().join("fixtures/classic/contracts"),
+        chain_id: CHAIN_ID,
+        l1: L1Choice::Embedded {
+            chain_id: 1337,
+            block_time: None,
+        },
+        dev: true,
+        fees: false,
+        batch_interval: Duration::from_millis(200),
+    }
+}
+
+pub fn start(data_dir: &Path) -> Started {
+    launch(&config(data_dir)).unwrap()
+}
+
+/// The dev account `i`'s key (the test mnemonic).
+pub fn key(i: u32) -> [u8; 32] {
+    avm_l1::dev_accounts(i + 1).unwrap()[i as usize].key
+}
+
+pub fn address(i: u32) -> Address {
+    Address(avm_l1::dev_accounts(i + 1).unwrap()[i as usize].address)
+}
+
+/// A legacy EIP-155 transaction signed by dev account `i`.
+pub fn signed(i: u32, nonce: u64, to: Option<Address>, value: u128, data: Vec<u8>) -> Vec<u8> {
+    let tx = TxLegacy {
+        chain_id: Some(CHAIN_ID),
+        nonce,
+        gas_price: 0,
+        gas_limit: 5_000_000,
+        to: match to {
+            Some(a) => TxKind::Call(AlloyAddress::from(a.0)),
+            None => TxKind::Create,
+        },
+        value: U256::from(value),
+        input: Bytes::from(data),
+    };
+    let signer = PrivateKeySigner::from_bytes(&key(i).into()).unwrap();
+    let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+    let envelope = alloy_consensus::TxEnvelope::Legacy(tx.into_signed(signature));
+    envelope.encoded_2718()
+}
+
+pub fn ether(n: u128) -> u128 {
+    n * 1_000_000_000_000_000_000
+}
+
+/// The creation bytecode of a contract of fixtures/classic/l2-contracts.
+pub fn l2_contract(name: &str) -> Vec<u8> {
+    let path = shared()
+        .join("fixtures/classic/l2-contracts")
+        .join(format!("{name}.json"));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    hex::decode(
+        json["creation_bytecode"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+    )
+    .unwrap()
+}

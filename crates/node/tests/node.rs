@@ -1,0 +1,94 @@
+//! A node on the embedded L1: the dev accounts funded on L2 by real deposits, signed
+//! transfers and a deploy sequenced and executed by ArbOS, calls on copies of the
+//! machine, batches posted to the SequencerInbox, and a restart that continues the
+//! same chain.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use avm_arbos::{Address, ResultCode};
+use avm_value::Int;
+use common::*;
+
+#[test]
+fn a_dev_chain_takes_transactions_and_survives_a_restart() {
+    let dir = scratch("basic");
+    let started = start(&dir);
+    assert!(!started.resumed);
+    let node = &started.node;
+    let beef = Address([0xbe; 20]);
+    // Funded by deposits through the Inbox, with address rewriting on.
+    let funded = node
+        .with(move |core| core.balance(address(1), None))
+        .unwrap()
+        .unwrap();
+    assert_eq!(funded, Int::from(ether(1_000)));
+
+    let hash = node
+        .submit(signed(1, 0, Some(beef), ether(3), vec![]))
+        .unwrap();
+    let archive = node.archive().read().unwrap();
+    let tx = archive.tx(&hash).unwrap();
+    assert_eq!(tx.receipt.code, ResultCode::Success);
+    assert_eq!(tx.view.from, address(1));
+    let block = tx.block;
+    drop(archive);
+    let after = node
+        .with(move |core| core.balance(beef, None))
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, Int::from(ether(3)));
+    // A call at the block before sees the old balance.
+    let before = node
+        .with(move |core| core.balance(beef, Some(block - 1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(before, Int::ZERO);
+
+    // A replayed nonce is refused; a later one waits for the gap.
+    assert!(node.submit(signed(1, 0, Some(beef), 1, vec![])).is_err());
+    let late = node.submit(signed(1, 2, Some(beef), 1, vec![])).unwrap();
+    assert!(node.archive().read().unwrap().tx(&late).is_none());
+    node.submit(signed(1, 1, Some(beef), 1, vec![])).unwrap();
+    assert!(node.archive().read().unwrap().tx(&late).is_some());
+
+    // A deploy: Fibonacci at the address Ethereum's rule gives.
+    let deploy = node
+        .submit(signed(2, 0, None, 0, l2_contract("Fibonacci")))
+        .unwrap();
+    let archive = node.archive().read().unwrap();
+    let created = archive.tx(&deploy).unwrap().contract_address().unwrap();
+    assert_eq!(
+        created,
+        avm_arbos::eth::create_address(address(2), &Int::ZERO)
+    );
+    let head = archive.head();
+    drop(archive);
+
+    // Posted to L1 within a batch interval.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let unposted = node.with(|core| core.unposted()).unwrap();
+    assert_eq!(unposted, 0);
+    node.stop().unwrap();
+    drop(started);
+
+    let again = start(&dir);
+    assert!(again.resumed);
+    let archive = again.node.archive().read().unwrap();
+    assert_eq!(archive.head(), head);
+    assert!(archive.tx(&deploy).is_some());
+    drop(archive);
+    let balance = again
+        .node
+        .with(move |core| core.balance(beef, None))
+        .unwrap()
+        .unwrap();
+    assert_eq!(balance, Int::from(ether(3) + 2));
+    let next = again
+        .node
+        .submit(signed(1, 3, Some(beef), 1, vec![]))
+        .unwrap();
+    assert!(again.node.archive().read().unwrap().tx(&next).is_some());
+    again.node.stop().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
