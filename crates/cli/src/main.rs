@@ -8,6 +8,7 @@ mod output;
 
 mod bounds;
 mod commands;
+mod dev;
 mod error;
 mod inbox;
 mod progress;
@@ -60,6 +61,9 @@ enum Command {
     /// An L1 with the Classic rollup: an embedded dev chain over JSON-RPC, or deploy
     /// the rollup on a real Ethereum node.
     L1(commands::l1::L1Args),
+    /// An Arbitrum Classic chain in one process: ArbOS on avm as the L2 of a rollup on
+    /// the embedded (or a real) L1, a sequencer, and Ethereum JSON-RPC.
+    Node(commands::node::NodeArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args),
         Command::Bench(args) => commands::bench::run(args).map(|()| ExitCode::SUCCESS),
         Command::L1(args) => commands::l1::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Node(args) => commands::node::run(args).map(|()| ExitCode::SUCCESS),
     };
     let code = match result {
         Ok(code) => code,

@@ -7,10 +7,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use avm_testkit::tools::{cast_ok, free_port, start_anvil, wait_for_rpc, Killed};
@@ -29,25 +27,7 @@ fn start_dev(extra: &[&str]) -> (Killed, Json, String) {
     let rpc = format!("127.0.0.1:{port}");
     let mut args = vec!["l1", "--dev", "--json", "--rpc", rpc.as_str()];
     args.extend_from_slice(extra);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_avm"))
-        .args(&args)
-        .current_dir(common::repo_root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("avm l1 starts");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let child = Killed(child);
-    let line = rx
-        .recv_timeout(Duration::from_secs(120))
-        .expect("avm l1 prints its addresses");
-    let info: Json = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let (child, info) = common::start_server(&args, Duration::from_secs(120));
     let url = format!("http://{rpc}");
     wait_for_rpc(&url, Duration::from_secs(30));
     (child, info, url)

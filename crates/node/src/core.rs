@@ -41,6 +41,8 @@ pub struct CallSpec {
     pub data: Vec<u8>,
     /// The gas limit (None: ArbOS's transaction limit).
     pub gas: Option<u64>,
+    /// The gas price bid (0 is taken with fees off, and from sender 0).
+    pub gas_price: Int,
 }
 
 /// What a call returned.
@@ -52,6 +54,8 @@ pub struct CallResult {
     pub output: Vec<u8>,
     /// ArbGas used.
     pub gas_used: u64,
+    /// The price of a unit of L2 computation it paid (0 with fees off).
+    pub computation_price: Int,
 }
 
 /// Why a raw transaction was refused before it was sequenced (the messages are
@@ -91,6 +95,18 @@ pub enum Refused {
     Node(String),
 }
 
+/// A chain's run as `avm replay` checks it: every message the machine read, every
+/// log and send it made.
+#[derive(Debug, Clone, Default)]
+pub struct Recording {
+    /// The machine's inbox, from its first message.
+    pub inbox: Vec<Value>,
+    /// Its logs, from the boot on.
+    pub logs: Vec<Value>,
+    /// Its sends.
+    pub sends: Vec<Vec<u8>>,
+}
+
 /// A transaction waiting for its sender's earlier nonces.
 #[derive(Debug, Clone)]
 struct Held {
@@ -107,9 +123,8 @@ pub struct CoreConfig {
     pub arbos: PathBuf,
     /// The L2's chain id.
     pub chain_id: u64,
-    /// Blocks between machine checkpoints written to the data dir (1: every block,
-    /// which is what calls at old blocks read).
-    pub checkpoint_every: u64,
+    /// Record everything the machine reads and writes (`--record`; a new chain only).
+    pub record: bool,
 }
 
 /// The node's state, owned by its thread.
@@ -131,8 +146,8 @@ pub struct NodeCore {
     checkpoints: HashMap<u64, u64>,
     /// Sends (L2-to-L1 messages) so far.
     sends: Vec<Vec<u8>>,
-    /// Every message the machine read, when recording (`--record`).
-    recording: Option<Vec<Value>>,
+    /// Everything the machine read and wrote, when recording (`--record`).
+    recording: Option<Recording>,
 }
 
 impl std::fmt::Debug for NodeCore {
@@ -189,7 +204,7 @@ impl NodeCore {
                     snapshots: BTreeMap::new(),
                     checkpoints: HashMap::new(),
                     sends: Vec::new(),
-                    recording: None,
+                    recording: config.record.then(Recording::default),
                 };
                 let pre = core.l2.machine().clone();
                 let closed = core.absorb(outputs)?;
@@ -197,6 +212,13 @@ impl NodeCore {
                 core
             }
             Some(chain) => {
+                if config.record {
+                    return Err(NodeError::Input(
+                        "--record records a chain from its start, and the data dir holds one \
+                         already (start with a new --data-dir to record)"
+                            .into(),
+                    ));
+                }
                 let chain_id = chain.get("chain_id").and_then(|c| c.as_u64());
                 if chain_id != Some(config.chain_id) {
                     return Err(NodeError::Input(format!(
@@ -259,14 +281,12 @@ impl NodeCore {
         Ok(core)
     }
 
-    /// Records every message the machine reads from now on (for `--record`).
-    pub fn start_recording(&mut self) {
-        self.recording = Some(Vec::new());
-    }
-
-    /// The messages recorded so far.
-    pub fn recorded(&self) -> Option<&[Value]> {
-        self.recording.as_deref()
+    /// What the machine read and wrote since the chain began, if recording (with its
+    /// total AVM gas so far).
+    pub fn recording(&self) -> Option<(&Recording, u64)> {
+        self.recording
+            .as_ref()
+            .map(|r| (r, self.l2.machine().gas_used()))
     }
 
     /// The rollup the node sequences for.
@@ -397,7 +417,7 @@ impl NodeCore {
             closed.extend(blocks);
         }
         if let Some(recording) = &mut self.recording {
-            recording.extend(values.iter().cloned());
+            recording.inbox.extend(values.iter().cloned());
         }
         let numbers: Vec<u64> = closed.iter().map(|b| b.number).collect();
         self.commit_at(first, values, closed, states)?;
@@ -453,6 +473,10 @@ impl NodeCore {
 
     /// Reads ArbOS's outputs: receipts join the open block, a summary closes it.
     fn absorb(&mut self, outputs: Outputs) -> Result<Vec<L2Block>, NodeError> {
+        if let Some(recording) = &mut self.recording {
+            recording.logs.extend(outputs.raw_logs.iter().cloned());
+            recording.sends.extend(outputs.sends.iter().cloned());
+        }
         self.sends.extend(outputs.sends);
         let mut closed = Vec::new();
         for (log, raw) in outputs.logs.into_iter().zip(outputs.raw_logs) {
@@ -684,16 +708,19 @@ impl NodeCore {
         Ok((L2Machine::resume(self.persist.machine(checkpoint)?), stamp))
     }
 
-    /// Runs `spec` as a non-mutating call on the machine as it was after `block`
-    /// (None: the newest), on a copy thrown away after.
+    /// Runs `spec` on a copy of the machine as it was after `block` (None: the
+    /// newest), thrown away after: the chain never sees it.
     pub fn call(&mut self, spec: &CallSpec, block: Option<u64>) -> Result<CallResult, NodeError> {
         let (mut machine, stamp) = self.machine_at(block)?;
         let message = InboxMessage::new(
             MessageKind::L2,
             unalias(spec.from),
-            L2Message::NonMutatingCall(UnsignedCall {
+            // As the Go node ran calls: a contract transaction (subtype 1, which is also
+            // how a creation is estimated: a subtype-2 call to 0 creates nothing) on a
+            // copy of the machine.
+            L2Message::UnsignedContractTx(UnsignedCall {
                 max_gas: Int::from(spec.gas.unwrap_or(1 << 40)),
-                gas_price: Int::ZERO,
+                gas_price: spec.gas_price,
                 dest: spec.to.unwrap_or(Address([0; 20])),
                 value: spec.value,
                 calldata: spec.data.clone(),
@@ -713,6 +740,7 @@ impl NodeCore {
                         code: receipt.code,
                         output: receipt.return_data,
                         gas_used: u64::try_from(receipt.gas_used).unwrap_or(u64::MAX),
+                        computation_price: receipt.fee_stats.prices.l2_computation,
                     });
                 }
             }
@@ -794,5 +822,14 @@ impl NodeCore {
             word.copy_from_slice(bytes);
         }
         Ok(word)
+    }
+
+    /// The gas price a wallet should bid: ArbOS's price of a unit of L2 computation in
+    /// wei (the last of ArbGasInfo.getPricesInWei, at 0x6c) plus a quarter, as the Go
+    /// node suggested it (0 with fees off).
+    pub fn gas_price(&mut self) -> Result<Int, NodeError> {
+        let out = self.precompile_word(0x6c, selector("getPricesInWei()"), None)?;
+        let price = Int::from_be_slice(out.get(5 * 32..6 * 32).unwrap_or_default());
+        Ok(price.saturating_mul(Int::from(5u8)) / Int::from(4u8))
     }
 }

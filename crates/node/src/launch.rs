@@ -58,6 +58,8 @@ pub struct NodeConfig {
     pub fees: bool,
     /// How often to post batches.
     pub batch_interval: Duration,
+    /// Record the chain's run for `avm replay` (a new chain only).
+    pub record: bool,
 }
 
 /// What a node's start found or made.
@@ -178,7 +180,7 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
         data_dir: config.data_dir.clone(),
         arbos: config.arbos.clone(),
         chain_id: config.chain_id,
-        checkpoint_every: 1,
+        record: config.record,
     };
     let l1_for_core = l1.clone();
     let rollup_for_core = rollup;

@@ -16,6 +16,7 @@ pub mod l2;
 pub mod launch;
 pub mod persist;
 mod restore;
+pub mod rpc;
 pub mod sequencer;
 pub mod service;
 

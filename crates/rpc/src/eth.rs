@@ -86,6 +86,22 @@ pub fn parse_bytes(value: &Json, what: &str, max: usize) -> Result<Vec<u8>, RpcE
     hex::decode(digits).map_err(|e| RpcError::invalid_params(format!("{what}: {e}")))
 }
 
+/// A storage slot: a 32-byte word, given as a quantity or as data of up to 32 bytes
+/// (geth takes both: `0x1` and `0x00…01`).
+pub fn parse_slot(value: &Json, what: &str) -> Result<[u8; 32], RpcError> {
+    let digits = hex_digits(value, what)?;
+    if digits.is_empty() || digits.len() > 64 {
+        return Err(RpcError::invalid_params(format!(
+            "{what}: not a word of at most 32 bytes"
+        )));
+    }
+    let padded = format!("{digits:0>64}");
+    let mut word = [0u8; 32];
+    hex::decode_to_slice(&padded, &mut word)
+        .map_err(|e| RpcError::invalid_params(format!("{what}: {e}")))?;
+    Ok(word)
+}
+
 /// A 20-byte address.
 pub fn parse_address(value: &Json, what: &str) -> Result<[u8; 20], RpcError> {
     parse_bytes(value, what, 20)?
@@ -137,6 +153,14 @@ mod tests {
         assert_eq!(parse_bytes(&json!("0x0102"), "d", 4), Ok(vec![1, 2]));
         assert!(parse_bytes(&json!("0x010203"), "d", 2).is_err());
         assert!(parse_address(&json!("0x12"), "a").is_err());
+        let mut one = [0u8; 32];
+        one[31] = 1;
+        assert_eq!(parse_slot(&json!("0x1"), "s"), Ok(one));
+        assert_eq!(
+            parse_slot(&json!(format!("0x{}", "0".repeat(63) + "1")), "s"),
+            Ok(one)
+        );
+        assert!(parse_slot(&json!(format!("0x1{}", "0".repeat(64))), "s").is_err());
         assert_eq!(parse_block_tag(None), Ok(BlockTag::Latest));
         assert_eq!(
             parse_block_tag(Some(&json!("0x10"))),

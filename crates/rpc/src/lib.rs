@@ -9,11 +9,18 @@
 
 mod eth;
 mod jsonrpc;
+mod request;
 mod server;
+mod shapes;
 
 pub use eth::{
     address_json, bytes_json, hash_json, parse_address, parse_block_tag, parse_bytes, parse_hash,
-    parse_quantity, parse_u128, quantity, quantity_u128, BlockTag,
+    parse_quantity, parse_slot, parse_u128, quantity, quantity_u128, BlockTag,
 };
 pub use jsonrpc::{Handler, RpcError};
+pub use request::{
+    logs_bloom, param, parse_call, parse_count, parse_log_filter, required, CallRequest, LogFilter,
+    LogRange, LogView,
+};
 pub use server::{Limits, Server, ServerError};
+pub use shapes::{quantity_be, BlockFields, ReceiptFields, TxFields, EMPTY_OMMERS_HASH};

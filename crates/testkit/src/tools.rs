@@ -184,3 +184,98 @@ pub fn cast_ok(args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// Runs `node` with `script` (JavaScript, able to `require` the installed packages)
+/// and `input` on its stdin; its stdout, which it must exit 0 to give.
+pub fn node_script(script: &str, input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("node")
+        .args(["-e", script])
+        .env("NODE_PATH", node_modules())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs (the tests need Node.js on the PATH)");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .expect("writing node's stdin");
+    }
+    let out = child.wait_with_output().expect("node finishes");
+    assert!(
+        out.status.success(),
+        "node script failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The EVM version contracts for ArbOS v58 are compiled for (it has CHAINID and
+/// SELFBALANCE, not London's BASEFEE nor Shanghai's PUSH0).
+pub const ARBOS_EVM_VERSION: &str = "istanbul";
+
+/// A contract solc compiled.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// Its ABI.
+    pub abi: serde_json::Value,
+    /// Its creation bytecode, `0x`-hex.
+    pub bytecode: String,
+}
+
+/// Compiles Solidity `sources` (file name, text) with the pinned npm `solc`, optimised,
+/// for `evm_version`; every contract by name. A compile error fails the test.
+pub fn solc(
+    sources: &[(&str, &str)],
+    evm_version: &str,
+) -> std::collections::BTreeMap<String, Compiled> {
+    let input = serde_json::json!({
+        "language": "Solidity",
+        "sources": sources
+            .iter()
+            .map(|(name, text)| ((*name).to_owned(), serde_json::json!({"content": text})))
+            .collect::<serde_json::Map<_, _>>(),
+        "settings": {
+            "optimizer": {"enabled": true, "runs": 200},
+            "evmVersion": evm_version,
+            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
+        },
+    });
+    let script = r#"
+        const solc = require("solc");
+        let input = "";
+        process.stdin.on("data", (d) => (input += d));
+        process.stdin.on("end", () => process.stdout.write(solc.compile(input)));
+    "#;
+    let out: serde_json::Value =
+        serde_json::from_str(&node_script(script, &input.to_string())).expect("solc's JSON");
+    let errors: Vec<&serde_json::Value> = out["errors"]
+        .as_array()
+        .map(|e| e.iter().filter(|e| e["severity"] == "error").collect())
+        .unwrap_or_default();
+    assert!(errors.is_empty(), "solc: {errors:#?}");
+    let mut contracts = std::collections::BTreeMap::new();
+    for file in out["contracts"]
+        .as_object()
+        .into_iter()
+        .flat_map(|f| f.values())
+    {
+        for (name, contract) in file.as_object().into_iter().flatten() {
+            contracts.insert(
+                name.clone(),
+                Compiled {
+                    abi: contract["abi"].clone(),
+                    bytecode: format!(
+                        "0x{}",
+                        contract["evm"]["bytecode"]["object"]
+                            .as_str()
+                            .unwrap_or_default()
+                    ),
+                },
+            );
+        }
+    }
+    contracts
+}

@@ -17,6 +17,7 @@ use avm_machine::Machine;
 use avm_value::Hash;
 use serde_json::json;
 
+use crate::dev::{accounts_json, hex20, print_accounts, wait_for_shutdown};
 use crate::error::CliError;
 
 /// Options of `avm l1`.
@@ -105,10 +106,6 @@ fn params(args: &L1Args, machine_hash: Hash, owner: [u8; 20]) -> RollupParams {
     }
 }
 
-fn hex20(a: &[u8; 20]) -> String {
-    format!("0x{}", hex::encode(a))
-}
-
 /// `avm l1`.
 pub fn run(args: &L1Args) -> Result<(), CliError> {
     let contracts = contracts(&args.contracts)?;
@@ -153,7 +150,8 @@ fn deploy(args: &L1Args, contracts: &Contracts, machine_hash: Hash) -> Result<()
     Ok(())
 }
 
-fn print_rollup(rollup: &Rollup, machine_hash: Hash) {
+/// The rollup's addresses, one per line.
+pub fn print_rollup(rollup: &Rollup, machine_hash: Hash) {
     outln!("machine hash        {machine_hash}");
     outln!("rollup              {}", hex20(&rollup.rollup));
     outln!("inbox               {}", hex20(&rollup.inbox));
@@ -213,28 +211,13 @@ fn dev(args: &L1Args, contracts: Contracts, machine_hash: Hash) -> Result<(), Cl
                 "blockNumber": head,
                 "resumed": resumed,
                 "mnemonic": DEV_MNEMONIC,
-                "accounts": accounts.iter().map(|a| json!({
-                    "address": hex20(&a.address),
-                    "privateKey": format!("0x{}", hex::encode(a.key)),
-                    "balance": "10000000000000000000000",
-                })).collect::<Vec<_>>(),
+                "accounts": accounts_json(&accounts, 10_000),
                 "rollup": rollup_json,
             })
         );
     } else {
         outln!("avm l1: an embedded Ethereum chain with the Arbitrum Classic rollup\n");
-        outln!("Available Accounts\n==================\n");
-        for (i, a) in accounts.iter().enumerate() {
-            outln!("({i}) {} (10000.000000000000000000 ETH)", hex20(&a.address));
-        }
-        outln!("\nPrivate Keys\n==================\n");
-        for (i, a) in accounts.iter().enumerate() {
-            outln!("({i}) 0x{}", hex::encode(a.key));
-        }
-        outln!("\nWallet\n==================");
-        outln!("Mnemonic:          {DEV_MNEMONIC}");
-        outln!("Derivation path:   m/44'/60'/0'/0/\n");
-        outln!("Chain ID\n==================\n\n{}\n", args.chain_id);
+        print_accounts(&accounts, 10_000, args.chain_id);
         outln!(
             "Rollup ({})\n==================\n",
             if resumed {
@@ -267,35 +250,4 @@ fn dev(args: &L1Args, contracts: Contracts, machine_hash: Hash) -> Result<(), Cl
         .transpose()
         .map_err(l1_error)?;
     Ok(())
-}
-
-/// Blocks until SIGINT or SIGTERM.
-fn wait_for_shutdown() {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return;
-    };
-    runtime.block_on(async {
-        #[cfg(unix)]
-        {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(term) => term,
-                    Err(_) => {
-                        let _ = tokio::signal::ctrl_c().await;
-                        return;
-                    }
-                };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    });
 }

@@ -10,6 +10,7 @@ pub mod disasm;
 pub mod hash;
 pub mod info;
 pub mod l1;
+pub mod node;
 pub mod profile;
 pub mod prove;
 pub mod replay;

@@ -11,8 +11,9 @@ mod json;
 use serde_json::{json, Value as Json};
 
 use avm_rpc::{
-    address_json, bytes_json, hash_json, parse_address, parse_block_tag, parse_bytes, parse_hash,
-    parse_quantity, parse_u128, quantity, quantity_u128, BlockTag, Handler, RpcError,
+    address_json, bytes_json, hash_json, param, parse_address, parse_block_tag, parse_bytes,
+    parse_call, parse_count, parse_hash, parse_log_filter, parse_slot, quantity, quantity_u128,
+    required, BlockTag, Handler, LogRange, RpcError,
 };
 use avm_value::Hash;
 
@@ -37,17 +38,6 @@ impl L1Rpc {
     pub fn new(chain: ChainHandle) -> L1Rpc {
         L1Rpc { chain }
     }
-}
-
-fn param(params: &Json, index: usize) -> Option<&Json> {
-    params
-        .as_array()
-        .and_then(|a| a.get(index))
-        .filter(|v| !v.is_null())
-}
-
-fn required<'a>(params: &'a Json, index: usize, what: &str) -> Result<&'a Json, RpcError> {
-    param(params, index).ok_or_else(|| RpcError::invalid_params(format!("missing {what}")))
 }
 
 fn refused(e: L1Error) -> RpcError {
@@ -106,88 +96,33 @@ fn block_number_of(chain: &Embedded, tag: BlockTag) -> u64 {
 }
 
 fn simulation(chain: &Embedded, call: &Json) -> Result<Simulation, RpcError> {
-    let object = call
-        .as_object()
-        .ok_or_else(|| RpcError::invalid_params("the call is not an object"))?;
-    let input = match object.get("input").or_else(|| object.get("data")) {
-        Some(data) if !data.is_null() => parse_bytes(data, "input", MAX_INPUT)?,
-        _ => Vec::new(),
-    };
-    let field = |name: &str| object.get(name).filter(|v| !v.is_null());
+    let call = parse_call(call, MAX_INPUT)?;
     Ok(Simulation {
-        from: field("from").map_or(Ok([0; 20]), |v| parse_address(v, "from"))?,
-        to: field("to").map(|v| parse_address(v, "to")).transpose()?,
-        input,
-        value: field("value").map_or(Ok(0), |v| parse_u128(v, "value"))?,
-        gas_limit: field("gas")
-            .map(|v| parse_quantity(v, "gas"))
-            .transpose()?
-            .map(|g| g.min(chain.config().block_gas_limit)),
-        gas_price: field("gasPrice")
-            .or_else(|| field("maxFeePerGas"))
-            .map_or(Ok(0), |v| parse_u128(v, "gasPrice"))?,
-    })
-}
-
-fn log_matches(log: &Log, addresses: &[[u8; 20]], topics: &[Option<Vec<[u8; 32]>>]) -> bool {
-    if !addresses.is_empty() && !addresses.contains(&log.address) {
-        return false;
-    }
-    topics.iter().enumerate().all(|(i, wanted)| match wanted {
-        None => true,
-        Some(options) => log.topics.get(i).is_some_and(|t| options.contains(&t.0)),
+        from: call.from.unwrap_or([0; 20]),
+        to: call.to,
+        input: call.input,
+        value: call.value,
+        gas_limit: call.gas.map(|g| g.min(chain.config().block_gas_limit)),
+        gas_price: call.gas_price.unwrap_or(0),
     })
 }
 
 fn get_logs(chain: &mut Embedded, filter: &Json) -> Result<Json, RpcError> {
-    let object = filter
-        .as_object()
-        .ok_or_else(|| RpcError::invalid_params("the filter is not an object"))?;
-    let field = |name: &str| object.get(name).filter(|v| !v.is_null());
+    let filter = parse_log_filter(filter)?;
     let head = chain.head().number;
-    let (from, to) = match field("blockHash") {
-        Some(hash) => {
-            let hash = Hash(parse_hash(hash, "blockHash")?);
+    let (from, to) = match filter.range {
+        LogRange::Hash(hash) => {
             let number = chain
-                .block_by_hash(&hash)
+                .block_by_hash(&Hash(hash))
                 .map(|b| b.number)
                 .ok_or_else(|| RpcError::server("unknown block"))?;
             (number, number)
         }
-        None => (
-            block_number_of(chain, parse_block_tag(field("fromBlock"))?),
-            block_number_of(chain, parse_block_tag(field("toBlock"))?).min(head),
+        LogRange::Tags { from, to } => (
+            block_number_of(chain, from),
+            block_number_of(chain, to).min(head),
         ),
     };
-    let addresses = match field("address") {
-        None => Vec::new(),
-        Some(Json::Array(list)) => list
-            .iter()
-            .map(|a| parse_address(a, "address"))
-            .collect::<Result<_, _>>()?,
-        Some(one) => vec![parse_address(one, "address")?],
-    };
-    let mut topics = Vec::new();
-    if let Some(list) = field("topics") {
-        let list = list
-            .as_array()
-            .ok_or_else(|| RpcError::invalid_params("topics is not a list"))?;
-        if list.len() > 4 {
-            return Err(RpcError::invalid_params("more than 4 topic positions"));
-        }
-        for position in list {
-            topics.push(match position {
-                Json::Null => None,
-                Json::Array(options) => Some(
-                    options
-                        .iter()
-                        .map(|t| parse_hash(t, "topic"))
-                        .collect::<Result<Vec<_>, _>>()?,
-                ),
-                one => Some(vec![parse_hash(one, "topic")?]),
-            });
-        }
-    }
     if from > to {
         return Ok(json!([]));
     }
@@ -201,7 +136,10 @@ fn get_logs(chain: &mut Embedded, filter: &Json) -> Result<Json, RpcError> {
         .map_err(refused)?;
     let matching: Vec<&Log> = logs
         .iter()
-        .filter(|l| l.block <= head && log_matches(l, &addresses, &topics))
+        .filter(|l| {
+            let topics: Vec<[u8; 32]> = l.topics.iter().map(|t| t.0).collect();
+            l.block <= head && filter.matches(&l.address, &topics)
+        })
         .collect();
     if matching.len() > MAX_LOGS {
         return Err(RpcError::server(format!(
@@ -214,12 +152,7 @@ fn get_logs(chain: &mut Embedded, filter: &Json) -> Result<Json, RpcError> {
 }
 
 fn fee_history(chain: &Embedded, params: &Json) -> Result<Json, RpcError> {
-    let count = required(params, 0, "blockCount")?;
-    let count = match count.as_u64() {
-        Some(n) => n,
-        None => parse_quantity(count, "blockCount")?,
-    }
-    .clamp(1, 1024);
+    let count = parse_count(required(params, 0, "blockCount")?, "blockCount")?.clamp(1, 1024);
     let newest =
         block_number_of(chain, parse_block_tag(param(params, 1))?).min(chain.head().number);
     let oldest = newest.saturating_sub(count - 1);
@@ -297,10 +230,7 @@ fn answer(chain: &mut Embedded, method: &str, params: &Json) -> Result<Json, Rpc
         }
         "eth_getStorageAt" => {
             let address = parse_address(required(params, 0, "address")?, "address")?;
-            let slot = required(params, 1, "slot")?;
-            let slot_bytes = parse_bytes(slot, "slot", 32)?;
-            let mut word = [0u8; 32];
-            word[32 - slot_bytes.len()..].copy_from_slice(&slot_bytes);
+            let word = parse_slot(required(params, 1, "slot")?, "slot")?;
             newest_only(chain, parse_block_tag(param(params, 2))?)?;
             Ok(hash_json(&chain.storage(address, word)))
         }
@@ -350,10 +280,7 @@ fn answer(chain: &mut Embedded, method: &str, params: &Json) -> Result<Json, Rpc
         "anvil_mine" | "hardhat_mine" => {
             let count = match param(params, 0) {
                 None => 1,
-                Some(n) => match n.as_u64() {
-                    Some(n) => n,
-                    None => parse_quantity(n, "count")?,
-                },
+                Some(n) => parse_count(n, "count")?,
             };
             if count > 100_000 {
                 return Err(RpcError::invalid_params("at most 100000 blocks at a time"));

@@ -38,6 +38,7 @@ pub fn config(data_dir: &Path) -> NodeConfig {
         dev: true,
         fees: false,
         batch_interval: Duration::from_millis(200),
+        record: false,
     }
 }
 

@@ -1,0 +1,294 @@
+//! `avm node`: an Arbitrum Classic chain in one process. ArbOS runs on our AVM as the
+//! L2 of a rollup created on the L1 (the embedded one, kept in the data dir, or a real
+//! node at `--l1`); a sequencer executes signed transactions at once and posts them
+//! in batches; the chain is served over Ethereum JSON-RPC.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use avm_l1::serve::L1Rpc;
+use avm_l1::{DevAccount, DEV_MNEMONIC};
+use avm_node::launch::{launch, L1Choice, NodeConfig, Started, DEV_DEPOSIT};
+use avm_node::rpc::L2Rpc;
+use serde_json::json;
+
+use crate::dev::{accounts_json, hex20, print_accounts, wait_for_shutdown};
+use crate::error::CliError;
+
+/// Options of `avm node`.
+#[derive(clap::Args, Debug)]
+pub struct NodeArgs {
+    /// A dev chain: the ten accounts of the test mnemonic funded with 1,000 ETH each on
+    /// L2 (by deposits through the rollup's Inbox), on the embedded L1 unless --l1.
+    #[arg(long)]
+    pub dev: bool,
+    /// Keep the chain (L2 and embedded L1) in D, created if missing; a restart on D
+    /// continues the same chain. With --dev and without it: a new folder under the
+    /// system's temporary directory, removed when the node stops.
+    #[arg(long, value_name = "D")]
+    pub data_dir: Option<PathBuf>,
+    /// Where to serve the L2's JSON-RPC.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8547")]
+    pub rpc: String,
+    /// The L2's chain id (put in ArbOS's init message; without it ArbOS would run as
+    /// 42161, Arbitrum One).
+    #[arg(long, value_name = "N", default_value_t = 412_346)]
+    pub chain_id: u64,
+    /// The ArbOS image the chain runs.
+    #[arg(
+        long,
+        value_name = "FILE.mexe",
+        default_value = "../shared/fixtures/arbos/arbos-v58.mexe"
+    )]
+    pub arbos: PathBuf,
+    /// The directory of the Classic L1 contracts' ABI and creation bytecode.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "../shared/fixtures/classic/contracts"
+    )]
+    pub contracts: PathBuf,
+    /// Turn ArbOS's fees on (off by default, as ArbOS's own default).
+    #[arg(long)]
+    pub fees: bool,
+    /// Seconds between batches posted to the SequencerInbox (what was sequenced is
+    /// also posted when the node stops).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub batch_interval: f64,
+    /// Record the chain's run (its whole inbox, logs and sends) to FILE when the node
+    /// stops, for `avm replay` (a new chain only).
+    #[arg(long, value_name = "FILE.aoslog")]
+    pub record: Option<PathBuf>,
+    /// A real Ethereum node as the L1 (its JSON-RPC endpoint) instead of the embedded
+    /// one.
+    #[arg(long, value_name = "URL", requires = "l1_key")]
+    pub l1: Option<String>,
+    /// With --l1: the private key (hex) that creates, owns and sequences the rollup.
+    #[arg(long, value_name = "KEY", requires = "l1")]
+    pub l1_key: Option<String>,
+    /// The embedded L1's chain id.
+    #[arg(long, value_name = "N", default_value_t = 1337, conflicts_with = "l1")]
+    pub l1_chain_id: u64,
+    /// Also serve the embedded L1's JSON-RPC here (to watch the rollup's contracts).
+    #[arg(long, value_name = "ADDR:PORT", conflicts_with = "l1")]
+    pub l1_rpc: Option<String>,
+    /// Print one JSON object (accounts, addresses, endpoints) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn node_error(e: avm_node::NodeError) -> CliError {
+    CliError::Input(e.to_string())
+}
+
+/// A data dir removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `avm node`.
+pub fn run(args: &NodeArgs) -> Result<(), CliError> {
+    if !(args.batch_interval.is_finite() && args.batch_interval > 0.0) {
+        return Err(CliError::Input(
+            "--batch-interval: a positive number of seconds".into(),
+        ));
+    }
+    let mut scratch = None;
+    let data_dir = match (&args.data_dir, args.dev) {
+        (Some(dir), _) => dir.clone(),
+        (None, true) => {
+            let dir = std::env::temp_dir().join(format!("avm-node-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            scratch = Some(Scratch(dir.clone()));
+            dir
+        }
+        (None, false) => {
+            return Err(CliError::Input(
+                "--data-dir D is needed (or --dev, for a throwaway dev chain)".into(),
+            ))
+        }
+    };
+    let l1 = match (&args.l1, &args.l1_key) {
+        (Some(url), Some(key)) => L1Choice::Remote {
+            url: url.clone(),
+            key: DevAccount::from_hex(key)
+                .map_err(|e| CliError::Input(format!("--l1-key: {e}")))?,
+        },
+        _ => L1Choice::Embedded {
+            chain_id: args.l1_chain_id,
+            block_time: None,
+        },
+    };
+    let config = NodeConfig {
+        data_dir: data_dir.clone(),
+        arbos: args.arbos.clone(),
+        contracts: args.contracts.clone(),
+        chain_id: args.chain_id,
+        l1,
+        dev: args.dev,
+        fees: args.fees,
+        batch_interval: Duration::from_secs_f64(args.batch_interval.min(1e6)),
+        record: args.record.is_some(),
+    };
+    if !args.json {
+        errln!("avm node: starting (creating the rollup and booting ArbOS on a new chain takes a few seconds)");
+    }
+    let started = launch(&config).map_err(node_error)?;
+    let server = avm_rpc::Server::start(
+        &args.rpc,
+        Arc::new(L2Rpc::new(started.node.clone(), args.chain_id)),
+        avm_rpc::Limits::default(),
+    )
+    .map_err(|e| CliError::Input(format!("--rpc: {e}")))?;
+    let l1_server = match &args.l1_rpc {
+        Some(address) => Some(
+            avm_rpc::Server::start(
+                address,
+                Arc::new(L1Rpc::new(started.l1.clone())),
+                avm_rpc::Limits::default(),
+            )
+            .map_err(|e| CliError::Input(format!("--l1-rpc: {e}")))?,
+        ),
+        None => None,
+    };
+    let listening = server.local_addr();
+    let head = started
+        .node
+        .archive()
+        .read()
+        .map(|a| a.head())
+        .unwrap_or_default();
+    announce(
+        args,
+        &started,
+        &data_dir,
+        scratch.is_some(),
+        head,
+        &listening.to_string(),
+        l1_server.as_ref().map(|s| s.local_addr().to_string()),
+    );
+    wait_for_shutdown();
+    if !args.json {
+        errln!("avm node: stopping (posting what was sequenced)");
+    }
+    server.stop();
+    if let Some(l1_server) = l1_server {
+        l1_server.stop();
+    }
+    let recording = match &args.record {
+        Some(path) => Some((
+            path,
+            started
+                .node
+                .with(|core| core.recording().map(|(r, gas)| (r.clone(), gas)))
+                .map_err(node_error)?,
+        )),
+        None => None,
+    };
+    started.node.stop().map_err(node_error)?;
+    started
+        .l1
+        .with(|chain| chain.as_embedded_mut().map(|e| e.flush()))
+        .map_err(|e| CliError::Input(e.to_string()))?
+        .transpose()
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    if let Some((path, Some((recording, gas)))) = recording {
+        let program = crate::bounds::load_mexe(&args.arbos)?;
+        let logs: Vec<&avm_value::Value> = recording.logs.iter().collect();
+        let sends: Vec<&[u8]> = recording.sends.iter().map(Vec::as_slice).collect();
+        crate::error::write_file(
+            path,
+            avm_tools::replay::write_aoslog(&recording.inbox, &logs, &sends, gas, &program.code),
+        )?;
+        if !args.json {
+            errln!(
+                "avm node: recorded {} inbox messages, {} logs to {}",
+                recording.inbox.len(),
+                recording.logs.len(),
+                path.display()
+            );
+        }
+    }
+    drop(scratch);
+    Ok(())
+}
+
+fn announce(
+    args: &NodeArgs,
+    started: &Started,
+    data_dir: &std::path::Path,
+    throwaway: bool,
+    head: u64,
+    rpc: &str,
+    l1_rpc: Option<String>,
+) {
+    let ether = u64::try_from(DEV_DEPOSIT / 1_000_000_000_000_000_000).unwrap_or(u64::MAX);
+    let accounts = if args.dev {
+        started.accounts.as_slice()
+    } else {
+        &[]
+    };
+    if args.json {
+        let mut rollup = started.rollup.to_json();
+        rollup["machineHash"] = json!(started.machine_hash.to_string());
+        outln!(
+            "{}",
+            json!({
+                "chainId": args.chain_id,
+                "rpc": format!("http://{rpc}"),
+                "l1Rpc": l1_rpc.map(|a| format!("http://{a}")),
+                "blockNumber": head,
+                "resumed": started.resumed,
+                "dataDir": data_dir.display().to_string(),
+                "mnemonic": DEV_MNEMONIC,
+                "accounts": accounts_json(accounts, ether),
+                "rollup": rollup,
+            })
+        );
+        return;
+    }
+    outln!("avm node: an Arbitrum Classic chain (ArbOS on avm) with its L1\n");
+    if args.dev {
+        print_accounts(accounts, ether, args.chain_id);
+    } else {
+        outln!("Chain ID\n==================\n\n{}\n", args.chain_id);
+    }
+    outln!(
+        "Rollup ({})\n==================\n",
+        if started.resumed {
+            "found on the L1"
+        } else {
+            "created now"
+        }
+    );
+    crate::commands::l1::print_rollup(&started.rollup, started.machine_hash);
+    outln!(
+        "\nL1                  {}",
+        match &args.l1 {
+            Some(url) => url.clone(),
+            None => format!("embedded (chain {})", args.l1_chain_id),
+        }
+    );
+    if let Some(l1_rpc) = l1_rpc {
+        outln!("L1 JSON-RPC         http://{l1_rpc}");
+    }
+    outln!(
+        "sequencer           {} (batches every {}s)",
+        hex20(&started.rollup.sequencer),
+        args.batch_interval
+    );
+    if throwaway {
+        outln!(
+            "\nchain kept in {} until the node stops (block {head}); --data-dir keeps it",
+            data_dir.display()
+        );
+    } else {
+        outln!("\nchain kept in {} (block {head})", data_dir.display());
+    }
+    outln!("\nListening on {rpc}");
+}

@@ -1,0 +1,121 @@
+//! Installed filters (`eth_newFilter`, `eth_newBlockFilter`,
+//! `eth_newPendingTransactionFilter`): what each has already reported, so that
+//! `eth_getFilterChanges` answers only what is new, as ethers' polling listeners expect.
+//! A filter not polled for [`FILTER_TIMEOUT`] is dropped, as geth drops it; at most
+//! [`MAX_FILTERS`] exist at once.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use avm_rpc::LogFilter;
+
+/// How long a filter lives without being polled (geth's deadline).
+pub const FILTER_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Most filters installed at once.
+pub const MAX_FILTERS: usize = 10_000;
+
+/// What a filter watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Watch {
+    /// Logs passing a filter.
+    Logs(LogFilter),
+    /// New blocks.
+    Blocks,
+    /// Pending transactions (none: a transaction is in a block before its hash is
+    /// returned).
+    PendingTransactions,
+}
+
+#[derive(Debug)]
+struct Installed {
+    watch: Watch,
+    /// The first block not yet reported.
+    next_block: u64,
+    polled: Instant,
+}
+
+/// The filters, by id.
+#[derive(Debug, Default)]
+pub struct Filters {
+    next_id: u64,
+    installed: HashMap<u64, Installed>,
+}
+
+/// Why a filter call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    /// No such filter (never installed, uninstalled, or expired).
+    #[error("filter not found")]
+    NotFound,
+    /// Too many filters.
+    #[error("too many filters installed (at most {MAX_FILTERS}); uninstall some")]
+    TooMany,
+}
+
+impl Filters {
+    /// Installs a filter that reports what comes after block `head`; its id.
+    pub fn install(&mut self, watch: Watch, head: u64) -> Result<u64, FilterError> {
+        self.expire();
+        if self.installed.len() >= MAX_FILTERS {
+            return Err(FilterError::TooMany);
+        }
+        self.next_id += 1;
+        self.installed.insert(
+            self.next_id,
+            Installed {
+                watch,
+                next_block: head.saturating_add(1),
+                polled: Instant::now(),
+            },
+        );
+        Ok(self.next_id)
+    }
+
+    /// Removes a filter; whether it was there.
+    pub fn uninstall(&mut self, id: u64) -> bool {
+        self.expire();
+        self.installed.remove(&id).is_some()
+    }
+
+    /// What filter `id` watches and the blocks it has not reported yet (up to
+    /// `head`), which count as reported from now on.
+    pub fn poll(&mut self, id: u64, head: u64) -> Result<(Watch, u64, u64), FilterError> {
+        self.expire();
+        let filter = self.installed.get_mut(&id).ok_or(FilterError::NotFound)?;
+        filter.polled = Instant::now();
+        let from = filter.next_block;
+        filter.next_block = filter.next_block.max(head.saturating_add(1));
+        Ok((filter.watch.clone(), from, head))
+    }
+
+    /// What filter `id` watches, without marking anything reported.
+    pub fn watch(&mut self, id: u64) -> Result<Watch, FilterError> {
+        self.expire();
+        let filter = self.installed.get_mut(&id).ok_or(FilterError::NotFound)?;
+        filter.polled = Instant::now();
+        Ok(filter.watch.clone())
+    }
+
+    fn expire(&mut self) {
+        self.installed
+            .retain(|_, f| f.polled.elapsed() < FILTER_TIMEOUT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_reports_each_block_once() {
+        let mut filters = Filters::default();
+        let id = filters.install(Watch::Blocks, 5).unwrap_or_default();
+        assert_eq!(filters.poll(id, 5), Ok((Watch::Blocks, 6, 5)));
+        assert_eq!(filters.poll(id, 8), Ok((Watch::Blocks, 6, 8)));
+        assert_eq!(filters.poll(id, 8), Ok((Watch::Blocks, 9, 8)));
+        assert!(filters.uninstall(id));
+        assert_eq!(filters.poll(id, 9), Err(FilterError::NotFound));
+        assert!(!filters.uninstall(id));
+    }
+}

@@ -1,0 +1,415 @@
+//! The L2's Ethereum JSON-RPC: what `cast`, ethers and wallets call, answered from the
+//! archive (blocks, transactions, receipts, logs) without waiting for the machine, or
+//! by the node's thread (raw transactions, and state read by calls on a copy of the
+//! machine at the block asked for). Errors carry geth's codes and messages.
+
+mod filters;
+mod json;
+
+use std::sync::{Mutex, RwLockReadGuard};
+
+use serde_json::{json, Value as Json};
+
+use avm_arbos::{Address, ResultCode};
+use avm_rpc::{
+    bytes_json, hash_json, param, parse_address, parse_block_tag, parse_bytes, parse_call,
+    parse_hash, parse_log_filter, parse_quantity, parse_slot, quantity, required, BlockTag,
+    Handler, LogFilter, LogRange, RpcError,
+};
+use avm_value::{Hash, Int};
+
+use crate::archive::{Archive, LogQuery};
+use crate::chain::L2Block;
+use crate::core::{CallResult, CallSpec, Refused, MAX_RAW_TX};
+use crate::service::NodeHandle;
+use crate::NodeError;
+
+pub use filters::{FilterError, Filters, Watch, FILTER_TIMEOUT, MAX_FILTERS};
+
+/// Longest call data taken by `eth_call` and `eth_estimateGas` (bytes).
+const MAX_CALL_INPUT: usize = 1 << 20;
+
+/// Most logs one `eth_getLogs` (or filter poll) answers.
+pub const MAX_LOGS: usize = 10_000;
+
+/// Gas `eth_estimateGas` adds to what a call used when fees are off (the Go node's
+/// cushion).
+const ESTIMATE_CUSHION: u64 = 10_000;
+
+/// Answers the L2's JSON-RPC.
+#[derive(Debug)]
+pub struct L2Rpc {
+    node: NodeHandle,
+    chain_id: u64,
+    filters: Mutex<Filters>,
+}
+
+impl L2Rpc {
+    /// A handler over the node `node` reaches, whose L2 chain id is `chain_id`.
+    pub fn new(node: NodeHandle, chain_id: u64) -> L2Rpc {
+        L2Rpc {
+            node,
+            chain_id,
+            filters: Mutex::new(Filters::default()),
+        }
+    }
+
+    fn archive(&self) -> Result<RwLockReadGuard<'_, Archive>, RpcError> {
+        self.node
+            .archive()
+            .read()
+            .map_err(|_| RpcError::internal("the archive's lock is poisoned"))
+    }
+
+    fn head(&self) -> Result<u64, RpcError> {
+        Ok(self.archive()?.head())
+    }
+
+    /// The block whose state `tag` names (None: the newest).
+    fn state_at(&self, tag: BlockTag) -> Result<Option<u64>, RpcError> {
+        let head = self.head()?;
+        match tag {
+            BlockTag::Latest | BlockTag::Pending => Ok(None),
+            BlockTag::Earliest => Ok(Some(0)),
+            BlockTag::Number(n) if n == head => Ok(None),
+            BlockTag::Number(n) if n > head => Err(RpcError::server("header not found")),
+            BlockTag::Number(n) => Ok(Some(n)),
+        }
+    }
+
+    /// The number `tag` names, for reading blocks and logs.
+    fn number_of(&self, tag: BlockTag) -> Result<u64, RpcError> {
+        Ok(match tag {
+            BlockTag::Latest | BlockTag::Pending => self.head()?,
+            BlockTag::Earliest => 0,
+            BlockTag::Number(n) => n,
+        })
+    }
+
+    /// Runs `work` on the node's thread.
+    fn on_node<R: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut crate::core::NodeCore) -> Result<R, NodeError> + Send + 'static,
+    ) -> Result<R, RpcError> {
+        self.node
+            .with(work)
+            .map_err(node_error)?
+            .map_err(node_error)
+    }
+
+    fn call_spec(&self, call: &Json) -> Result<CallSpec, RpcError> {
+        let call = parse_call(call, MAX_CALL_INPUT)?;
+        Ok(CallSpec {
+            from: Address(call.from.unwrap_or([0; 20])),
+            to: call.to.map(Address),
+            value: Int::from(call.value),
+            data: call.input,
+            gas: call.gas,
+            gas_price: Int::from(call.gas_price.unwrap_or(0)),
+        })
+    }
+
+    fn logs(&self, filter: &LogFilter, from: u64, to: u64) -> Result<Json, RpcError> {
+        if from > to {
+            return Ok(json!([]));
+        }
+        let query = LogQuery {
+            from,
+            to,
+            addresses: filter.addresses.iter().copied().map(Address).collect(),
+            topics: filter
+                .topics
+                .iter()
+                .map(|p| p.as_ref().map(|t| t.iter().copied().map(Hash).collect()))
+                .collect(),
+        };
+        let found = self.archive()?.logs(&query, MAX_LOGS).ok_or_else(|| {
+            RpcError::server(format!("query returned more than {MAX_LOGS} results"))
+        })?;
+        Ok(Json::Array(found.iter().map(json::found_log).collect()))
+    }
+
+    /// The blocks a log filter's range covers, up to the head.
+    fn log_range(&self, range: LogRange) -> Result<(u64, u64), RpcError> {
+        match range {
+            LogRange::Hash(hash) => {
+                let archive = self.archive()?;
+                let number = archive
+                    .block_by_hash(&Hash(hash))
+                    .map(|b| b.number)
+                    .ok_or_else(|| RpcError::server("unknown block"))?;
+                Ok((number, number))
+            }
+            LogRange::Tags { from, to } => {
+                Ok((self.number_of(from)?, self.number_of(to)?.min(self.head()?)))
+            }
+        }
+    }
+
+    fn filter_id(params: &Json) -> Result<u64, RpcError> {
+        parse_quantity(required(params, 0, "filter id")?, "filter id")
+    }
+
+    fn filter_changes(&self, params: &Json) -> Result<Json, RpcError> {
+        let id = Self::filter_id(params)?;
+        let head = self.head()?;
+        let (watch, from, to) = self
+            .filters
+            .lock()
+            .map_err(|_| RpcError::internal("the filters' lock is poisoned"))?
+            .poll(id, head)
+            .map_err(|e| RpcError::server(e.to_string()))?;
+        match watch {
+            Watch::Blocks => {
+                let archive = self.archive()?;
+                Ok(Json::Array(
+                    (from..=to)
+                        .filter_map(|n| archive.block(n))
+                        .map(|b| hash_json(&b.hash.0))
+                        .collect(),
+                ))
+            }
+            Watch::PendingTransactions => Ok(json!([])),
+            Watch::Logs(filter) => {
+                let (first, last) = self.log_range(filter.range)?;
+                self.logs(&filter, from.max(first), to.min(last))
+            }
+        }
+    }
+
+    fn block_json(&self, block: Option<&L2Block>, params: &Json) -> Json {
+        let full = param(params, 1).and_then(Json::as_bool).unwrap_or(false);
+        block.map_or(Json::Null, |b| json::block(b, full))
+    }
+}
+
+fn node_error(e: NodeError) -> RpcError {
+    match e {
+        NodeError::Input(message) => RpcError::server(message),
+        other => RpcError::internal(other.to_string()),
+    }
+}
+
+fn refused(e: Refused) -> RpcError {
+    match e {
+        Refused::Node(message) => RpcError::internal(message),
+        other => RpcError::server(other.to_string()),
+    }
+}
+
+/// A failed call as geth reports it: a revert carries its data (and its reason when
+/// it is an `Error(string)`); other ArbOS results say what they were.
+fn call_failed(result: &CallResult) -> RpcError {
+    if !result.output.is_empty() || result.code == ResultCode::Revert {
+        let reason = avm_l1::abi::decode_error_string(&result.output);
+        return RpcError::reverted(reason.as_deref(), &result.output);
+    }
+    RpcError::server(
+        result
+            .code
+            .json_rpc_message()
+            .unwrap_or_else(|| result.code.name()),
+    )
+}
+
+/// What `eth_estimateGas` answers for a successful call: with fees off, the gas used
+/// plus a cushion; with fees on, a tenth more plus 100 (the Go node's rules).
+fn estimate(result: &CallResult) -> u64 {
+    if result.computation_price.is_zero() {
+        result.gas_used.saturating_add(ESTIMATE_CUSHION)
+    } else {
+        (result.gas_used.saturating_mul(11) / 10).saturating_add(100)
+    }
+}
+
+impl Handler for L2Rpc {
+    fn call(&self, method: &str, params: &Json) -> Result<Json, RpcError> {
+        match method {
+            "web3_clientVersion" => Ok(json!(format!("avm/v{}/node", env!("CARGO_PKG_VERSION")))),
+            "net_version" => Ok(json!(self.chain_id.to_string())),
+            "net_listening" => Ok(json!(true)),
+            "eth_chainId" => Ok(quantity(self.chain_id)),
+            "eth_syncing" | "eth_mining" => Ok(json!(false)),
+            "eth_accounts" => Ok(json!([])),
+            "eth_blockNumber" => Ok(quantity(self.head()?)),
+            "eth_gasPrice" => {
+                let price = self.on_node(|core| core.gas_price())?;
+                Ok(json::int_quantity(&price))
+            }
+            "eth_maxPriorityFeePerGas" => Ok(quantity(0)),
+            // Clients ask for fee history to price an EIP-1559 transaction, which ArbOS
+            // cannot take: say so before they sign one.
+            "eth_feeHistory" => Err(RpcError::server(
+                "this chain has no base fee: ArbOS v58 takes only legacy transactions \
+                 (with cast, send --legacy)",
+            )),
+            "eth_getBlockByNumber" => {
+                let number = self.number_of(parse_block_tag(param(params, 0))?)?;
+                Ok(self.block_json(self.archive()?.block(number), params))
+            }
+            "eth_getBlockByHash" => {
+                let hash = Hash(parse_hash(
+                    required(params, 0, "block hash")?,
+                    "block hash",
+                )?);
+                Ok(self.block_json(self.archive()?.block_by_hash(&hash), params))
+            }
+            "eth_getBlockTransactionCountByNumber" => {
+                let number = self.number_of(parse_block_tag(param(params, 0))?)?;
+                Ok(self
+                    .archive()?
+                    .block(number)
+                    .map_or(Json::Null, |b| quantity(b.txs.len() as u64)))
+            }
+            "eth_getBlockTransactionCountByHash" => {
+                let hash = Hash(parse_hash(
+                    required(params, 0, "block hash")?,
+                    "block hash",
+                )?);
+                Ok(self
+                    .archive()?
+                    .block_by_hash(&hash)
+                    .map_or(Json::Null, |b| quantity(b.txs.len() as u64)))
+            }
+            "eth_getTransactionByBlockNumberAndIndex" => {
+                let number = self.number_of(parse_block_tag(param(params, 0))?)?;
+                let index = parse_quantity(required(params, 1, "index")?, "index")?;
+                let archive = self.archive()?;
+                Ok(archive
+                    .block(number)
+                    .and_then(|b| Some((b, b.txs.get(usize::try_from(index).ok()?)?)))
+                    .map_or(Json::Null, |(b, tx)| json::transaction(tx, Some(b))))
+            }
+            "eth_getTransactionByHash" | "eth_getTransactionReceipt" => {
+                let hash = Hash(parse_hash(required(params, 0, "hash")?, "hash")?);
+                let archive = self.archive()?;
+                let Some(tx) = archive.tx(&hash) else {
+                    return Ok(Json::Null);
+                };
+                let block = archive.block(tx.block);
+                Ok(if method == "eth_getTransactionByHash" {
+                    json::transaction(tx, block)
+                } else {
+                    json::receipt(tx, block)
+                })
+            }
+            "eth_sendRawTransaction" => {
+                let raw = parse_bytes(
+                    required(params, 0, "transaction")?,
+                    "transaction",
+                    MAX_RAW_TX,
+                )
+                .map_err(|e| match e.message.contains("longer than") {
+                    true => RpcError::server(format!(
+                        "oversized data: a transaction of more than {MAX_RAW_TX} bytes"
+                    )),
+                    false => e,
+                })?;
+                let hash = self.node.submit(raw).map_err(refused)?;
+                Ok(hash_json(&hash.0))
+            }
+            "eth_call" => {
+                let spec = self.call_spec(required(params, 0, "call")?)?;
+                let block = self.state_at(parse_block_tag(param(params, 1))?)?;
+                let result = self.on_node(move |core| core.call(&spec, block))?;
+                match result.code {
+                    ResultCode::Success => Ok(bytes_json(&result.output)),
+                    _ => Err(call_failed(&result)),
+                }
+            }
+            "eth_estimateGas" => {
+                let mut spec = self.call_spec(required(params, 0, "call")?)?;
+                let block = self.state_at(parse_block_tag(param(params, 1))?)?;
+                let result = self.on_node(move |core| {
+                    if spec.gas_price.is_zero() && !spec.from.is_zero() {
+                        spec.gas_price = core.gas_price()?;
+                    }
+                    core.call(&spec, block)
+                })?;
+                match result.code {
+                    ResultCode::Success => Ok(quantity(estimate(&result))),
+                    _ => Err(call_failed(&result)),
+                }
+            }
+            "eth_getBalance" | "eth_getTransactionCount" | "eth_getCode" => {
+                let address = Address(parse_address(required(params, 0, "address")?, "address")?);
+                let block = self.state_at(parse_block_tag(param(params, 1))?)?;
+                match method {
+                    "eth_getBalance" => {
+                        let balance = self.on_node(move |core| core.balance(address, block))?;
+                        Ok(json::int_quantity(&balance))
+                    }
+                    "eth_getTransactionCount" => {
+                        Ok(quantity(self.on_node(move |core| {
+                            core.transaction_count(address, block)
+                        })?))
+                    }
+                    _ => Ok(bytes_json(
+                        &self.on_node(move |core| core.code(address, block))?,
+                    )),
+                }
+            }
+            "eth_getStorageAt" => {
+                let address = Address(parse_address(required(params, 0, "address")?, "address")?);
+                let slot = parse_slot(required(params, 1, "slot")?, "slot")?;
+                let block = self.state_at(parse_block_tag(param(params, 2))?)?;
+                let word = self.on_node(move |core| core.storage(address, slot, block))?;
+                Ok(hash_json(&word))
+            }
+            "eth_getLogs" => {
+                let filter = parse_log_filter(required(params, 0, "filter")?)?;
+                let (from, to) = self.log_range(filter.range)?;
+                self.logs(&filter, from, to)
+            }
+            "eth_newFilter" | "eth_newBlockFilter" | "eth_newPendingTransactionFilter" => {
+                let watch = match method {
+                    "eth_newFilter" => {
+                        let filter = parse_log_filter(required(params, 0, "filter")?)?;
+                        if matches!(filter.range, LogRange::Hash(_)) {
+                            return Err(RpcError::invalid_params(
+                                "a filter to poll cannot name a block hash",
+                            ));
+                        }
+                        Watch::Logs(filter)
+                    }
+                    "eth_newBlockFilter" => Watch::Blocks,
+                    _ => Watch::PendingTransactions,
+                };
+                let head = self.head()?;
+                let id = self
+                    .filters
+                    .lock()
+                    .map_err(|_| RpcError::internal("the filters' lock is poisoned"))?
+                    .install(watch, head)
+                    .map_err(|e| RpcError::server(e.to_string()))?;
+                Ok(quantity(id))
+            }
+            "eth_getFilterChanges" => self.filter_changes(params),
+            "eth_getFilterLogs" => {
+                let id = Self::filter_id(params)?;
+                let watch = self
+                    .filters
+                    .lock()
+                    .map_err(|_| RpcError::internal("the filters' lock is poisoned"))?
+                    .watch(id)
+                    .map_err(|e| RpcError::server(e.to_string()))?;
+                match watch {
+                    Watch::Logs(filter) => {
+                        let (from, to) = self.log_range(filter.range)?;
+                        self.logs(&filter, from, to)
+                    }
+                    _ => Err(RpcError::server("filter not found")),
+                }
+            }
+            "eth_uninstallFilter" => {
+                let id = Self::filter_id(params)?;
+                Ok(json!(self
+                    .filters
+                    .lock()
+                    .map_err(|_| RpcError::internal("the filters' lock is poisoned"))?
+                    .uninstall(id)))
+            }
+            other => Err(RpcError::method_not_found(other)),
+        }
+    }
+}

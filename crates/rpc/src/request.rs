@@ -1,0 +1,279 @@
+//! The parameters Ethereum's methods share, read once for every chain avm serves:
+//! positional parameters, a call object (`eth_call`, `eth_estimateGas`), a log filter
+//! (`eth_getLogs`, `eth_newFilter`), and a log's and a receipt's bloom.
+
+use serde_json::{json, Value as Json};
+
+use crate::eth::{
+    address_json, bytes_json, hash_json, parse_address, parse_block_tag, parse_bytes, parse_hash,
+    parse_quantity, parse_u128, quantity, BlockTag,
+};
+use crate::jsonrpc::RpcError;
+
+/// Parameter `index` of a positional list (None when absent or `null`).
+pub fn param(params: &Json, index: usize) -> Option<&Json> {
+    params
+        .as_array()
+        .and_then(|a| a.get(index))
+        .filter(|v| !v.is_null())
+}
+
+/// Parameter `index`, which the method needs (`what` names it in the error).
+pub fn required<'a>(params: &'a Json, index: usize, what: &str) -> Result<&'a Json, RpcError> {
+    param(params, index).ok_or_else(|| RpcError::invalid_params(format!("missing {what}")))
+}
+
+/// A count given as a JSON number or a quantity (`eth_feeHistory`, `anvil_mine`).
+pub fn parse_count(value: &Json, what: &str) -> Result<u64, RpcError> {
+    match value.as_u64() {
+        Some(n) => Ok(n),
+        None => parse_quantity(value, what),
+    }
+}
+
+/// The call object of `eth_call` and `eth_estimateGas`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallRequest {
+    /// The caller (None: not given).
+    pub from: Option<[u8; 20]>,
+    /// The callee (None: a creation).
+    pub to: Option<[u8; 20]>,
+    /// Call data (`input`, or `data` as older clients name it).
+    pub input: Vec<u8>,
+    /// Wei sent.
+    pub value: u128,
+    /// The gas limit, if given.
+    pub gas: Option<u64>,
+    /// The gas price (`gasPrice`, or `maxFeePerGas`), if given.
+    pub gas_price: Option<u128>,
+}
+
+/// Reads a call object; its input may be at most `max_input` bytes.
+pub fn parse_call(call: &Json, max_input: usize) -> Result<CallRequest, RpcError> {
+    let object = call
+        .as_object()
+        .ok_or_else(|| RpcError::invalid_params("the call is not an object"))?;
+    let field = |name: &str| object.get(name).filter(|v| !v.is_null());
+    Ok(CallRequest {
+        from: field("from")
+            .map(|v| parse_address(v, "from"))
+            .transpose()?,
+        to: field("to").map(|v| parse_address(v, "to")).transpose()?,
+        input: match field("input").or_else(|| field("data")) {
+            Some(data) => parse_bytes(data, "input", max_input)?,
+            None => Vec::new(),
+        },
+        value: field("value").map_or(Ok(0), |v| parse_u128(v, "value"))?,
+        gas: field("gas").map(|v| parse_quantity(v, "gas")).transpose()?,
+        gas_price: field("gasPrice")
+            .or_else(|| field("maxFeePerGas"))
+            .map(|v| parse_u128(v, "gasPrice"))
+            .transpose()?,
+    })
+}
+
+/// Which blocks a log filter covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogRange {
+    /// `fromBlock` to `toBlock` (each `latest` when absent).
+    Tags {
+        /// The first block.
+        from: BlockTag,
+        /// The last block.
+        to: BlockTag,
+    },
+    /// The one block with this hash.
+    Hash([u8; 32]),
+}
+
+/// A log filter (`eth_getLogs`, `eth_newFilter`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogFilter {
+    /// The blocks.
+    pub range: LogRange,
+    /// The emitters (empty: any).
+    pub addresses: Vec<[u8; 20]>,
+    /// Per topic position, the topics accepted there (None: any).
+    pub topics: Vec<Option<Vec<[u8; 32]>>>,
+}
+
+impl LogFilter {
+    /// Whether a log from `address` with `topics` passes (the blocks are the caller's).
+    pub fn matches(&self, address: &[u8; 20], topics: &[[u8; 32]]) -> bool {
+        if !self.addresses.is_empty() && !self.addresses.contains(address) {
+            return false;
+        }
+        self.topics.iter().enumerate().all(|(i, wanted)| {
+            wanted
+                .as_ref()
+                .is_none_or(|options| topics.get(i).is_some_and(|t| options.contains(t)))
+        })
+    }
+}
+
+/// Reads a log filter.
+pub fn parse_log_filter(filter: &Json) -> Result<LogFilter, RpcError> {
+    let object = filter
+        .as_object()
+        .ok_or_else(|| RpcError::invalid_params("the filter is not an object"))?;
+    let field = |name: &str| object.get(name).filter(|v| !v.is_null());
+    let range = match field("blockHash") {
+        Some(hash) => {
+            if field("fromBlock").is_some() || field("toBlock").is_some() {
+                return Err(RpcError::invalid_params(
+                    "cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other",
+                ));
+            }
+            LogRange::Hash(parse_hash(hash, "blockHash")?)
+        }
+        None => LogRange::Tags {
+            from: parse_block_tag(field("fromBlock"))?,
+            to: parse_block_tag(field("toBlock"))?,
+        },
+    };
+    let addresses = match field("address") {
+        None => Vec::new(),
+        Some(Json::Array(list)) => list
+            .iter()
+            .map(|a| parse_address(a, "address"))
+            .collect::<Result<_, _>>()?,
+        Some(one) => vec![parse_address(one, "address")?],
+    };
+    let mut topics = Vec::new();
+    if let Some(list) = field("topics") {
+        let list = list
+            .as_array()
+            .ok_or_else(|| RpcError::invalid_params("topics is not a list"))?;
+        if list.len() > 4 {
+            return Err(RpcError::invalid_params("more than 4 topic positions"));
+        }
+        for position in list {
+            topics.push(match position {
+                Json::Null => None,
+                Json::Array(options) => Some(
+                    options
+                        .iter()
+                        .map(|t| parse_hash(t, "topic"))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                one => Some(vec![parse_hash(one, "topic")?]),
+            });
+        }
+    }
+    Ok(LogFilter {
+        range,
+        addresses,
+        topics,
+    })
+}
+
+/// An EVM log with where it was emitted, as receipts and `eth_getLogs` show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogView<'a> {
+    /// The emitting contract.
+    pub address: &'a [u8; 20],
+    /// Its topics.
+    pub topics: Vec<[u8; 32]>,
+    /// Its data.
+    pub data: &'a [u8],
+    /// The block's number.
+    pub block: u64,
+    /// The block's hash (None: not known).
+    pub block_hash: Option<[u8; 32]>,
+    /// The transaction.
+    pub tx_hash: &'a [u8; 32],
+    /// The transaction's index in the block.
+    pub tx_index: u64,
+    /// The log's index in the block.
+    pub log_index: u64,
+}
+
+impl LogView<'_> {
+    /// Its JSON.
+    pub fn to_json(&self) -> Json {
+        json!({
+            "address": address_json(self.address),
+            "topics": self.topics.iter().map(hash_json).collect::<Vec<_>>(),
+            "data": bytes_json(self.data),
+            "blockNumber": quantity(self.block),
+            "blockHash": self.block_hash.as_ref().map_or(Json::Null, hash_json),
+            "transactionHash": hash_json(self.tx_hash),
+            "transactionIndex": quantity(self.tx_index),
+            "logIndex": quantity(self.log_index),
+            "removed": false,
+        })
+    }
+}
+
+/// The 2048-bit bloom of logs (each emitter and topic set 3 bits, as the yellow paper
+/// defines it), given each log's address and topics.
+pub fn logs_bloom<'a>(logs: impl IntoIterator<Item = (&'a [u8; 20], &'a [[u8; 32]])>) -> Json {
+    let mut bloom = alloy_primitives::Bloom::default();
+    for (address, topics) in logs {
+        bloom.accrue(alloy_primitives::BloomInput::Raw(address));
+        for topic in topics {
+            bloom.accrue(alloy_primitives::BloomInput::Raw(topic));
+        }
+    }
+    bytes_json(&bloom.0[..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_read_and_match_as_geth_does() {
+        let t1 = [1u8; 32];
+        let t2 = [2u8; 32];
+        let filter = parse_log_filter(&json!({
+            "fromBlock": "0x1",
+            "address": "0x1111111111111111111111111111111111111111",
+            "topics": [null, [hash_json(&t1), hash_json(&t2)]],
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            filter.range,
+            LogRange::Tags {
+                from: BlockTag::Number(1),
+                to: BlockTag::Latest
+            }
+        );
+        let a = [0x11u8; 20];
+        assert!(filter.matches(&a, &[[9; 32], t2]));
+        assert!(!filter.matches(&a, &[[9; 32]]));
+        assert!(!filter.matches(&[0x12; 20], &[[9; 32], t1]));
+        assert!(
+            parse_log_filter(&json!({"blockHash": hash_json(&t1), "fromBlock": "0x1"})).is_err()
+        );
+        assert!(parse_log_filter(&json!({"topics": [null, null, null, null, null]})).is_err());
+    }
+
+    #[test]
+    fn a_bloom_has_three_bits_per_item() {
+        // The empty bloom is all zeros; one address sets at most 3 bits.
+        let empty = logs_bloom([]);
+        assert_eq!(empty, bytes_json(&[0; 256]));
+        let one = logs_bloom([(&[0x11u8; 20], &[][..])]);
+        let digits = one.as_str().unwrap_or_default().trim_start_matches("0x");
+        let bits: u32 = hex::decode(digits)
+            .unwrap_or_default()
+            .iter()
+            .map(|b| b.count_ones())
+            .sum();
+        assert!((1..=3).contains(&bits), "{bits}");
+    }
+
+    #[test]
+    fn a_call_object_reads_input_or_data() {
+        let call = parse_call(
+            &json!({"to": "0x1111111111111111111111111111111111111111", "data": "0x01", "value": "0x10"}),
+            4,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(call.input, vec![1]);
+        assert_eq!(call.value, 16);
+        assert_eq!(call.from, None);
+        assert!(parse_call(&json!({"input": "0x0102030405"}), 4).is_err());
+    }
+}
