@@ -135,6 +135,8 @@ pub struct NodeCore {
     rollup: Rollup,
     reader: Option<InboxReader>,
     archive: Arc<RwLock<Archive>>,
+    /// The newest closed block's hash (the next block's parent; 0 before genesis).
+    tip: Hash,
     open: Vec<L2Tx>,
     persist: Persist,
     chain_id: u64,
@@ -196,6 +198,7 @@ impl NodeCore {
                     rollup,
                     reader: Some(reader),
                     archive,
+                    tip: Hash::ZERO,
                     open: Vec::new(),
                     persist,
                     chain_id: config.chain_id,
@@ -234,14 +237,21 @@ impl NodeCore {
                 )?;
                 let mut checkpoints = HashMap::new();
                 let mut head_checkpoint = None;
+                let mut tip = Hash::ZERO;
                 {
                     let mut archive = archive
                         .write()
                         .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?;
                     for (number, stored) in persist.blocks()? {
                         let block = crate::restore::block(number, &stored)?;
+                        if block.parent_hash != tip {
+                            return Err(NodeError::Store(format!(
+                                "block {number} does not follow the block before it"
+                            )));
+                        }
                         checkpoints.insert(number, stored.checkpoint);
                         head_checkpoint = Some(stored.checkpoint);
+                        tip = block.hash;
                         archive.push(block);
                     }
                 }
@@ -263,6 +273,7 @@ impl NodeCore {
                     rollup,
                     reader: Some(reader),
                     archive,
+                    tip,
                     open: Vec::new(),
                     persist,
                     chain_id: config.chain_id,
@@ -491,17 +502,9 @@ impl NodeCore {
                             stray.block
                         )));
                     }
-                    let parent = closed
-                        .last()
-                        .map(|b: &L2Block| b.hash)
-                        .or_else(|| {
-                            self.archive
-                                .read()
-                                .ok()
-                                .and_then(|a| a.latest().map(|b| b.hash))
-                        })
-                        .unwrap_or(Hash::ZERO);
-                    closed.push(L2Block::new(*summary, raw, txs, parent));
+                    let block = L2Block::new(*summary, raw, txs, self.tip);
+                    self.tip = block.hash;
+                    closed.push(block);
                 }
                 _ => {}
             }

@@ -11,6 +11,7 @@ pub mod engines;
 pub mod recorded_games;
 pub mod spec_gas;
 pub mod tools;
+pub mod wallet;
 
 use std::path::{Path, PathBuf};
 

@@ -163,14 +163,21 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
         .read()
         .map(|a| a.head())
         .unwrap_or_default();
+    let inbox = started
+        .node
+        .with(|core| (core.position(), core.unposted()))
+        .map_err(node_error)?;
     announce(
         args,
         &started,
-        &data_dir,
-        scratch.is_some(),
-        head,
-        &listening.to_string(),
-        l1_server.as_ref().map(|s| s.local_addr().to_string()),
+        &Where {
+            data_dir: &data_dir,
+            throwaway: scratch.is_some(),
+            head,
+            inbox,
+            rpc: listening.to_string(),
+            l1_rpc: l1_server.as_ref().map(|s| s.local_addr().to_string()),
+        },
     );
     wait_for_shutdown();
     if !args.json {
@@ -218,15 +225,26 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn announce(
-    args: &NodeArgs,
-    started: &Started,
-    data_dir: &std::path::Path,
+/// Where the chain stands and is served, as the node starts.
+struct Where<'a> {
+    data_dir: &'a std::path::Path,
     throwaway: bool,
     head: u64,
-    rpc: &str,
+    /// Messages in the machine's inbox, and how many of them the L1 does not hold yet.
+    inbox: (u64, u64),
+    rpc: String,
     l1_rpc: Option<String>,
-) {
+}
+
+fn announce(args: &NodeArgs, started: &Started, at: &Where<'_>) {
+    let Where {
+        data_dir,
+        throwaway,
+        head,
+        inbox,
+        rpc,
+        l1_rpc,
+    } = at;
     let ether = u64::try_from(DEV_DEPOSIT / 1_000_000_000_000_000_000).unwrap_or(u64::MAX);
     let accounts = if args.dev {
         started.accounts.as_slice()
@@ -241,8 +259,10 @@ fn announce(
             json!({
                 "chainId": args.chain_id,
                 "rpc": format!("http://{rpc}"),
-                "l1Rpc": l1_rpc.map(|a| format!("http://{a}")),
+                "l1Rpc": l1_rpc.as_ref().map(|a| format!("http://{a}")),
                 "blockNumber": head,
+                "inboxMessages": inbox.0,
+                "unposted": inbox.1,
                 "resumed": started.resumed,
                 "dataDir": data_dir.display().to_string(),
                 "mnemonic": DEV_MNEMONIC,
@@ -282,7 +302,12 @@ fn announce(
         hex20(&started.rollup.sequencer),
         args.batch_interval
     );
-    if throwaway {
+    outln!(
+        "inbox               {} messages, {} not yet on the L1",
+        inbox.0,
+        inbox.1
+    );
+    if *throwaway {
         outln!(
             "\nchain kept in {} until the node stops (block {head}); --data-dir keeps it",
             data_dir.display()

@@ -5,13 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use alloy_consensus::{SignableTransaction, TxLegacy};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address as AlloyAddress, Bytes, TxKind, U256};
-use alloy_signer::SignerSync;
-use alloy_signer_local::PrivateKeySigner;
 use avm_arbos::Address;
 use avm_node::launch::{launch, L1Choice, NodeConfig, Started};
+use avm_testkit::wallet::Legacy;
 
 pub const CHAIN_ID: u64 = 412_346;
 
@@ -57,22 +53,16 @@ pub fn address(i: u32) -> Address {
 
 /// A legacy EIP-155 transaction signed by dev account `i`.
 pub fn signed(i: u32, nonce: u64, to: Option<Address>, value: u128, data: Vec<u8>) -> Vec<u8> {
-    let tx = TxLegacy {
-        chain_id: Some(CHAIN_ID),
+    Legacy {
+        chain_id: CHAIN_ID,
         nonce,
         gas_price: 0,
-        gas_limit: 5_000_000,
-        to: match to {
-            Some(a) => TxKind::Call(AlloyAddress::from(a.0)),
-            None => TxKind::Create,
-        },
-        value: U256::from(value),
-        input: Bytes::from(data),
-    };
-    let signer = PrivateKeySigner::from_bytes(&key(i).into()).unwrap();
-    let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
-    let envelope = alloy_consensus::TxEnvelope::Legacy(tx.into_signed(signature));
-    envelope.encoded_2718()
+        gas: 5_000_000,
+        to: to.map(|a| a.0),
+        value,
+        data,
+    }
+    .sign(&key(i))
 }
 
 pub fn ether(n: u128) -> u128 {

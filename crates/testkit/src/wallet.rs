@@ -1,0 +1,109 @@
+//! A wallet and a JSON-RPC client for tests that drive a chain as a user would: the
+//! dev accounts of the test mnemonic, legacy EIP-155 transactions signed with alloy
+//! (a second implementation, not ours), and JSON-RPC over a plain HTTP/1.1 request.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use alloy_consensus::{SignableTransaction, TxLegacy};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, Bytes, TxKind, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::{coins_bip39::English, MnemonicBuilder, PrivateKeySigner};
+use serde_json::{json, Value as Json};
+
+/// The mnemonic anvil and hardhat derive their dev accounts from.
+pub const TEST_MNEMONIC: &str = "test test test test test test test test test test test junk";
+
+/// Dev account `i` of the test mnemonic: its key and address.
+pub fn dev_account(i: u32) -> ([u8; 32], [u8; 20]) {
+    let signer = MnemonicBuilder::<English>::default()
+        .phrase(TEST_MNEMONIC)
+        .index(i)
+        .unwrap()
+        .build()
+        .unwrap();
+    (signer.to_bytes().0, signer.address().0 .0)
+}
+
+/// A legacy transaction to sign.
+#[derive(Debug, Clone, Default)]
+pub struct Legacy {
+    /// The chain id (EIP-155).
+    pub chain_id: u64,
+    /// The nonce.
+    pub nonce: u64,
+    /// The gas price.
+    pub gas_price: u128,
+    /// The gas limit.
+    pub gas: u64,
+    /// The callee (None: a creation).
+    pub to: Option<[u8; 20]>,
+    /// Wei sent.
+    pub value: u128,
+    /// Call data.
+    pub data: Vec<u8>,
+}
+
+impl Legacy {
+    /// Signed with `key`: the raw transaction.
+    pub fn sign(&self, key: &[u8; 32]) -> Vec<u8> {
+        let tx = TxLegacy {
+            chain_id: Some(self.chain_id),
+            nonce: self.nonce,
+            gas_price: self.gas_price,
+            gas_limit: self.gas,
+            to: self
+                .to
+                .map_or(TxKind::Create, |a| TxKind::Call(Address::from(a))),
+            value: U256::from(self.value),
+            input: Bytes::from(self.data.clone()),
+        };
+        let signer = PrivateKeySigner::from_bytes(&(*key).into()).unwrap();
+        let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+        alloy_consensus::TxEnvelope::Legacy(tx.into_signed(signature)).encoded_2718()
+    }
+}
+
+/// Calls `method` at `url` (`http://HOST:PORT`): its result, or the error object (or
+/// the transport failure) as text.
+pub fn rpc(url: &str, method: &str, params: Json) -> Result<Json, String> {
+    let address = url.trim_start_matches("http://").trim_end_matches('/');
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let mut stream = TcpStream::connect(address).map_err(|e| format!("connect: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .map_err(|e| e.to_string())?;
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("send: {e}"))?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("receive: {e}"))?;
+    let text = String::from_utf8_lossy(&response);
+    let (_, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("not an HTTP response: {text}"))?;
+    let answer: Json = serde_json::from_str(body).map_err(|e| format!("{e}: {body}"))?;
+    match answer.get("error") {
+        Some(error) => Err(error.to_string()),
+        None => Ok(answer["result"].clone()),
+    }
+}
+
+/// A quantity's value.
+pub fn quantity(j: &Json) -> u128 {
+    u128::from_str_radix(j.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+/// Bytes as `0x`-hex.
+pub fn hex0x(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
