@@ -20,7 +20,7 @@ const ETHER: u128 = 1_000_000_000_000_000_000;
 
 /// A node of our own: its process, what it printed, its URL and data dir.
 struct Node {
-    _process: Killed,
+    process: Killed,
     info: Json,
     url: String,
     _dir: Scratch,
@@ -35,27 +35,30 @@ impl Drop for Scratch {
 }
 
 fn start_node(name: &str) -> Node {
+    start_node_with(name, &[])
+}
+
+fn start_node_with(name: &str, extra: &[&str]) -> Node {
     let dir = std::env::temp_dir().join(format!("avm-cli-node-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let rpc = format!("127.0.0.1:{}", free_port());
-    let (process, info) = common::start_server(
-        &[
-            "node",
-            "--dev",
-            "--json",
-            "--rpc",
-            &rpc,
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--batch-interval",
-            "0.5",
-        ],
-        Duration::from_secs(300),
-    );
+    let mut args = vec![
+        "node",
+        "--dev",
+        "--json",
+        "--rpc",
+        &rpc,
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--batch-interval",
+        "0.5",
+    ];
+    args.extend_from_slice(extra);
+    let (process, info) = common::start_server(&args, Duration::from_secs(300));
     let url = format!("http://{rpc}");
     wait_for_rpc(&url, Duration::from_secs(30));
     Node {
-        _process: process,
+        process,
         info,
         url,
         _dir: Scratch(dir),
@@ -391,4 +394,59 @@ fn an_ethers_dapp_runs_against_the_node() {
         heard["dest"].as_str().unwrap().to_lowercase(),
         a1.to_lowercase()
     );
+}
+
+#[test]
+fn a_recorded_chain_replays_as_the_node_ran_it() {
+    let contracts = contracts();
+    let record = std::env::temp_dir().join(format!("avm-node-record-{}.aoslog", std::process::id()));
+    let mut node = start_node_with("record", &["--record", record.to_str().unwrap()]);
+    let (_, k0) = node.account(0);
+    let (a1, k1) = node.account(1);
+    node.send(&k0, &[&a1, "--value", "2ether"]);
+    let token = node.send(
+        &k1,
+        &[
+            "--create",
+            &contracts["Token"].bytecode,
+            "constructor(string,string,uint256)",
+            "Avm Token",
+            "AVM",
+            "1000",
+        ],
+    );
+    let token = token["contractAddress"].as_str().unwrap().to_owned();
+    node.send(&k1, &[&token, "transfer(address,uint256)", &a1, "5"]);
+    // A reverting transaction is recorded too.
+    let failed = node.send(
+        &k0,
+        &[
+            "--gas-limit",
+            "100000",
+            &token,
+            "transfer(address,uint256)",
+            &a1,
+            "5",
+        ],
+    );
+    assert_eq!(failed["status"], "0x0");
+    // Ctrl-C / SIGTERM: the node stops cleanly and writes the recording.
+    let pid = node.process.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(node.process.0.wait().unwrap().success());
+    let replayed = common::avm(&[
+        "replay",
+        "--json",
+        "../shared/fixtures/arbos/arbos-v58.mexe",
+        record.to_str().unwrap(),
+    ]);
+    let report: Json = serde_json::from_slice(&replayed.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&replayed.stderr)));
+    let _ = std::fs::remove_file(&record);
+    assert!(replayed.status.success(), "{report:#}");
+    // Every log the node read its receipts from, the same on a fresh replay.
+    assert_eq!(report["match"], true, "{report:#}");
+    assert!(report["expected_logs"].as_u64().unwrap() > 10, "{report:#}");
+    assert_eq!(report["logs"], report["expected_logs"]);
+    assert_eq!(report["gas_used"], report["expected_gas"]);
 }
