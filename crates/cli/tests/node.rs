@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use avm_testkit::tools::{
-    cast, cast_ok, free_port, node_script, solc, wait_for_rpc, Compiled, Killed, ARBOS_EVM_VERSION,
+    cast, cast_ok, free_port, node_script, test_contracts, wait_for_rpc, Compiled, Killed,
 };
 use serde_json::Value as Json;
 
@@ -121,31 +121,8 @@ fn quantity(j: &Json) -> u64 {
     u64::from_str_radix(j.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
 }
 
-fn shared(path: &str) -> String {
-    std::fs::read_to_string(common::repo_root().join("../shared").join(path)).unwrap()
-}
-
-fn ours(name: &str) -> String {
-    std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/contracts")
-            .join(name),
-    )
-    .unwrap()
-}
-
 fn contracts() -> std::collections::BTreeMap<String, Compiled> {
-    solc(
-        &[
-            (
-                "Fibonacci.sol",
-                &shared("fixtures/classic/l2-contracts/Fibonacci.sol"),
-            ),
-            ("Storage.sol", &ours("Storage.sol")),
-            ("Token.sol", &ours("Token.sol")),
-        ],
-        ARBOS_EVM_VERSION,
-    )
+    test_contracts()
 }
 
 fn topic(signature: &str) -> String {
@@ -399,7 +376,8 @@ fn an_ethers_dapp_runs_against_the_node() {
 #[test]
 fn a_recorded_chain_replays_as_the_node_ran_it() {
     let contracts = contracts();
-    let record = std::env::temp_dir().join(format!("avm-node-record-{}.aoslog", std::process::id()));
+    let record =
+        std::env::temp_dir().join(format!("avm-node-record-{}.aoslog", std::process::id()));
     let mut node = start_node_with("record", &["--record", record.to_str().unwrap()]);
     let (_, k0) = node.account(0);
     let (a1, k1) = node.account(1);
@@ -432,7 +410,11 @@ fn a_recorded_chain_replays_as_the_node_ran_it() {
     assert_eq!(failed["status"], "0x0");
     // Ctrl-C / SIGTERM: the node stops cleanly and writes the recording.
     let pid = node.process.0.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     assert!(node.process.0.wait().unwrap().success());
     let replayed = common::avm(&[
         "replay",

@@ -7,10 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use avm_arbos::{
-    alias, unalias, Address, ArbosLog, InboxMessage, L2Message, MessageKind, ResultCode, SignedTx,
-    UnsignedCall,
-};
+use avm_arbos::{Address, ArbosLog, L2Message, ResultCode, SignedTx};
 use avm_l1::chain::ChainHandle;
 use avm_l1::delivery::{self, InboxReader};
 use avm_l1::{Chain, Rollup, MAX_PROVABLE_MESSAGE};
@@ -19,6 +16,7 @@ use avm_verifier::classic::L1Message;
 use serde_json::json;
 
 use crate::archive::Archive;
+pub use crate::calls::{CallResult, CallSpec};
 use crate::chain::{L2Block, L2Tx};
 use crate::l2::{L2Machine, Outputs};
 use crate::persist::{sequencer_from_json, sequencer_json, Persist};
@@ -27,36 +25,6 @@ use crate::NodeError;
 
 /// The largest raw transaction taken (geth's pool limit).
 pub const MAX_RAW_TX: usize = 128 * 1024;
-
-/// A call to run on a copy of the machine.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CallSpec {
-    /// The caller as the L2 sees it (0: the chain's own, which pays no fees).
-    pub from: Address,
-    /// The callee (None: a creation).
-    pub to: Option<Address>,
-    /// Wei sent.
-    pub value: Int,
-    /// Call data.
-    pub data: Vec<u8>,
-    /// The gas limit (None: ArbOS's transaction limit).
-    pub gas: Option<u64>,
-    /// The gas price bid (0 is taken with fees off, and from sender 0).
-    pub gas_price: Int,
-}
-
-/// What a call returned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallResult {
-    /// ArbOS's result code.
-    pub code: ResultCode,
-    /// Return (or revert) data.
-    pub output: Vec<u8>,
-    /// ArbGas used.
-    pub gas_used: u64,
-    /// The price of a unit of L2 computation it paid (0 with fees off).
-    pub computation_price: Int,
-}
 
 /// Why a raw transaction was refused before it was sequenced (the messages are
 /// geth's, so clients that match on them recognise them).
@@ -715,42 +683,7 @@ impl NodeCore {
     /// newest), thrown away after: the chain never sees it.
     pub fn call(&mut self, spec: &CallSpec, block: Option<u64>) -> Result<CallResult, NodeError> {
         let (mut machine, stamp) = self.machine_at(block)?;
-        let message = InboxMessage::new(
-            MessageKind::L2,
-            unalias(spec.from),
-            // As the Go node ran calls: a contract transaction (subtype 1, which is also
-            // how a creation is estimated: a subtype-2 call to 0 creates nothing) on a
-            // copy of the machine.
-            L2Message::UnsignedContractTx(UnsignedCall {
-                max_gas: Int::from(spec.gas.unwrap_or(1 << 40)),
-                gas_price: spec.gas_price,
-                dest: spec.to.unwrap_or(Address([0; 20])),
-                value: spec.value,
-                calldata: spec.data.clone(),
-            })
-            .encode(),
-        )
-        .at(stamp.0, stamp.1)
-        .with_seq_num(self.seq.position);
-        let outputs = machine.feed(vec![message.to_value()])?;
-        for log in outputs.logs {
-            if let ArbosLog::Receipt(receipt) = log {
-                if receipt.request.sender == spec.from
-                    || spec.from.is_zero()
-                    || alias(unalias(spec.from)) == receipt.request.sender
-                {
-                    return Ok(CallResult {
-                        code: receipt.code,
-                        output: receipt.return_data,
-                        gas_used: u64::try_from(receipt.gas_used).unwrap_or(u64::MAX),
-                        computation_price: receipt.fee_stats.prices.l2_computation,
-                    });
-                }
-            }
-        }
-        Err(NodeError::Log(
-            "ArbOS answered the call with no receipt".into(),
-        ))
+        crate::calls::run(&mut machine, stamp, self.seq.position, spec)
     }
 
     fn precompile_word(

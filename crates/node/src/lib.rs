@@ -10,6 +10,7 @@
 //! avm-arbos's, the L1 is avm-l1's, the machine avm-machine's.
 
 pub mod archive;
+pub mod calls;
 pub mod chain;
 pub mod core;
 pub mod l2;

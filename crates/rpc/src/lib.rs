@@ -19,8 +19,8 @@ pub use eth::{
 };
 pub use jsonrpc::{Handler, RpcError};
 pub use request::{
-    logs_bloom, param, parse_call, parse_count, parse_log_filter, required, CallRequest, LogFilter,
-    LogRange, LogView,
+    logs_bloom, param, parse_call, parse_count, parse_log_filter, parse_overrides, required,
+    AccountOverride, CallRequest, LogFilter, LogRange, LogView, SlotValue, MAX_OVERRIDES,
 };
 pub use server::{Limits, Server, ServerError};
 pub use shapes::{quantity_be, BlockFields, ReceiptFields, TxFields, EMPTY_OMMERS_HASH};

@@ -6,7 +6,7 @@ use serde_json::{json, Value as Json};
 
 use crate::eth::{
     address_json, bytes_json, hash_json, parse_address, parse_block_tag, parse_bytes, parse_hash,
-    parse_quantity, parse_u128, quantity, BlockTag,
+    parse_quantity, parse_slot, parse_u128, quantity, BlockTag,
 };
 use crate::jsonrpc::RpcError;
 
@@ -70,6 +70,86 @@ pub fn parse_call(call: &Json, max_input: usize) -> Result<CallRequest, RpcError
             .map(|v| parse_u128(v, "gasPrice"))
             .transpose()?,
     })
+}
+
+/// Most accounts (and storage slots, over all of them) one call may override.
+pub const MAX_OVERRIDES: usize = 1_000;
+
+/// A storage slot and the word it holds.
+pub type SlotValue = ([u8; 32], [u8; 32]);
+
+/// One account's state override of `eth_call` (geth's third parameter): what the
+/// call sees instead of the chain's state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AccountOverride {
+    /// The account.
+    pub address: [u8; 20],
+    /// Its balance, a 256-bit word.
+    pub balance: Option<[u8; 32]>,
+    /// Its nonce.
+    pub nonce: Option<u64>,
+    /// Its code.
+    pub code: Option<Vec<u8>>,
+    /// Its whole storage (every other slot reads 0).
+    pub state: Option<Vec<SlotValue>>,
+    /// Slots changed, the others kept.
+    pub state_diff: Vec<SlotValue>,
+}
+
+fn slots(value: &Json, what: &str) -> Result<Vec<SlotValue>, RpcError> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| RpcError::invalid_params(format!("{what}: not an object")))?;
+    object
+        .iter()
+        .map(|(slot, word)| Ok((parse_slot(&json!(slot), what)?, parse_slot(word, what)?)))
+        .collect()
+}
+
+/// Reads `eth_call`'s state overrides (`{address: {balance, nonce, code, state,
+/// stateDiff}}`).
+pub fn parse_overrides(value: &Json) -> Result<Vec<AccountOverride>, RpcError> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| RpcError::invalid_params("state overrides: not an object"))?;
+    let mut out = Vec::new();
+    let mut slot_count = 0usize;
+    for (address, fields) in object {
+        let mut account = AccountOverride {
+            address: parse_address(&json!(address), "state override address")?,
+            ..AccountOverride::default()
+        };
+        let fields = fields.as_object().ok_or_else(|| {
+            RpcError::invalid_params(format!("state override of {address}: not an object"))
+        })?;
+        for (name, value) in fields {
+            match name.as_str() {
+                "balance" => account.balance = Some(parse_slot(value, "balance")?),
+                "nonce" => account.nonce = Some(parse_quantity(value, "nonce")?),
+                "code" => account.code = Some(parse_bytes(value, "code", 24_576 * 2)?),
+                "state" => account.state = Some(slots(value, "state")?),
+                "stateDiff" => account.state_diff = slots(value, "stateDiff")?,
+                other => {
+                    return Err(RpcError::invalid_params(format!(
+                        "state override of {address}: no field {other:?}"
+                    )))
+                }
+            }
+        }
+        if account.state.is_some() && fields.contains_key("stateDiff") {
+            return Err(RpcError::invalid_params(format!(
+                "account {address} has both 'state' and 'stateDiff'"
+            )));
+        }
+        slot_count += account.state.as_ref().map_or(0, Vec::len) + account.state_diff.len();
+        out.push(account);
+        if out.len() > MAX_OVERRIDES || slot_count > MAX_OVERRIDES {
+            return Err(RpcError::invalid_params(format!(
+                "more than {MAX_OVERRIDES} accounts or slots overridden"
+            )));
+        }
+    }
+    Ok(out)
 }
 
 /// Which blocks a log filter covers.
@@ -262,6 +342,20 @@ mod tests {
             .map(|b| b.count_ones())
             .sum();
         assert!((1..=3).contains(&bits), "{bits}");
+    }
+
+    #[test]
+    fn overrides_read_as_geth_takes_them() {
+        let a = "0x0000000000000000000000000000003000000000";
+        let read =
+            parse_overrides(&json!({a: {"balance": "0x3000", "stateDiff": {"0x0": "0x10"}}}))
+                .unwrap_or_default();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].balance.map(|b| b[31]), Some(0));
+        assert_eq!(read[0].balance.map(|b| b[30]), Some(0x30));
+        assert_eq!(read[0].state_diff.len(), 1);
+        assert!(parse_overrides(&json!({a: {"state": {}, "stateDiff": {}}})).is_err());
+        assert!(parse_overrides(&json!({a: {"colour": "0x1"}})).is_err());
     }
 
     #[test]

@@ -279,3 +279,27 @@ pub fn solc(
     }
     contracts
 }
+
+/// The Solidity source of a contract the tests deploy (`crates/testkit/contracts`):
+/// `Token.sol` (a standard ERC-20), `Storage.sol`.
+pub fn contract_source(file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("contracts")
+        .join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// [`solc`] over the test contracts (Token, Storage) and upstream's Fibonacci
+/// (`fixtures/classic/l2-contracts/Fibonacci.sol`), for ArbOS's EVM version.
+pub fn test_contracts() -> std::collections::BTreeMap<String, Compiled> {
+    let fibonacci = std::fs::read_to_string(crate::fixtures().join("l2-contracts/Fibonacci.sol"))
+        .expect("fixtures/classic/l2-contracts/Fibonacci.sol");
+    solc(
+        &[
+            ("Fibonacci.sol", &fibonacci),
+            ("Storage.sol", &contract_source("Storage.sol")),
+            ("Token.sol", &contract_source("Token.sol")),
+        ],
+        ARBOS_EVM_VERSION,
+    )
+}

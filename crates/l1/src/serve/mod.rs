@@ -235,6 +235,11 @@ fn answer(chain: &mut Embedded, method: &str, params: &Json) -> Result<Json, Rpc
             Ok(hash_json(&chain.storage(address, word)))
         }
         "eth_call" => {
+            if param(params, 2).is_some() {
+                return Err(RpcError::invalid_params(
+                    "state overrides are not supported by the embedded L1",
+                ));
+            }
             let sim = simulation(chain, required(params, 0, "call")?)?;
             newest_only(chain, parse_block_tag(param(params, 1))?)?;
             match chain.simulate(&sim).map_err(refused)? {

@@ -13,8 +13,8 @@ use serde_json::{json, Value as Json};
 use avm_arbos::{Address, ResultCode};
 use avm_rpc::{
     bytes_json, hash_json, param, parse_address, parse_block_tag, parse_bytes, parse_call,
-    parse_hash, parse_log_filter, parse_quantity, parse_slot, quantity, required, BlockTag,
-    Handler, LogFilter, LogRange, RpcError,
+    parse_hash, parse_log_filter, parse_overrides, parse_quantity, parse_slot, quantity, required,
+    BlockTag, Handler, LogFilter, LogRange, RpcError,
 };
 use avm_value::{Hash, Int};
 
@@ -97,8 +97,10 @@ impl L2Rpc {
             .map_err(node_error)
     }
 
-    fn call_spec(&self, call: &Json) -> Result<CallSpec, RpcError> {
-        let call = parse_call(call, MAX_CALL_INPUT)?;
+    /// The call of `params` (a call object, a block, and for `eth_call` state
+    /// overrides).
+    fn call_spec(&self, params: &Json) -> Result<CallSpec, RpcError> {
+        let call = parse_call(required(params, 0, "call")?, MAX_CALL_INPUT)?;
         Ok(CallSpec {
             from: Address(call.from.unwrap_or([0; 20])),
             to: call.to.map(Address),
@@ -106,6 +108,10 @@ impl L2Rpc {
             data: call.input,
             gas: call.gas,
             gas_price: Int::from(call.gas_price.unwrap_or(0)),
+            overrides: match param(params, 2) {
+                Some(overrides) => parse_overrides(overrides)?,
+                None => Vec::new(),
+            },
         })
     }
 
@@ -309,7 +315,7 @@ impl Handler for L2Rpc {
                 Ok(hash_json(&hash.0))
             }
             "eth_call" => {
-                let spec = self.call_spec(required(params, 0, "call")?)?;
+                let spec = self.call_spec(params)?;
                 let block = self.state_at(parse_block_tag(param(params, 1))?)?;
                 let result = self.on_node(move |core| core.call(&spec, block))?;
                 match result.code {
@@ -318,7 +324,7 @@ impl Handler for L2Rpc {
                 }
             }
             "eth_estimateGas" => {
-                let mut spec = self.call_spec(required(params, 0, "call")?)?;
+                let mut spec = self.call_spec(params)?;
                 let block = self.state_at(parse_block_tag(param(params, 1))?)?;
                 let result = self.on_node(move |core| {
                     if spec.gas_price.is_zero() && !spec.from.is_zero() {

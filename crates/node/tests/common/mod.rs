@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use avm_arbos::Address;
 use avm_node::launch::{launch, L1Choice, NodeConfig, Started};
+pub mod both;
+
 use avm_testkit::wallet::Legacy;
 
 pub const CHAIN_ID: u64 = 412_346;
