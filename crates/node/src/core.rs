@@ -19,7 +19,7 @@ use crate::archive::Archive;
 pub use crate::calls::{CallResult, CallSpec};
 use crate::chain::{L2Block, L2Tx};
 use crate::l2::{L2Machine, Outputs};
-use crate::persist::{sequencer_from_json, sequencer_json, Persist};
+use crate::persist::{sequencer_from_json, sequencer_json, Persist, CHECKPOINT_EVERY};
 use crate::sequencer::Sequencer;
 use crate::NodeError;
 
@@ -112,8 +112,12 @@ pub struct NodeCore {
     held: HashMap<Address, BTreeMap<u64, Held>>,
     /// The machine at the end of recent blocks, for calls at them.
     snapshots: BTreeMap<u64, avm_machine::Machine>,
-    /// Each block's checkpoint in the data dir.
-    checkpoints: HashMap<u64, u64>,
+    /// Each block's state as an inbox position (messages read when it was over).
+    positions: HashMap<u64, u64>,
+    /// The machine's checkpoints in the data dir: inbox position -> checkpoint.
+    checkpoints: BTreeMap<u64, u64>,
+    /// Blocks closed since the newest checkpoint.
+    since_checkpoint: u64,
     /// Sends (L2-to-L1 messages) so far.
     sends: Vec<Vec<u8>>,
     /// Everything the machine read and wrote, when recording (`--record`).
@@ -173,7 +177,9 @@ impl NodeCore {
                     nonces: HashMap::new(),
                     held: HashMap::new(),
                     snapshots: BTreeMap::new(),
-                    checkpoints: HashMap::new(),
+                    positions: HashMap::new(),
+                    checkpoints: BTreeMap::new(),
+                    since_checkpoint: 0,
                     sends: Vec::new(),
                     recording: config.record.then(Recording::default),
                 };
@@ -203,9 +209,16 @@ impl NodeCore {
                         .meta("sequencer")?
                         .ok_or_else(|| NodeError::Store("no sequencer record".into()))?,
                 )?;
-                let mut checkpoints = HashMap::new();
-                let mut head_checkpoint = None;
+                if chain.get("format").and_then(|f| f.as_u64()) != Some(crate::persist::FORMAT) {
+                    return Err(NodeError::Store(
+                        "the data dir was written by another version of avm node (start a new \
+                         --data-dir)"
+                            .into(),
+                    ));
+                }
+                let mut positions = HashMap::new();
                 let mut tip = Hash::ZERO;
+                let mut head = 0;
                 {
                     let mut archive = archive
                         .write()
@@ -217,23 +230,39 @@ impl NodeCore {
                                 "block {number} does not follow the block before it"
                             )));
                         }
-                        checkpoints.insert(number, stored.checkpoint);
-                        head_checkpoint = Some(stored.checkpoint);
+                        positions.insert(number, stored.position);
                         tip = block.hash;
+                        head = number;
                         archive.push(block);
                     }
                 }
-                let head_checkpoint = head_checkpoint
-                    .ok_or_else(|| NodeError::Store("a chain without blocks".into()))?;
-                let machine = persist.machine(head_checkpoint)?;
-                let l2 = L2Machine::resume(machine);
-                if l2.consumed() != seq.position {
+                let checkpoints = persist.checkpoints()?;
+                let (&at, &checkpoint) = checkpoints
+                    .range(..=seq.position)
+                    .next_back()
+                    .ok_or_else(|| NodeError::Store("no checkpoint of the machine".into()))?;
+                let mut l2 = L2Machine::resume(persist.machine(checkpoint)?);
+                if l2.consumed() != at {
                     return Err(NodeError::Store(format!(
-                        "the head checkpoint read {} messages, the sequencer counts {}",
-                        l2.consumed(),
-                        seq.position
+                        "the checkpoint noted at inbox position {at} read {} messages",
+                        l2.consumed()
                     )));
                 }
+                // The messages after the checkpoint, again: the machine is where it was,
+                // and the receipts of a block not yet closed are open again.
+                let position = seq.position;
+                let outputs = l2.feed(persist.messages_between(at, position)?)?;
+                let open = outputs
+                    .logs
+                    .into_iter()
+                    .zip(outputs.raw_logs)
+                    .filter_map(|(log, raw)| match log {
+                        ArbosLog::Receipt(receipt) if receipt.request.arb_block > head => {
+                            Some(L2Tx::new(*receipt, raw))
+                        }
+                        _ => None,
+                    })
+                    .collect();
                 NodeCore {
                     l2,
                     seq,
@@ -242,12 +271,14 @@ impl NodeCore {
                     reader: Some(reader),
                     archive,
                     tip,
-                    open: Vec::new(),
+                    open,
                     persist,
                     chain_id: config.chain_id,
                     nonces: HashMap::new(),
                     held: HashMap::new(),
                     snapshots: BTreeMap::new(),
+                    positions,
+                    since_checkpoint: u64::from(at != position),
                     checkpoints,
                     sends: Vec::new(),
                     recording: None,
@@ -286,6 +317,11 @@ impl NodeCore {
     /// Messages sequenced but not yet posted to L1.
     pub fn unposted(&self) -> u64 {
         self.seq.pending.iter().map(|p| p.count).sum()
+    }
+
+    /// The machine as it is now (what the next message will be fed to).
+    pub fn machine(&self) -> &avm_machine::Machine {
+        self.l2.machine()
     }
 
     /// The machine hash.
@@ -375,6 +411,7 @@ impl NodeCore {
             self.seq.position,
             &[],
             &[],
+            &[],
             &[("sequencer", sequencer_json(&self.seq))],
         )
     }
@@ -411,33 +448,38 @@ impl NodeCore {
         states: Vec<avm_machine::Machine>,
     ) -> Result<(), NodeError> {
         let mut records = Vec::with_capacity(closed.len());
-        for (block, mut state) in closed.iter().zip(states) {
-            let checkpoint = self.persist.checkpoint(&mut state)?;
-            self.checkpoints.insert(block.number, checkpoint);
+        for (block, state) in closed.iter().zip(states) {
+            let position = state.inbox_position().consumed;
+            self.positions.insert(block.number, position);
             self.snapshots.insert(block.number, state);
-            records.push(checkpoint);
+            records.push(position);
         }
-        // The head's checkpoint is the machine as it is now (a restart continues
-        // from here).
-        if let Some(block) = closed.last() {
-            let now = self.persist.checkpoint(self.l2.machine_mut())?;
-            if let Some(last) = records.last_mut() {
-                *last = now;
-            }
-            self.checkpoints.insert(block.number, now);
+        // The newest block's state is the machine as it is now.
+        if let (Some(block), Some(last)) = (closed.last(), records.last_mut()) {
+            *last = self.l2.consumed();
+            self.positions.insert(block.number, *last);
+            self.snapshots
+                .insert(block.number, self.l2.machine().clone());
         }
         while self.snapshots.len() > SNAPSHOTS {
             self.snapshots.pop_first();
+        }
+        self.since_checkpoint += closed.len() as u64;
+        let mut checkpoints = Vec::new();
+        if self.checkpoints.is_empty() || self.since_checkpoint >= CHECKPOINT_EVERY {
+            checkpoints.push(self.checkpoint_now()?);
         }
         let pairs: Vec<(&L2Block, u64)> = closed.iter().zip(records.iter().copied()).collect();
         let chain = json!({
             "chain_id": self.chain_id,
             "rollup": hex::encode(self.rollup.rollup),
+            "format": crate::persist::FORMAT,
         });
         self.persist.commit(
             first,
             &values,
             &pairs,
+            &checkpoints,
             &[("sequencer", sequencer_json(&self.seq)), ("chain", chain)],
         )?;
         let mut archive = self
@@ -448,6 +490,26 @@ impl NodeCore {
             archive.push(block);
         }
         Ok(())
+    }
+
+    /// Saves the machine as it is now; (its inbox position, its checkpoint), to be
+    /// noted with the next commit.
+    fn checkpoint_now(&mut self) -> Result<(u64, u64), NodeError> {
+        let position = self.l2.consumed();
+        let checkpoint = self.persist.checkpoint(self.l2.machine_mut())?;
+        self.checkpoints.insert(position, checkpoint);
+        self.since_checkpoint = 0;
+        Ok((position, checkpoint))
+    }
+
+    /// Saves a checkpoint of the machine as it is now, unless the newest is of it (a
+    /// clean stop: the next start re-runs nothing).
+    pub fn checkpoint(&mut self) -> Result<(), NodeError> {
+        if self.checkpoints.contains_key(&self.l2.consumed()) {
+            return Ok(());
+        }
+        let noted = self.checkpoint_now()?;
+        self.persist.commit(self.seq.position, &[], &[], &[noted], &[])
     }
 
     /// Reads ArbOS's outputs: receipts join the open block, a summary closes it.
@@ -672,11 +734,19 @@ impl NodeCore {
         if let Some(machine) = self.snapshots.get(&number) {
             return Ok((L2Machine::resume(machine.clone()), stamp));
         }
-        let checkpoint = *self
-            .checkpoints
+        // The newest checkpoint at or before the block's state, and the messages after.
+        let position = *self
+            .positions
             .get(&number)
             .ok_or_else(|| NodeError::Input(format!("no state kept for block {number}")))?;
-        Ok((L2Machine::resume(self.persist.machine(checkpoint)?), stamp))
+        let (&at, &checkpoint) = self
+            .checkpoints
+            .range(..=position)
+            .next_back()
+            .ok_or_else(|| NodeError::Input(format!("no state kept for block {number}")))?;
+        let mut machine = L2Machine::resume(self.persist.machine(checkpoint)?);
+        machine.feed(self.persist.messages_between(at, position)?)?;
+        Ok((machine, stamp))
     }
 
     /// Runs `spec` on a copy of the machine as it was after `block` (None: the

@@ -1,9 +1,12 @@
-//! The node's data dir: the L2 machine's checkpoints (one per block, in avm-store,
-//! content-addressed so a block writes only what changed), and `l2.redb` holding the
-//! machine's inbox message by message, every block with its receipts as ArbOS logged
-//! them, and the sequencer's state. Each block is one transaction of `l2.redb`,
-//! written after its checkpoint: what a restart finds is a block whose machine state
-//! is on disk, and every receipt ever served.
+//! The node's data dir: `l2.redb` holding the machine's inbox message by message,
+//! every block with its receipts as ArbOS logged them and the inbox position of its
+//! state, and the sequencer's state; and the L2 machine's checkpoints (in avm-store,
+//! content-addressed so a checkpoint writes only what changed), one every
+//! [`CHECKPOINT_EVERY`] blocks and on a clean stop, each noted in `l2.redb` with its
+//! inbox position. The blocks that one run of the machine closes are one transaction
+//! of `l2.redb`, with the messages that closed them: what a restart finds is every
+//! receipt ever served, and the messages to bring the newest checkpoint up to them
+//! (the machine is deterministic: a state is its checkpoint plus the messages after).
 //!
 //! The files are untrusted input on restart: a damaged record is an error, never a
 //! panic.
@@ -24,6 +27,15 @@ use crate::NodeError;
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+/// Inbox position (messages read) -> avm-store checkpoint of the machine there.
+const CHECKPOINT_AT: TableDefinition<u64, u64> = TableDefinition::new("checkpoints");
+
+/// Blocks between two checkpoints of the machine (a call at an old block, or a
+/// restart after a crash, re-runs at most the messages of this many blocks).
+pub const CHECKPOINT_EVERY: u64 = 64;
+
+/// The layout of `l2.redb` this code writes (kept in `meta` under `format`).
+pub const FORMAT: u64 = 2;
 
 /// The file of the L2's records inside the data dir.
 pub const L2_FILE: &str = "l2.redb";
@@ -37,8 +49,9 @@ pub struct StoredBlock {
     pub hash: Hash,
     /// The previous block's hash.
     pub parent_hash: Hash,
-    /// The checkpoint of the machine after it.
-    pub checkpoint: u64,
+    /// The inbox position of its state: how many messages the machine had read when
+    /// the block was over.
+    pub position: u64,
     /// ArbOS's summary log.
     pub summary: Value,
     /// ArbOS's receipt logs.
@@ -147,12 +160,14 @@ impl Persist {
     }
 
     /// Writes, in one transaction, the messages the machine read since the last write
-    /// (from position `first`), the blocks they closed, and the node's state.
+    /// (from position `first`), the blocks they closed (each with its state's inbox
+    /// position), the checkpoints taken (position, checkpoint), and the node's state.
     pub fn commit(
         &mut self,
         first: u64,
         messages: &[Value],
         blocks: &[(&L2Block, u64)],
+        checkpoints: &[(u64, u64)],
         state: &[(&str, Json)],
     ) -> Result<(), NodeError> {
         let write = self.db.begin_write().map_err(|e| fail(&self.path, e))?;
@@ -166,11 +181,11 @@ impl Persist {
                     .map_err(|e| fail(&self.path, e))?;
             }
             let mut table = write.open_table(BLOCKS).map_err(|e| fail(&self.path, e))?;
-            for (block, checkpoint) in blocks {
+            for (block, position) in blocks {
                 let mut record = Vec::new();
                 record.extend_from_slice(&block.hash.0);
                 record.extend_from_slice(&block.parent_hash.0);
-                record.extend_from_slice(&checkpoint.to_be_bytes());
+                record.extend_from_slice(&position.to_be_bytes());
                 for value in
                     std::iter::once(&block.raw_summary).chain(block.txs.iter().map(|t| &t.raw))
                 {
@@ -180,6 +195,14 @@ impl Persist {
                 }
                 table
                     .insert(block.number, record.as_slice())
+                    .map_err(|e| fail(&self.path, e))?;
+            }
+            let mut table = write
+                .open_table(CHECKPOINT_AT)
+                .map_err(|e| fail(&self.path, e))?;
+            for (position, checkpoint) in checkpoints {
+                table
+                    .insert(*position, *checkpoint)
                     .map_err(|e| fail(&self.path, e))?;
             }
             let mut table = write.open_table(META).map_err(|e| fail(&self.path, e))?;
@@ -206,7 +229,7 @@ impl Persist {
             let mut bytes = record.value();
             let hash = take_hash(&mut bytes)?;
             let parent_hash = take_hash(&mut bytes)?;
-            let checkpoint = take_u64(&mut bytes)?;
+            let position = take_u64(&mut bytes)?;
             let summary = take_value(&mut bytes)?;
             let mut receipts = Vec::new();
             while !bytes.is_empty() {
@@ -217,7 +240,7 @@ impl Persist {
                 StoredBlock {
                     hash,
                     parent_hash,
-                    checkpoint,
+                    position,
                     summary,
                     receipts,
                 },
@@ -226,22 +249,47 @@ impl Persist {
         Ok(out)
     }
 
-    /// The machine's inbox messages from position `from` on.
-    pub fn messages_from(&self, from: u64) -> Result<Vec<Value>, NodeError> {
+    /// Every checkpoint noted: inbox position -> checkpoint.
+    pub fn checkpoints(&self) -> Result<std::collections::BTreeMap<u64, u64>, NodeError> {
+        let read = self.db.begin_read().map_err(|e| fail(&self.path, e))?;
+        let table = match read.open_table(CHECKPOINT_AT) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Default::default()),
+            Err(e) => return Err(fail(&self.path, e)),
+        };
+        table
+            .iter()
+            .map_err(|e| fail(&self.path, e))?
+            .map(|entry| {
+                let (position, checkpoint) = entry.map_err(|e| fail(&self.path, e))?;
+                Ok((position.value(), checkpoint.value()))
+            })
+            .collect()
+    }
+
+    /// The machine's inbox messages from position `from` to `to` (exclusive).
+    pub fn messages_between(&self, from: u64, to: u64) -> Result<Vec<Value>, NodeError> {
         let read = self.db.begin_read().map_err(|e| fail(&self.path, e))?;
         let table = match read.open_table(MESSAGES) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
             Err(e) => return Err(fail(&self.path, e)),
         };
-        table
-            .range(from..)
+        let messages = table
+            .range(from..to)
             .map_err(|e| fail(&self.path, e))?
             .map(|entry| {
                 let (_, bytes) = entry.map_err(|e| fail(&self.path, e))?;
                 decode(bytes.value())
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        if messages.len() as u64 != to.saturating_sub(from) {
+            return Err(fail(
+                &self.path,
+                format!("inbox messages {from}..{to} are not all kept"),
+            ));
+        }
+        Ok(messages)
     }
 
     /// Bytes the data dir's L2 files take.

@@ -193,7 +193,7 @@ fn serve(
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
-                if let Err(e) = core.post_pending() {
+                if let Err(e) = core.post_pending().and_then(|()| core.checkpoint()) {
                     note(errors, &e);
                 }
                 return;
@@ -226,7 +226,9 @@ fn handle(core: &mut NodeCore, request: Request, errors: &Mutex<Vec<String>>) ->
             false
         }
         Request::Stop(reply) => {
-            let result = core.post_pending().map_err(|e| {
+            // What was sequenced goes to the L1; the machine to a checkpoint, so that
+            // the next start re-runs nothing.
+            let result = core.post_pending().and_then(|()| core.checkpoint()).map_err(|e| {
                 note(errors, &e);
                 e.to_string()
             });

@@ -84,6 +84,16 @@ fn a_dev_chain_takes_transactions_and_survives_a_restart() {
         .unwrap()
         .unwrap();
     assert_eq!(balance, Int::from(ether(3) + 2));
+    // After a restart no block state is in memory: an old block's comes from the
+    // newest checkpoint before it and the messages after.
+    for (at, expected) in [(block - 1, 0), (block, ether(3))] {
+        let old = again
+            .node
+            .with(move |core| core.balance(beef, Some(at)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(old, Int::from(expected), "at block {at}");
+    }
     let next = again
         .node
         .submit(signed(1, 3, Some(beef), 1, vec![]))

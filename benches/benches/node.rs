@@ -1,0 +1,246 @@
+//! `avm node` end to end: signed transactions in over JSON-RPC (four clients at once,
+//! each sending and then reading its receipt, as wallets do), receipts out, on the dev
+//! chain with its embedded L1. Reports ETH transfers/s and ERC-20 transfers/s, and
+//! `eth_call` latency at the newest block and at an old one.
+//!
+//! Then, outside criterion, the node against the AVM alone: a stream of transfers is
+//! timed through the node, and the messages the node fed its machine for them are
+//! replayed on a copy of the machine as it was before (the AVM's work and nothing
+//! else); the node should keep at least 80% of the replay's throughput. It also prints
+//! the store's bytes per block, and writes the chain's whole recording to
+//! `target/node-bench.aoslog` for `avm replay` and the C++ AVM's `avm_replay`.
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use avm_l1::abi::{self, Token};
+use avm_machine::{RunLimits, RuntimeEnv, StopReason};
+use avm_node::launch::{launch, L1Choice, NodeConfig, Started};
+use avm_node::rpc::L2Rpc;
+use avm_testkit::wallet::{dev_account, hex0x, quantity, rpc, Legacy};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use serde_json::json;
+
+const CHAIN_ID: u64 = 412_346;
+const CLIENTS: u32 = 4;
+const PER_ITERATION: u64 = 64;
+
+struct Bench {
+    started: Started,
+    _server: avm_rpc::Server,
+    url: String,
+    dir: std::path::PathBuf,
+    nonces: Vec<Arc<AtomicU64>>,
+    token: [u8; 20],
+}
+
+fn setup() -> Bench {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    let dir = std::env::temp_dir().join(format!("avm-node-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let started = launch(&NodeConfig {
+        data_dir: dir.clone(),
+        arbos: shared.join("fixtures/arbos/arbos-v58.mexe"),
+        contracts: shared.join("fixtures/classic/contracts"),
+        chain_id: CHAIN_ID,
+        l1: L1Choice::Embedded {
+            chain_id: 1337,
+            block_time: None,
+        },
+        dev: true,
+        fees: false,
+        batch_interval: Duration::from_secs(2),
+        record: true,
+    })
+    .unwrap();
+    let server = avm_rpc::Server::start(
+        "127.0.0.1:0",
+        Arc::new(L2Rpc::new(started.node.clone(), CHAIN_ID)),
+        avm_rpc::Limits::default(),
+    )
+    .unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let nonces: Vec<Arc<AtomicU64>> = (0..=CLIENTS).map(|_| Arc::new(AtomicU64::new(0))).collect();
+    // The token, deployed by dev account CLIENTS (the clients are 0..CLIENTS).
+    let contracts = avm_testkit::tools::test_contracts();
+    let mut code = hex::decode(contracts["Token"].bytecode.trim_start_matches("0x")).unwrap();
+    code.extend(abi::encode(&[
+        Token::Bytes(b"Bench".to_vec()),
+        Token::Bytes(b"B".to_vec()),
+        Token::Word(abi::uint128(u128::MAX)),
+    ]));
+    let deployer = dev_account(CLIENTS);
+    let receipt = send(&url, deployer.0, &nonces[CLIENTS as usize], None, code);
+    let token: [u8; 20] = hex::decode(receipt["contractAddress"].as_str().unwrap().trim_start_matches("0x"))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    for i in 0..CLIENTS {
+        let data = abi::encode_call(
+            "transfer(address,uint256)",
+            &[Token::Word(abi::address(dev_account(i).1)), Token::Word(abi::uint128(1 << 100))],
+        );
+        send(&url, deployer.0, &nonces[CLIENTS as usize], Some(token), data);
+    }
+    Bench {
+        started,
+        _server: server,
+        url,
+        dir,
+        nonces,
+        token,
+    }
+}
+
+/// Signs and sends one transaction, then reads its receipt.
+fn send(url: &str, key: [u8; 32], nonce: &AtomicU64, to: Option<[u8; 20]>, data: Vec<u8>) -> serde_json::Value {
+    let raw = Legacy {
+        chain_id: CHAIN_ID,
+        nonce: nonce.fetch_add(1, Ordering::SeqCst),
+        gas: 1_000_000,
+        to,
+        value: u128::from(to.is_some() && data.is_empty()),
+        data,
+        ..Legacy::default()
+    }
+    .sign(&key);
+    let hash = rpc(url, "eth_sendRawTransaction", json!([hex0x(&raw)])).unwrap();
+    rpc(url, "eth_getTransactionReceipt", json!([hash])).unwrap()
+}
+
+/// `count` transactions per client, the clients at once; how long they took.
+fn stream(bench: &Bench, count: u64, erc20: bool) -> Duration {
+    let begin = Instant::now();
+    let threads: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            let url = bench.url.clone();
+            let nonce = bench.nonces[i as usize].clone();
+            let token = bench.token;
+            std::thread::spawn(move || {
+                let (key, _) = dev_account(i);
+                let to = dev_account((i + 1) % CLIENTS).1;
+                for _ in 0..count {
+                    let (dest, data) = if erc20 {
+                        (
+                            token,
+                            abi::encode_call(
+                                "transfer(address,uint256)",
+                                &[Token::Word(abi::address(to)), Token::Word(abi::uint128(1))],
+                            ),
+                        )
+                    } else {
+                        (to, Vec::new())
+                    };
+                    let receipt = send(&url, key, &nonce, Some(dest), data);
+                    assert_eq!(receipt["status"], "0x1");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    begin.elapsed()
+}
+
+fn node_benches(c: &mut Criterion) {
+    let bench = setup();
+    let mut group = c.benchmark_group("node");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(PER_ITERATION));
+    group.bench_function("ETH transfers (4 JSON-RPC clients)", |b| {
+        b.iter_custom(|iters| stream(&bench, iters * PER_ITERATION / u64::from(CLIENTS), false))
+    });
+    group.bench_function("ERC-20 transfers (4 JSON-RPC clients)", |b| {
+        b.iter_custom(|iters| stream(&bench, iters * PER_ITERATION / u64::from(CLIENTS), true))
+    });
+    group.throughput(Throughput::Elements(1));
+    let call = json!({
+        "to": hex0x(&bench.token),
+        "data": hex0x(&abi::encode_call("balanceOf(address)", &[Token::Word(abi::address(dev_account(0).1))])),
+    });
+    group.bench_function("eth_call balanceOf at latest", |b| {
+        b.iter(|| rpc(&bench.url, "eth_call", json!([call, "latest"])).unwrap())
+    });
+    // An old block: its state comes from the block's checkpoint on disk once it has
+    // left the in-memory window of recent states.
+    group.bench_function("eth_call balanceOf at an old block", |b| {
+        b.iter(|| rpc(&bench.url, "eth_call", json!([call, "0x10"])).unwrap())
+    });
+    group.finish();
+    node_against_replay(&bench);
+    let _ = bench.started.node.stop();
+    let _ = std::fs::remove_dir_all(&bench.dir);
+}
+
+/// The node's throughput against a replay of the same messages on the AVM alone.
+fn node_against_replay(bench: &Bench) {
+    const TRANSFERS: u64 = 2_000;
+    let (before, from) = bench
+        .started
+        .node
+        .with(|core| (core.machine().clone(), core.position()))
+        .unwrap();
+    let node_time = stream(bench, TRANSFERS / u64::from(CLIENTS), false);
+    let (inbox, recording) = bench
+        .started
+        .node
+        .with(move |core| {
+            let (recording, gas) = core.recording().unwrap();
+            let from = usize::try_from(from).unwrap();
+            (
+                recording.inbox[from..].to_vec(),
+                avm_tools::replay::write_aoslog(
+                    &recording.inbox,
+                    &recording.logs.iter().collect::<Vec<_>>(),
+                    &recording.sends.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+                    gas,
+                    core.machine().code(),
+                ),
+            )
+        })
+        .unwrap();
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let mut machine = before.clone();
+        let mut env = RuntimeEnv::default();
+        for message in &inbox {
+            env.push_message(message.clone());
+        }
+        let begin = Instant::now();
+        let report = machine.run_through_breakpoints(&mut env, &RunLimits::default());
+        best = best.min(begin.elapsed());
+        assert_eq!(report.reason, StopReason::Blocked);
+    }
+    let (bytes, blocks) = bench
+        .started
+        .node
+        .with(|core| core.stored_bytes())
+        .map(|b| (b, quantity(&rpc(&bench.url, "eth_blockNumber", json!([])).unwrap()) + 1))
+        .unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/node-bench.aoslog");
+    std::fs::write(&path, recording).unwrap();
+    println!(
+        "node vs AVM: {TRANSFERS} ETH transfers ({} messages) through the node in {:.3} s \
+         ({:.0}/s); the same messages replayed on the machine alone in {:.3} s ({:.0}/s); \
+         the node keeps {:.0}% of the replay's throughput",
+        inbox.len(),
+        node_time.as_secs_f64(),
+        TRANSFERS as f64 / node_time.as_secs_f64(),
+        best.as_secs_f64(),
+        TRANSFERS as f64 / best.as_secs_f64(),
+        100.0 * best.as_secs_f64() / node_time.as_secs_f64()
+    );
+    println!(
+        "store: {bytes} bytes for {blocks} blocks ({} bytes per block); recording in {}",
+        bytes / u64::try_from(blocks).unwrap().max(1),
+        path.display()
+    );
+}
+
+criterion_group!(benches, node_benches);
+criterion_main!(benches);
