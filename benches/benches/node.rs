@@ -1,7 +1,8 @@
-//! `avm node` end to end: signed transactions in over JSON-RPC (four clients at once,
-//! each sending and then reading its receipt, as wallets do), receipts out, on the dev
-//! chain with its embedded L1. Reports ETH transfers/s and ERC-20 transfers/s, and
-//! `eth_call` latency at the newest block and at an old one.
+//! `avm node` end to end: signed transactions in over JSON-RPC (64 clients at
+//! once, each sending and then reading its receipt, as wallets do; the transactions are
+//! signed before the clock starts, as a wallet signs before it sends), receipts out, on
+//! the dev chain with its embedded L1. Reports ETH transfers/s and ERC-20 transfers/s,
+//! and `eth_call` latency at the newest block and at an old one.
 //!
 //! Then, outside criterion, the node against the AVM alone: a stream of transfers is
 //! timed through the node, and the messages the node fed its machine for them are
@@ -20,13 +21,13 @@ use avm_l1::abi::{self, Token};
 use avm_machine::{RunLimits, RuntimeEnv, StopReason};
 use avm_node::launch::{launch, L1Choice, NodeConfig, Started};
 use avm_node::rpc::L2Rpc;
-use avm_testkit::wallet::{dev_account, hex0x, quantity, rpc, Legacy};
+use avm_testkit::wallet::{dev_account, hex0x, quantity, rpc, Connection, Legacy};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::json;
 
 const CHAIN_ID: u64 = 412_346;
-const CLIENTS: u32 = 4;
-const PER_ITERATION: u64 = 64;
+const CLIENTS: u32 = 64;
+const PER_ITERATION: u64 = 128;
 
 struct Bench {
     started: Started,
@@ -64,6 +65,19 @@ fn setup() -> Bench {
     .unwrap();
     let url = format!("http://{}", server.local_addr());
     let nonces: Vec<Arc<AtomicU64>> = (0..=CLIENTS).map(|_| Arc::new(AtomicU64::new(0))).collect();
+    // Clients 10.. are not dev accounts: fund them.
+    for i in 10..=CLIENTS {
+        let raw = Legacy {
+            chain_id: CHAIN_ID,
+            nonce: nonces[0].fetch_add(1, Ordering::SeqCst),
+            gas: 100_000,
+            to: Some(dev_account(i).1),
+            value: 10u128.pow(19),
+            ..Legacy::default()
+        }
+        .sign(&dev_account(0).0);
+        assert_eq!(submit(&url, &raw)["status"], "0x1");
+    }
     // The token, deployed by dev account CLIENTS (the clients are 0..CLIENTS).
     let contracts = avm_testkit::tools::test_contracts();
     let mut code = hex::decode(contracts["Token"].bytecode.trim_start_matches("0x")).unwrap();
@@ -74,16 +88,30 @@ fn setup() -> Bench {
     ]));
     let deployer = dev_account(CLIENTS);
     let receipt = send(&url, deployer.0, &nonces[CLIENTS as usize], None, code);
-    let token: [u8; 20] = hex::decode(receipt["contractAddress"].as_str().unwrap().trim_start_matches("0x"))
-        .unwrap()
-        .try_into()
-        .unwrap();
+    let token: [u8; 20] = hex::decode(
+        receipt["contractAddress"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+    )
+    .unwrap()
+    .try_into()
+    .unwrap();
     for i in 0..CLIENTS {
         let data = abi::encode_call(
             "transfer(address,uint256)",
-            &[Token::Word(abi::address(dev_account(i).1)), Token::Word(abi::uint128(1 << 100))],
+            &[
+                Token::Word(abi::address(dev_account(i).1)),
+                Token::Word(abi::uint128(1 << 100)),
+            ],
         );
-        send(&url, deployer.0, &nonces[CLIENTS as usize], Some(token), data);
+        send(
+            &url,
+            deployer.0,
+            &nonces[CLIENTS as usize],
+            Some(token),
+            data,
+        );
     }
     Bench {
         started,
@@ -95,9 +123,9 @@ fn setup() -> Bench {
     }
 }
 
-/// Signs and sends one transaction, then reads its receipt.
-fn send(url: &str, key: [u8; 32], nonce: &AtomicU64, to: Option<[u8; 20]>, data: Vec<u8>) -> serde_json::Value {
-    let raw = Legacy {
+/// Signs a transaction with the sender's next nonce.
+fn sign(key: [u8; 32], nonce: &AtomicU64, to: Option<[u8; 20]>, data: Vec<u8>) -> Vec<u8> {
+    Legacy {
         chain_id: CHAIN_ID,
         nonce: nonce.fetch_add(1, Ordering::SeqCst),
         gas: 1_000_000,
@@ -106,35 +134,73 @@ fn send(url: &str, key: [u8; 32], nonce: &AtomicU64, to: Option<[u8; 20]>, data:
         data,
         ..Legacy::default()
     }
-    .sign(&key);
-    let hash = rpc(url, "eth_sendRawTransaction", json!([hex0x(&raw)])).unwrap();
+    .sign(&key)
+}
+
+/// Sends one signed transaction, then reads its receipt.
+fn submit(url: &str, raw: &[u8]) -> serde_json::Value {
+    let hash = rpc(url, "eth_sendRawTransaction", json!([hex0x(raw)])).unwrap();
     rpc(url, "eth_getTransactionReceipt", json!([hash])).unwrap()
 }
 
-/// `count` transactions per client, the clients at once; how long they took.
+/// Signs and sends one transaction, then reads its receipt.
+fn send(
+    url: &str,
+    key: [u8; 32],
+    nonce: &AtomicU64,
+    to: Option<[u8; 20]>,
+    data: Vec<u8>,
+) -> serde_json::Value {
+    submit(url, &sign(key, nonce, to, data))
+}
+
+/// `count` transactions per client, signed first, then sent by the clients at once;
+/// how long the sending took.
 fn stream(bench: &Bench, count: u64, erc20: bool) -> Duration {
-    let begin = Instant::now();
-    let threads: Vec<_> = (0..CLIENTS)
+    stream_signed(bench, sign_stream(bench, count, erc20))
+}
+
+/// `count` transactions per client, signed.
+fn sign_stream(bench: &Bench, count: u64, erc20: bool) -> Vec<Vec<Vec<u8>>> {
+    (0..CLIENTS)
         .map(|i| {
-            let url = bench.url.clone();
-            let nonce = bench.nonces[i as usize].clone();
-            let token = bench.token;
-            std::thread::spawn(move || {
-                let (key, _) = dev_account(i);
-                let to = dev_account((i + 1) % CLIENTS).1;
-                for _ in 0..count {
-                    let (dest, data) = if erc20 {
-                        (
-                            token,
-                            abi::encode_call(
-                                "transfer(address,uint256)",
-                                &[Token::Word(abi::address(to)), Token::Word(abi::uint128(1))],
-                            ),
-                        )
+            let (key, _) = dev_account(i);
+            let to = dev_account((i + 1) % CLIENTS).1;
+            let nonce = &bench.nonces[i as usize];
+            (0..count)
+                .map(|_| {
+                    if erc20 {
+                        let data = abi::encode_call(
+                            "transfer(address,uint256)",
+                            &[Token::Word(abi::address(to)), Token::Word(abi::uint128(1))],
+                        );
+                        sign(key, nonce, Some(bench.token), data)
                     } else {
-                        (to, Vec::new())
-                    };
-                    let receipt = send(&url, key, &nonce, Some(dest), data);
+                        sign(key, nonce, Some(to), Vec::new())
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Sends signed transactions over JSON-RPC, a client per list, the clients at once,
+/// each on its own connection; how long it took.
+fn stream_signed(bench: &Bench, signed: Vec<Vec<Vec<u8>>>) -> Duration {
+    let begin = Instant::now();
+    let threads: Vec<_> = signed
+        .into_iter()
+        .map(|raws| {
+            let url = bench.url.clone();
+            std::thread::spawn(move || {
+                let mut connection = Connection::open(&url).unwrap();
+                for raw in raws {
+                    let hash = connection
+                        .call("eth_sendRawTransaction", json!([hex0x(&raw)]))
+                        .unwrap();
+                    let receipt = connection
+                        .call("eth_getTransactionReceipt", json!([hash]))
+                        .unwrap();
                     assert_eq!(receipt["status"], "0x1");
                 }
             })
@@ -152,10 +218,10 @@ fn node_benches(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
     group.throughput(Throughput::Elements(PER_ITERATION));
-    group.bench_function("ETH transfers (4 JSON-RPC clients)", |b| {
+    group.bench_function("ETH transfers (64 JSON-RPC clients)", |b| {
         b.iter_custom(|iters| stream(&bench, iters * PER_ITERATION / u64::from(CLIENTS), false))
     });
-    group.bench_function("ERC-20 transfers (4 JSON-RPC clients)", |b| {
+    group.bench_function("ERC-20 transfers (64 JSON-RPC clients)", |b| {
         b.iter_custom(|iters| stream(&bench, iters * PER_ITERATION / u64::from(CLIENTS), true))
     });
     group.throughput(Throughput::Elements(1));
@@ -163,13 +229,18 @@ fn node_benches(c: &mut Criterion) {
         "to": hex0x(&bench.token),
         "data": hex0x(&abi::encode_call("balanceOf(address)", &[Token::Word(abi::address(dev_account(0).1))])),
     });
+    let mut connection = Connection::open(&bench.url).unwrap();
     group.bench_function("eth_call balanceOf at latest", |b| {
-        b.iter(|| rpc(&bench.url, "eth_call", json!([call, "latest"])).unwrap())
+        b.iter(|| {
+            connection
+                .call("eth_call", json!([call, "latest"]))
+                .unwrap()
+        })
     });
     // An old block: its state comes from the block's checkpoint on disk once it has
     // left the in-memory window of recent states.
     group.bench_function("eth_call balanceOf at an old block", |b| {
-        b.iter(|| rpc(&bench.url, "eth_call", json!([call, "0x10"])).unwrap())
+        b.iter(|| connection.call("eth_call", json!([call, "0x10"])).unwrap())
     });
     group.finish();
     node_against_replay(&bench);
@@ -177,64 +248,132 @@ fn node_benches(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&bench.dir);
 }
 
-/// The node's throughput against a replay of the same messages on the AVM alone.
-fn node_against_replay(bench: &Bench) {
-    const TRANSFERS: u64 = 2_000;
-    let (before, from) = bench
-        .started
-        .node
-        .with(|core| (core.machine().clone(), core.position()))
-        .unwrap();
-    let node_time = stream(bench, TRANSFERS / u64::from(CLIENTS), false);
-    let (inbox, recording) = bench
+/// Signs `count` ETH transfers per client.
+fn sign_transfers(bench: &Bench, count: u64) -> Vec<Vec<Vec<u8>>> {
+    (0..CLIENTS)
+        .map(|i| {
+            let (key, _) = dev_account(i);
+            let to = dev_account((i + 1) % CLIENTS).1;
+            (0..count)
+                .map(|_| sign(key, &bench.nonces[i as usize], Some(to), Vec::new()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Sends signed transactions through the node's own API (no HTTP: what the node
+/// itself sustains), the clients at once; how long it took.
+fn stream_in_process(bench: &Bench, signed: Vec<Vec<Vec<u8>>>) -> Duration {
+    let begin = Instant::now();
+    let threads: Vec<_> = signed
+        .into_iter()
+        .map(|raws| {
+            let node = bench.started.node.clone();
+            std::thread::spawn(move || {
+                for raw in raws {
+                    let hash = node.submit(raw).unwrap();
+                    let archive = node.archive().read().unwrap();
+                    assert!(archive.tx(&hash).unwrap().succeeded());
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    begin.elapsed()
+}
+
+/// Replays on `before` (a copy of the machine) the messages the node fed it from
+/// inbox position `from` on: the AVM's time alone.
+fn replay_since(bench: &Bench, before: &avm_machine::Machine, from: u64) -> (Duration, usize) {
+    let inbox = bench
         .started
         .node
         .with(move |core| {
+            core.recording().unwrap().0.inbox[usize::try_from(from).unwrap()..].to_vec()
+        })
+        .unwrap();
+    let mut machine = before.clone();
+    let mut env = RuntimeEnv::default();
+    for message in &inbox {
+        env.push_message(message.clone());
+    }
+    let begin = Instant::now();
+    let report = machine.run_through_breakpoints(&mut env, &RunLimits::default());
+    let took = begin.elapsed();
+    assert_eq!(report.reason, StopReason::Blocked);
+    (took, inbox.len())
+}
+
+/// The node's throughput against a replay of the same messages on the AVM alone,
+/// three rounds interleaved: the node through its own API, and end to end over
+/// JSON-RPC with the clients on the same two cores.
+fn node_against_replay(bench: &Bench) {
+    const TRANSFERS: u64 = 2_000;
+    let per_client = TRANSFERS / u64::from(CLIENTS);
+    for round in 1..=3 {
+        for over_rpc in [false, true] {
+            let signed = sign_transfers(bench, per_client);
+            let (before, from, timing) = bench
+                .started
+                .node
+                .with(|core| (core.machine().clone(), core.position(), core.timing))
+                .unwrap();
+            let node_time = if over_rpc {
+                stream_signed(bench, signed)
+            } else {
+                stream_in_process(bench, signed)
+            };
+            let (replay_time, messages) = replay_since(bench, &before, from);
+            let now = bench.started.node.with(|core| core.timing).unwrap();
+            let sequencing = now.sequencing - timing.sequencing;
+            let machine = now.machine - timing.machine;
+            let writing = now.writing - timing.writing;
+            println!(
+                "  the node's thread: {:.3} s sequencing (the machine {:.3} s of it), {:.3} s writing",
+                sequencing.as_secs_f64(),
+                machine.as_secs_f64(),
+                writing.as_secs_f64(),
+            );
+            println!(
+                "round {round}, {}: {TRANSFERS} ETH transfers ({messages} messages): node {:.3} s \
+                 ({:.0}/s), the AVM alone {:.3} s ({:.0}/s): the node keeps {:.0}%",
+                if over_rpc {
+                    "JSON-RPC, 64 clients"
+                } else {
+                    "the node's API, 64 threads"
+                },
+                node_time.as_secs_f64(),
+                TRANSFERS as f64 / node_time.as_secs_f64(),
+                replay_time.as_secs_f64(),
+                TRANSFERS as f64 / replay_time.as_secs_f64(),
+                100.0 * replay_time.as_secs_f64() / node_time.as_secs_f64()
+            );
+        }
+    }
+    let recording = bench
+        .started
+        .node
+        .with(|core| {
             let (recording, gas) = core.recording().unwrap();
-            let from = usize::try_from(from).unwrap();
-            (
-                recording.inbox[from..].to_vec(),
-                avm_tools::replay::write_aoslog(
-                    &recording.inbox,
-                    &recording.logs.iter().collect::<Vec<_>>(),
-                    &recording.sends.iter().map(Vec::as_slice).collect::<Vec<_>>(),
-                    gas,
-                    core.machine().code(),
-                ),
+            avm_tools::replay::write_aoslog(
+                &recording.inbox,
+                &recording.logs.iter().collect::<Vec<_>>(),
+                &recording
+                    .sends
+                    .iter()
+                    .map(Vec::as_slice)
+                    .collect::<Vec<_>>(),
+                gas,
+                core.machine().code(),
             )
         })
         .unwrap();
-    let mut best = Duration::MAX;
-    for _ in 0..3 {
-        let mut machine = before.clone();
-        let mut env = RuntimeEnv::default();
-        for message in &inbox {
-            env.push_message(message.clone());
-        }
-        let begin = Instant::now();
-        let report = machine.run_through_breakpoints(&mut env, &RunLimits::default());
-        best = best.min(begin.elapsed());
-        assert_eq!(report.reason, StopReason::Blocked);
-    }
-    let (bytes, blocks) = bench
-        .started
-        .node
-        .with(|core| core.stored_bytes())
-        .map(|b| (b, quantity(&rpc(&bench.url, "eth_blockNumber", json!([])).unwrap()) + 1))
-        .unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/node-bench.aoslog");
     std::fs::write(&path, recording).unwrap();
-    println!(
-        "node vs AVM: {TRANSFERS} ETH transfers ({} messages) through the node in {:.3} s \
-         ({:.0}/s); the same messages replayed on the machine alone in {:.3} s ({:.0}/s); \
-         the node keeps {:.0}% of the replay's throughput",
-        inbox.len(),
-        node_time.as_secs_f64(),
-        TRANSFERS as f64 / node_time.as_secs_f64(),
-        best.as_secs_f64(),
-        TRANSFERS as f64 / best.as_secs_f64(),
-        100.0 * best.as_secs_f64() / node_time.as_secs_f64()
-    );
+    let bytes = bench.started.node.with(|core| core.stored_bytes()).unwrap();
+    let blocks = quantity(&rpc(&bench.url, "eth_blockNumber", json!([])).unwrap()) + 1;
     println!(
         "store: {bytes} bytes for {blocks} blocks ({} bytes per block); recording in {}",
         bytes / u64::try_from(blocks).unwrap().max(1),

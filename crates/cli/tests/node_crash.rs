@@ -1,5 +1,6 @@
 //! `avm node` killed with SIGKILL in the middle of a stream of transactions and
-//! restarted on its data dir, again and again: every receipt it served is served
+//! restarted on its data dir, again and again, four senders streaming at once (so the
+//! node writes several blocks per commit): every receipt it served is served
 //! again unchanged, the chain goes on from where it was (each block's parent is the
 //! block before), no sender's nonce is skipped or used twice, and what was sequenced
 //! reaches the L1's SequencerInbox.
@@ -61,24 +62,29 @@ struct Acked {
     receipt: Json,
 }
 
-/// Sends transfers from the dev accounts until `total` are acknowledged, riding out
-/// the node's deaths: after a failure it waits for the node and takes each sender's
-/// nonce from the chain again.
-fn stream(url: &str, total: usize, acked: &Mutex<Vec<Acked>>, count: &AtomicUsize) -> usize {
-    let keys: Vec<([u8; 32], [u8; 20])> = (0..SENDERS).map(dev_account).collect();
-    let mut nonces: Vec<Option<u64>> = vec![None; keys.len()];
+/// Sends transfers from dev account `sender` until `total` are acknowledged (by all
+/// senders together), riding out the node's deaths: after a failure it waits for the
+/// node and takes its nonce from the chain again. How many sends failed.
+fn stream(
+    url: &str,
+    sender: u32,
+    total: usize,
+    acked: &Mutex<Vec<Acked>>,
+    count: &AtomicUsize,
+) -> usize {
+    let (key, address) = dev_account(sender);
+    let to = dev_account((sender + 1) % SENDERS).1;
+    let mut nonce: Option<u64> = None;
     let mut failures = 0;
-    let mut k = 0usize;
+    let mut k = 0u128;
     while count.load(Ordering::SeqCst) < total {
-        let sender = k % keys.len();
         k += 1;
-        let (key, address) = &keys[sender];
-        let nonce = match nonces[sender] {
+        let next = match nonce {
             Some(n) => n,
             None => match rpc(
                 url,
                 "eth_getTransactionCount",
-                json!([hex0x(address), "latest"]),
+                json!([hex0x(&address), "latest"]),
             ) {
                 Ok(n) => quantity(&n) as u64,
                 Err(_) => {
@@ -89,13 +95,13 @@ fn stream(url: &str, total: usize, acked: &Mutex<Vec<Acked>>, count: &AtomicUsiz
         };
         let raw = Legacy {
             chain_id: CHAIN_ID,
-            nonce,
+            nonce: next,
             gas: 100_000,
-            to: Some(keys[(sender + 1) % keys.len()].1),
-            value: 1 + k as u128,
+            to: Some(to),
+            value: k,
             ..Legacy::default()
         }
-        .sign(key);
+        .sign(&key);
         let served = rpc(url, "eth_sendRawTransaction", json!([hex0x(&raw)])).and_then(|hash| {
             rpc(url, "eth_getTransactionReceipt", json!([hash.clone()])).map(|r| (hash, r))
         });
@@ -107,13 +113,13 @@ fn stream(url: &str, total: usize, acked: &Mutex<Vec<Acked>>, count: &AtomicUsiz
                     receipt,
                 });
                 count.fetch_add(1, Ordering::SeqCst);
-                nonces[sender] = Some(nonce + 1);
+                nonce = Some(next + 1);
             }
             _ => {
                 // The node died (or refused a nonce it no longer agrees with): ask the
                 // chain again.
                 failures += 1;
-                nonces.iter_mut().for_each(|n| *n = None);
+                nonce = None;
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
@@ -165,14 +171,18 @@ fn a_node_killed_mid_stream_loses_no_served_receipt() {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let count = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicBool::new(false));
-    let sender = {
-        let (url, acked, count, done) = (url.clone(), acked.clone(), count.clone(), done.clone());
-        std::thread::spawn(move || {
-            let failures = stream(&url, total, &acked, &count);
-            done.store(true, Ordering::SeqCst);
-            failures
+    // The senders at once, so that the node groups their blocks into one commit.
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|sender| {
+            let (url, acked, count, done) =
+                (url.clone(), acked.clone(), count.clone(), done.clone());
+            std::thread::spawn(move || {
+                let failures = stream(&url, sender, total, &acked, &count);
+                done.store(true, Ordering::SeqCst);
+                failures
+            })
         })
-    };
+        .collect();
     let mut restarts = Vec::new();
     for kill in 1..=kills {
         let at = kill * total / (kills + 1);
@@ -188,7 +198,7 @@ fn a_node_killed_mid_stream_loses_no_served_receipt() {
         assert!(node.info["resumed"].as_bool().unwrap());
         check_posted(&node);
     }
-    let failures = sender.join().unwrap();
+    let failures: usize = senders.into_iter().map(|s| s.join().unwrap()).sum();
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= total);
 

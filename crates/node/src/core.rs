@@ -75,11 +75,64 @@ pub struct Recording {
     pub sends: Vec<Vec<u8>>,
 }
 
-/// A transaction waiting for its sender's earlier nonces.
+/// Turns the answers that were hashes into the error that kept them from being
+/// written.
+pub fn refuse_all(answers: &mut [Result<Hash, Refused>], error: &NodeError) {
+    for answer in answers.iter_mut().filter(|a| a.is_ok()) {
+        *answer = Err(Refused::Node(error.to_string()));
+    }
+}
+
+/// A raw transaction checked on its own (see [`check`]): signed by `from` for this
+/// chain, its sequencer item provable on L1. What it needs of the chain's state (its
+/// nonce, whether it is known) the node checks when it takes it.
 #[derive(Debug, Clone)]
-struct Held {
+pub struct Checked {
     tx: SignedTx,
     hash: Hash,
+    from: Address,
+    item: Vec<u8>,
+}
+
+/// Checks what a raw transaction says on its own (any thread may, so that the
+/// node's thread does not spend its time recovering signers): a legacy transaction,
+/// for chain `chain_id`, with a signer, small enough to take and to prove on L1.
+pub fn check(raw: &[u8], chain_id: u64) -> Result<Checked, Refused> {
+    if raw.len() > MAX_RAW_TX {
+        return Err(Refused::TooLarge(format!(
+            "oversized data: transaction size {}, limit {MAX_RAW_TX}",
+            raw.len()
+        )));
+    }
+    let tx = SignedTx::decode(raw).map_err(|e| Refused::Malformed(e.to_string()))?;
+    let hash = tx.hash();
+    if let Some(chain) = tx.chain_id() {
+        if chain != Int::from(chain_id) {
+            return Err(Refused::ChainId {
+                have: chain.to_string(),
+                want: chain_id,
+            });
+        }
+    }
+    let from = tx
+        .signer()
+        .map_err(|e| Refused::Malformed(format!("invalid sender: {e}")))?;
+    let item = L2Message::signed(&tx)
+        .map_err(|e| Refused::Malformed(e.to_string()))?
+        .encode();
+    if item.len() > MAX_PROVABLE_MESSAGE {
+        return Err(Refused::TooLarge(format!(
+            "oversized data: a sequencer item of {} bytes, but an inbox step reading more than \
+             {MAX_PROVABLE_MESSAGE} cannot be proven on L1",
+            item.len()
+        )));
+    }
+    Ok(Checked {
+        tx,
+        hash,
+        from,
+        item,
+    })
 }
 
 /// How the node starts.
@@ -109,9 +162,10 @@ pub struct NodeCore {
     persist: Persist,
     chain_id: u64,
     nonces: HashMap<Address, u64>,
-    held: HashMap<Address, BTreeMap<u64, Held>>,
-    /// The machine at the end of recent blocks, for calls at them.
-    snapshots: BTreeMap<u64, avm_machine::Machine>,
+    held: HashMap<Address, BTreeMap<u64, Checked>>,
+    /// The states of old blocks calls asked for lately (rebuilt from a checkpoint and
+    /// messages; kept apart from the running machine, which they share nothing with).
+    recent: BTreeMap<u64, avm_machine::Machine>,
     /// Each block's state as an inbox position (messages read when it was over).
     positions: HashMap<u64, u64>,
     /// The machine's checkpoints in the data dir: inbox position -> checkpoint.
@@ -122,6 +176,36 @@ pub struct NodeCore {
     sends: Vec<Vec<u8>>,
     /// Everything the machine read and wrote, when recording (`--record`).
     recording: Option<Recording>,
+    /// Where the node's thread spent its time on transactions.
+    pub timing: Timing,
+    /// What the machine ran since the last commit (see [`NodeCore::flush`]).
+    staged: Staged,
+}
+
+/// Messages run and blocks closed but not yet written to the data dir: under load,
+/// the blocks of several batches of transactions are written with one sync of the
+/// disk, and their senders answered after it (a group commit).
+#[derive(Debug, Default)]
+struct Staged {
+    /// The inbox position of the first message.
+    first: u64,
+    /// The messages.
+    values: Vec<Value>,
+    /// The blocks they closed, and each one's state as an inbox position.
+    blocks: Vec<L2Block>,
+    positions: Vec<u64>,
+}
+
+/// Where the node's thread spent its time sequencing transactions: the whole, and
+/// the part the AVM ran ArbOS (the rest is the node: checks, receipts, the store).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timing {
+    /// Time in [`NodeCore::submit_checked`].
+    pub sequencing: std::time::Duration,
+    /// Of which the machine ran (reading its outputs aside).
+    pub machine: std::time::Duration,
+    /// Time writing what ran to the data dir (commits, each with a sync of the disk).
+    pub writing: std::time::Duration,
 }
 
 impl std::fmt::Debug for NodeCore {
@@ -133,8 +217,8 @@ impl std::fmt::Debug for NodeCore {
     }
 }
 
-/// Recent block states kept in memory (older ones are read from checkpoints).
-const SNAPSHOTS: usize = 256;
+/// Old block states kept in memory after a call rebuilt them.
+const RECENT_STATES: usize = 16;
 
 fn word_address(address: Address) -> Vec<u8> {
     let mut word = vec![0u8; 12];
@@ -176,16 +260,18 @@ impl NodeCore {
                     chain_id: config.chain_id,
                     nonces: HashMap::new(),
                     held: HashMap::new(),
-                    snapshots: BTreeMap::new(),
+                    recent: BTreeMap::new(),
                     positions: HashMap::new(),
                     checkpoints: BTreeMap::new(),
                     since_checkpoint: 0,
                     sends: Vec::new(),
                     recording: config.record.then(Recording::default),
+                    timing: Timing::default(),
+                    staged: Staged::default(),
                 };
-                let pre = core.l2.machine().clone();
                 let closed = core.absorb(outputs)?;
-                core.commit_at(0, Vec::new(), closed, vec![pre])?;
+                let positions = vec![0; closed.len()];
+                core.commit_at(0, Vec::new(), closed, positions)?;
                 core
             }
             Some(chain) => {
@@ -208,6 +294,7 @@ impl NodeCore {
                     &persist
                         .meta("sequencer")?
                         .ok_or_else(|| NodeError::Store("no sequencer record".into()))?,
+                    &persist,
                 )?;
                 if chain.get("format").and_then(|f| f.as_u64()) != Some(crate::persist::FORMAT) {
                     return Err(NodeError::Store(
@@ -276,12 +363,14 @@ impl NodeCore {
                     chain_id: config.chain_id,
                     nonces: HashMap::new(),
                     held: HashMap::new(),
-                    snapshots: BTreeMap::new(),
+                    recent: BTreeMap::new(),
                     positions,
                     since_checkpoint: u64::from(at != position),
                     checkpoints,
                     sends: Vec::new(),
                     recording: None,
+                    timing: Timing::default(),
+                    staged: Staged::default(),
                 }
             }
         };
@@ -390,14 +479,16 @@ impl NodeCore {
         if new.is_empty() {
             return Ok(());
         }
+        self.flush()?;
         let stamp = self.stamp()?;
         let values = self.seq.delayed(stamp, &new);
         self.run(values)?;
-        Ok(())
+        self.flush()
     }
 
     /// Posts the sections not yet on L1 as one batch.
     pub fn post_pending(&mut self) -> Result<(), NodeError> {
+        self.flush()?;
         let sections = self.seq.to_post();
         if sections.is_empty() {
             return Ok(());
@@ -419,25 +510,47 @@ impl NodeCore {
     /// Feeds messages one at a time, keeping the machine as it was before each one
     /// (a block's state is the one before the message whose reading closed it), closes
     /// the blocks the logs name, checkpoints and commits them. The closed blocks.
-    fn run(&mut self, values: Vec<Value>) -> Result<Vec<u64>, NodeError> {
+    fn run(&mut self, values: Vec<Value>) -> Result<(), NodeError> {
         let first = self.seq.position - values.len() as u64;
-        let mut closed = Vec::new();
-        let mut states = Vec::new();
+        if self.staged.values.is_empty() {
+            self.staged.first = first;
+        }
+        // No copy of the machine is kept while it runs: a copy would make every tuple
+        // it changes a new one (copy on write). A block's state is named by the inbox
+        // position before the message whose reading closed it.
         for value in &values {
-            let pre = self.l2.machine().clone();
+            let before = self.l2.consumed();
+            let ran = self.l2.ran;
             let outputs = self.l2.feed(vec![value.clone()])?;
+            self.timing.machine += self.l2.ran - ran;
             let blocks = self.absorb(outputs)?;
-            for _ in &blocks {
-                states.push(pre.clone());
-            }
-            closed.extend(blocks);
+            self.staged.positions.extend(blocks.iter().map(|_| before));
+            self.staged.blocks.extend(blocks);
         }
         if let Some(recording) = &mut self.recording {
             recording.inbox.extend(values.iter().cloned());
         }
-        let numbers: Vec<u64> = closed.iter().map(|b| b.number).collect();
-        self.commit_at(first, values, closed, states)?;
-        Ok(numbers)
+        self.staged.values.extend(values);
+        Ok(())
+    }
+
+    /// Blocks run but not yet written (and not yet served).
+    pub fn staged_blocks(&self) -> usize {
+        self.staged.blocks.len()
+    }
+
+    /// Writes what ran since the last commit to the data dir in one transaction (one
+    /// sync of the disk), then serves its blocks: from here on their receipts are
+    /// answered, and survive any crash.
+    pub fn flush(&mut self) -> Result<(), NodeError> {
+        if self.staged.values.is_empty() && self.staged.blocks.is_empty() {
+            return Ok(());
+        }
+        let staged = std::mem::take(&mut self.staged);
+        let started = std::time::Instant::now();
+        let written = self.commit_at(staged.first, staged.values, staged.blocks, staged.positions);
+        self.timing.writing += started.elapsed();
+        written
     }
 
     fn commit_at(
@@ -445,24 +558,10 @@ impl NodeCore {
         first: u64,
         values: Vec<Value>,
         closed: Vec<L2Block>,
-        states: Vec<avm_machine::Machine>,
+        records: Vec<u64>,
     ) -> Result<(), NodeError> {
-        let mut records = Vec::with_capacity(closed.len());
-        for (block, state) in closed.iter().zip(states) {
-            let position = state.inbox_position().consumed;
-            self.positions.insert(block.number, position);
-            self.snapshots.insert(block.number, state);
-            records.push(position);
-        }
-        // The newest block's state is the machine as it is now.
-        if let (Some(block), Some(last)) = (closed.last(), records.last_mut()) {
-            *last = self.l2.consumed();
-            self.positions.insert(block.number, *last);
-            self.snapshots
-                .insert(block.number, self.l2.machine().clone());
-        }
-        while self.snapshots.len() > SNAPSHOTS {
-            self.snapshots.pop_first();
+        for (block, position) in closed.iter().zip(&records) {
+            self.positions.insert(block.number, *position);
         }
         self.since_checkpoint += closed.len() as u64;
         let mut checkpoints = Vec::new();
@@ -505,11 +604,13 @@ impl NodeCore {
     /// Saves a checkpoint of the machine as it is now, unless the newest is of it (a
     /// clean stop: the next start re-runs nothing).
     pub fn checkpoint(&mut self) -> Result<(), NodeError> {
+        self.flush()?;
         if self.checkpoints.contains_key(&self.l2.consumed()) {
             return Ok(());
         }
         let noted = self.checkpoint_now()?;
-        self.persist.commit(self.seq.position, &[], &[], &[noted], &[])
+        self.persist
+            .commit(self.seq.position, &[], &[], &[noted], &[])
     }
 
     /// Reads ArbOS's outputs: receipts join the open block, a summary closes it.
@@ -556,10 +657,32 @@ impl NodeCore {
     /// block at once, or held until its sender's earlier nonces arrive. Each one's hash
     /// or why it was refused.
     pub fn submit(&mut self, batch: Vec<Vec<u8>>) -> Vec<Result<Hash, Refused>> {
+        let chain_id = self.chain_id;
+        let mut answers =
+            self.submit_checked(batch.iter().map(|raw| check(raw, chain_id)).collect());
+        if let Err(e) = self.flush() {
+            refuse_all(&mut answers, &e);
+        }
+        answers
+    }
+
+    /// [`NodeCore::submit`] of transactions [`check`]ed already (or refused by it),
+    /// without writing them: the caller [`NodeCore::flush`]es (before it answers).
+    pub fn submit_checked(
+        &mut self,
+        batch: Vec<Result<Checked, Refused>>,
+    ) -> Vec<Result<Hash, Refused>> {
+        let started = std::time::Instant::now();
+        let answers = self.sequence(batch);
+        self.timing.sequencing += started.elapsed();
+        answers
+    }
+
+    fn sequence(&mut self, batch: Vec<Result<Checked, Refused>>) -> Vec<Result<Hash, Refused>> {
         let mut answers = Vec::with_capacity(batch.len());
-        let mut ready: Vec<(SignedTx, Hash)> = Vec::new();
-        for raw in batch {
-            answers.push(self.admit(&raw, &mut ready));
+        let mut ready: Vec<Checked> = Vec::new();
+        for checked in batch {
+            answers.push(checked.and_then(|c| self.admit(c, &mut ready)));
         }
         while !ready.is_empty() {
             let failed = match self.execute(&ready) {
@@ -567,9 +690,10 @@ impl NodeCore {
                 Err(e) => Some(e.to_string()),
             };
             if let Some(why) = failed {
-                for (_, hash) in &ready {
-                    if let Some(answer) =
-                        answers.iter_mut().find(|a| matches!(a, Ok(h) if h == hash))
+                for done in &ready {
+                    if let Some(answer) = answers
+                        .iter_mut()
+                        .find(|a| matches!(a, Ok(h) if *h == done.hash))
                     {
                         *answer = Err(Refused::Node(why.clone()));
                     }
@@ -581,42 +705,20 @@ impl NodeCore {
         answers
     }
 
-    fn admit(&mut self, raw: &[u8], ready: &mut Vec<(SignedTx, Hash)>) -> Result<Hash, Refused> {
-        if raw.len() > MAX_RAW_TX {
-            return Err(Refused::TooLarge(format!(
-                "oversized data: transaction size {}, limit {MAX_RAW_TX}",
-                raw.len()
-            )));
-        }
-        let tx = SignedTx::decode(raw).map_err(|e| Refused::Malformed(e.to_string()))?;
-        let hash = tx.hash();
-        if let Some(chain) = tx.chain_id() {
-            if chain != Int::from(self.chain_id) {
-                return Err(Refused::ChainId {
-                    have: chain.to_string(),
-                    want: self.chain_id,
-                });
-            }
-        }
-        let from = tx
-            .signer()
-            .map_err(|e| Refused::Malformed(format!("invalid sender: {e}")))?;
-        let item = L2Message::signed(&tx)
-            .map_err(|e| Refused::Malformed(e.to_string()))?
-            .encode();
-        if item.len() > MAX_PROVABLE_MESSAGE {
-            return Err(Refused::TooLarge(format!(
-                "oversized data: a sequencer item of {} bytes, but an inbox step reading more than \
-                 {MAX_PROVABLE_MESSAGE} cannot be proven on L1",
-                item.len()
-            )));
-        }
+    fn admit(&mut self, checked: Checked, ready: &mut Vec<Checked>) -> Result<Hash, Refused> {
+        let Checked {
+            tx,
+            hash,
+            from,
+            item,
+        } = checked;
         if self
             .archive
             .read()
             .ok()
             .is_some_and(|a| a.tx(&hash).is_some())
-            || ready.iter().any(|(_, h)| *h == hash)
+            || self.staged_tx(&hash).is_some()
+            || ready.iter().any(|r| r.hash == hash)
         {
             return Err(Refused::Known);
         }
@@ -625,10 +727,7 @@ impl NodeCore {
         let next = self
             .next_nonce(from)
             .map_err(|e| Refused::Node(e.to_string()))?;
-        let queued = ready
-            .iter()
-            .filter(|(t, _)| t.signer().ok() == Some(from))
-            .count() as u64;
+        let queued = ready.iter().filter(|r| r.from == from).count() as u64;
         let expected = next + queued;
         if nonce < expected {
             return Err(Refused::NonceTooLow {
@@ -643,15 +742,28 @@ impl NodeCore {
                     return Err(Refused::Underpriced);
                 }
             }
-            held.insert(nonce, Held { tx, hash });
+            held.insert(
+                nonce,
+                Checked {
+                    tx,
+                    hash,
+                    from,
+                    item,
+                },
+            );
             return Ok(hash);
         }
-        ready.push((tx, hash));
+        ready.push(Checked {
+            tx,
+            hash,
+            from,
+            item,
+        });
         Ok(hash)
     }
 
     /// Held transactions whose turn has come.
-    fn release_held(&mut self) -> Vec<(SignedTx, Hash)> {
+    fn release_held(&mut self) -> Vec<Checked> {
         let mut ready = Vec::new();
         let senders: Vec<Address> = self.held.keys().copied().collect();
         for from in senders {
@@ -661,7 +773,7 @@ impl NodeCore {
             let mut n = next;
             if let Some(held) = self.held.get_mut(&from) {
                 while let Some(h) = held.remove(&n) {
-                    ready.push((h.tx, h.hash));
+                    ready.push(h);
                     n += 1;
                 }
                 held.retain(|nonce, _| *nonce >= n);
@@ -671,36 +783,36 @@ impl NodeCore {
         ready
     }
 
+    /// A transaction run since the last commit.
+    fn staged_tx(&self, hash: &Hash) -> Option<&L2Tx> {
+        self.staged
+            .blocks
+            .iter()
+            .rev()
+            .flat_map(|b| b.txs.iter())
+            .find(|tx| tx.hash == *hash)
+    }
+
     /// Executes `txs` in one block: their items, then an end of block.
-    fn execute(&mut self, txs: &[(SignedTx, Hash)]) -> Result<(), NodeError> {
-        let mut items = Vec::with_capacity(txs.len() + 1);
-        for (tx, _) in txs {
-            items.push(
-                L2Message::signed(tx)
-                    .map_err(|e| NodeError::Input(e.to_string()))?
-                    .encode(),
-            );
-        }
+    fn execute(&mut self, txs: &[Checked]) -> Result<(), NodeError> {
+        let mut items: Vec<Vec<u8>> = txs.iter().map(|r| r.item.clone()).collect();
         items.push(Vec::new());
         let stamp = self.stamp()?;
         let values = self.seq.items(stamp, items);
         self.run(values)?;
         // Nonces as ArbOS consumed them: every signed transaction takes its nonce
         // but one refused for its sequence number.
-        let archive = self
-            .archive
-            .read()
-            .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?;
-        for (tx, hash) in txs {
-            let Some(done) = archive.tx(hash) else {
+        for ready in txs {
+            let Some(done) = self.staged_tx(&ready.hash) else {
                 continue;
             };
             if !matches!(
                 done.receipt.code,
                 ResultCode::SequenceNumberTooLow | ResultCode::SequenceNumberTooHigh
             ) {
-                let nonce = u64::try_from(tx.nonce).unwrap_or(u64::MAX);
-                self.nonces.insert(done.view.from, nonce.saturating_add(1));
+                let (from, nonce) = (done.view.from, ready.tx.nonce);
+                let nonce = u64::try_from(nonce).unwrap_or(u64::MAX);
+                self.nonces.insert(from, nonce.saturating_add(1));
             }
         }
         Ok(())
@@ -731,7 +843,7 @@ impl NodeCore {
             .map(|b| (b.summary.l1_block, b.summary.timestamp))
             .ok_or_else(|| NodeError::Input(format!("no block {number}")))?;
         drop(archive);
-        if let Some(machine) = self.snapshots.get(&number) {
+        if let Some(machine) = self.recent.get(&number) {
             return Ok((L2Machine::resume(machine.clone()), stamp));
         }
         // The newest checkpoint at or before the block's state, and the messages after.
@@ -746,6 +858,10 @@ impl NodeCore {
             .ok_or_else(|| NodeError::Input(format!("no state kept for block {number}")))?;
         let mut machine = L2Machine::resume(self.persist.machine(checkpoint)?);
         machine.feed(self.persist.messages_between(at, position)?)?;
+        self.recent.insert(number, machine.machine().clone());
+        while self.recent.len() > RECENT_STATES {
+            self.recent.pop_first();
+        }
         Ok((machine, stamp))
     }
 

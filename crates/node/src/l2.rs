@@ -31,6 +31,8 @@ pub struct Outputs {
 pub struct L2Machine {
     machine: Machine,
     env: RuntimeEnv,
+    /// Time the machine has run in [`L2Machine::feed`] (reading its outputs aside).
+    pub ran: std::time::Duration,
 }
 
 impl L2Machine {
@@ -40,6 +42,7 @@ impl L2Machine {
         let mut l2 = L2Machine {
             machine: Machine::new(program),
             env: RuntimeEnv::default(),
+            ran: std::time::Duration::ZERO,
         };
         let outputs = l2.feed(Vec::new())?;
         Ok((l2, outputs))
@@ -50,6 +53,7 @@ impl L2Machine {
         L2Machine {
             machine,
             env: RuntimeEnv::default(),
+            ran: std::time::Duration::ZERO,
         }
     }
 
@@ -58,6 +62,7 @@ impl L2Machine {
         for message in messages {
             self.env.push_message(message);
         }
+        let started = std::time::Instant::now();
         let report = self.machine.run_through_breakpoints(
             &mut self.env,
             &RunLimits {
@@ -65,6 +70,7 @@ impl L2Machine {
                 max_gas: Some(self.machine.gas_used().saturating_add(MAX_FEED_GAS)),
             },
         );
+        self.ran += started.elapsed();
         if report.reason != StopReason::Blocked {
             return Err(NodeError::ArbosStopped(report.reason.name().to_owned()));
         }
@@ -93,6 +99,7 @@ impl L2Machine {
         L2Machine {
             machine: self.machine.clone(),
             env: RuntimeEnv::default(),
+            ran: std::time::Duration::ZERO,
         }
     }
 

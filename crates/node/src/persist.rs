@@ -17,6 +17,7 @@ use avm_machine::Machine;
 use avm_prover::classic::BatchSection;
 use avm_store::Store;
 use avm_value::{marshal, unmarshal, Hash, NoCode, Value, ValueLimits};
+use avm_verifier::classic::L1Message;
 use redb::{Database, ReadableTable, TableDefinition};
 use serde_json::{json, Value as Json};
 
@@ -321,13 +322,16 @@ pub fn sequencer_json(seq: &Sequencer) -> Json {
             "block": p.section.block_number,
             "timestamp": p.section.timestamp,
             "total_delayed": p.section.total_delayed_messages_read,
-            "items": p.section.items.iter().map(hex::encode).collect::<Vec<_>>(),
+            // The items are the data of the section's first messages, which the
+            // messages table holds: only their number is kept here.
+            "items": p.section.items.len(),
         })).collect::<Vec<_>>(),
     })
 }
 
-/// The sequencer read back from [`sequencer_json`].
-pub fn sequencer_from_json(json: &Json) -> Result<Sequencer, NodeError> {
+/// The sequencer read back from [`sequencer_json`], its pending items from the
+/// messages `persist` holds.
+pub fn sequencer_from_json(json: &Json, persist: &Persist) -> Result<Sequencer, NodeError> {
     let bad = || NodeError::Store("a damaged sequencer record".into());
     let number = |j: &Json, key: &str| j.get(key).and_then(Json::as_u64).ok_or_else(bad);
     let address: [u8; 20] = json
@@ -342,15 +346,18 @@ pub fn sequencer_from_json(json: &Json) -> Result<Sequencer, NodeError> {
         .and_then(Json::as_array)
         .ok_or_else(bad)?
     {
-        let items = p
-            .get("items")
-            .and_then(Json::as_array)
-            .ok_or_else(bad)?
+        let first = number(p, "first")?;
+        let items = persist
+            .messages_between(first, first.saturating_add(number(p, "items")?))?
             .iter()
-            .map(|i| i.as_str().and_then(|h| hex::decode(h).ok()).ok_or_else(bad))
+            .map(|m| {
+                L1Message::from_avm_value(m)
+                    .map(|m| m.data)
+                    .map_err(|e| NodeError::Store(format!("a damaged inbox message: {e}")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         pending.push(PendingSection {
-            first: number(p, "first")?,
+            first,
             count: number(p, "count")?,
             section: BatchSection {
                 block_number: number(p, "block")?,

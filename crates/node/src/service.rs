@@ -11,13 +11,16 @@ use std::time::{Duration, Instant};
 use avm_value::Hash;
 
 use crate::archive::Archive;
-use crate::core::{NodeCore, Refused};
+use crate::core::{check, Checked, NodeCore, Refused};
 use crate::NodeError;
 
 type Work = Box<dyn FnOnce(&mut NodeCore) + Send>;
 
+/// Where a submission's answer goes.
+type Reply = mpsc::Sender<Result<Hash, Refused>>;
+
 enum Request {
-    Submit(Vec<u8>, mpsc::Sender<Result<Hash, Refused>>),
+    Submit(Box<Result<Checked, Refused>>, Reply),
     Work(Work),
     Stop(mpsc::Sender<Result<(), String>>),
 }
@@ -38,6 +41,7 @@ pub struct Clocks {
 #[derive(Clone)]
 pub struct NodeHandle {
     requests: mpsc::Sender<Request>,
+    chain_id: u64,
     archive: Arc<RwLock<Archive>>,
     errors: Arc<Mutex<Vec<String>>>,
 }
@@ -57,7 +61,7 @@ impl NodeHandle {
         let archive = Arc::new(RwLock::new(Archive::default()));
         let errors = Arc::new(Mutex::new(Vec::new()));
         let (requests, queue) = mpsc::channel::<Request>();
-        let (ready, started) = mpsc::channel::<Result<(), NodeError>>();
+        let (ready, started) = mpsc::channel::<Result<u64, NodeError>>();
         let shared = archive.clone();
         let seen = errors.clone();
         std::thread::Builder::new()
@@ -65,7 +69,7 @@ impl NodeHandle {
             .spawn(move || {
                 let core = match make(shared) {
                     Ok(core) => {
-                        let _ = ready.send(Ok(()));
+                        let _ = ready.send(Ok(core.chain_id()));
                         core
                     }
                     Err(e) => {
@@ -76,11 +80,12 @@ impl NodeHandle {
                 serve(core, &queue, clocks, &seen);
             })
             .map_err(|e| NodeError::Input(format!("starting the node's thread: {e}")))?;
-        started
+        let chain_id = started
             .recv()
             .map_err(|_| NodeError::Input("the node's thread ended before it started".into()))??;
         Ok(NodeHandle {
             requests,
+            chain_id,
             archive,
             errors,
         })
@@ -95,9 +100,11 @@ impl NodeHandle {
     /// Sends a raw transaction to the sequencer; its hash once its block is written
     /// (or at once, if it waits for earlier nonces), or why it was refused.
     pub fn submit(&self, raw: Vec<u8>) -> Result<Hash, Refused> {
+        // Decoding and recovering the signer happen here, on the caller's thread.
+        let checked = check(&raw, self.chain_id)?;
         let (reply, answer) = mpsc::channel();
         self.requests
-            .send(Request::Submit(raw, reply))
+            .send(Request::Submit(Box::new(Ok(checked)), reply))
             .map_err(|_| Refused::Node("the node has stopped".into()))?;
         answer
             .recv()
@@ -160,26 +167,8 @@ fn serve(
     loop {
         let wait = clocks.poll.saturating_sub(last_poll.elapsed());
         match queue.recv_timeout(wait) {
-            Ok(Request::Submit(raw, reply)) => {
-                let mut raws = vec![raw];
-                let mut replies = vec![reply];
-                let mut later = Vec::new();
-                while raws.len() < MAX_BLOCK_TXS {
-                    match queue.try_recv() {
-                        Ok(Request::Submit(raw, reply)) => {
-                            raws.push(raw);
-                            replies.push(reply);
-                        }
-                        Ok(other) => {
-                            later.push(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
-                for (answer, reply) in core.submit(raws).into_iter().zip(replies) {
-                    let _ = reply.send(answer);
-                }
+            Ok(Request::Submit(checked, reply)) => {
+                let later = sequence(&mut core, queue, checked, reply);
                 for request in later {
                     if handle(&mut core, request, errors) {
                         return;
@@ -212,6 +201,59 @@ fn serve(
     }
 }
 
+/// Blocks written with one sync of the disk at most (under load; alone, a block is
+/// written as soon as it has run).
+const MAX_GROUP_BLOCKS: usize = 64;
+
+/// Sequences the submission `first` and those queued behind it, a block per batch
+/// taken from the queue, while more are waiting (up to [`MAX_GROUP_BLOCKS`] blocks);
+/// writes them with one commit, then answers their senders. The other requests met
+/// on the way, to handle next.
+fn sequence(
+    core: &mut NodeCore,
+    queue: &mpsc::Receiver<Request>,
+    first: Box<Result<Checked, Refused>>,
+    reply: Reply,
+) -> Vec<Request> {
+    let mut later = Vec::new();
+    let mut answered: Vec<(Reply, Result<Hash, Refused>)> = Vec::new();
+    let mut next = Some((first, reply));
+    while let Some((checked, reply)) = next.take() {
+        let mut batch = vec![*checked];
+        let mut replies = vec![reply];
+        while batch.len() < MAX_BLOCK_TXS {
+            match queue.try_recv() {
+                Ok(Request::Submit(checked, reply)) => {
+                    batch.push(*checked);
+                    replies.push(reply);
+                }
+                Ok(other) => {
+                    later.push(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        let answers = core.submit_checked(batch);
+        answered.extend(replies.into_iter().zip(answers));
+        if later.is_empty() && core.staged_blocks() < MAX_GROUP_BLOCKS {
+            match queue.try_recv() {
+                Ok(Request::Submit(checked, reply)) => next = Some((checked, reply)),
+                Ok(other) => later.push(other),
+                Err(_) => {}
+            }
+        }
+    }
+    let (replies, mut answers): (Vec<_>, Vec<_>) = answered.into_iter().unzip();
+    if let Err(e) = core.flush() {
+        crate::core::refuse_all(&mut answers, &e);
+    }
+    for (reply, answer) in replies.into_iter().zip(answers) {
+        let _ = reply.send(answer);
+    }
+    later
+}
+
 /// Handles a request other than a submission; whether the node must stop.
 fn handle(core: &mut NodeCore, request: Request, errors: &Mutex<Vec<String>>) -> bool {
     match request {
@@ -219,19 +261,24 @@ fn handle(core: &mut NodeCore, request: Request, errors: &Mutex<Vec<String>>) ->
             work(core);
             false
         }
-        Request::Submit(raw, reply) => {
-            for answer in core.submit(vec![raw]) {
-                let _ = reply.send(answer);
+        Request::Submit(checked, reply) => {
+            for request in sequence(core, &mpsc::channel().1, checked, reply) {
+                if handle(core, request, errors) {
+                    return true;
+                }
             }
             false
         }
         Request::Stop(reply) => {
             // What was sequenced goes to the L1; the machine to a checkpoint, so that
             // the next start re-runs nothing.
-            let result = core.post_pending().and_then(|()| core.checkpoint()).map_err(|e| {
-                note(errors, &e);
-                e.to_string()
-            });
+            let result = core
+                .post_pending()
+                .and_then(|()| core.checkpoint())
+                .map_err(|e| {
+                    note(errors, &e);
+                    e.to_string()
+                });
             let _ = reply.send(result);
             true
         }

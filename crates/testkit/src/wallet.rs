@@ -107,3 +107,71 @@ pub fn quantity(j: &Json) -> u128 {
 pub fn hex0x(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
+
+/// A JSON-RPC client on one kept-alive HTTP/1.1 connection (as a wallet's library
+/// keeps one): for load tests, where a connection per request would be the cost.
+pub struct Connection {
+    address: String,
+    reader: std::io::BufReader<TcpStream>,
+}
+
+impl Connection {
+    /// Connects to `url` (`http://HOST:PORT`).
+    pub fn open(url: &str) -> Result<Connection, String> {
+        let address = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let stream = TcpStream::connect(&address).map_err(|e| format!("connect: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .map_err(|e| e.to_string())?;
+        Ok(Connection {
+            address,
+            reader: std::io::BufReader::new(stream),
+        })
+    }
+
+    /// Calls `method`: its result, or the error object as text.
+    pub fn call(&mut self, method: &str, params: Json) -> Result<Json, String> {
+        use std::io::BufRead;
+        let body =
+            json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            self.address,
+            body.len()
+        );
+        self.reader
+            .get_mut()
+            .write_all(request.as_bytes())
+            .map_err(|e| format!("send: {e}"))?;
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            self.reader
+                .read_line(&mut line)
+                .map_err(|e| format!("receive: {e}"))?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse::<usize>().ok();
+                }
+            }
+        }
+        let mut body = vec![0u8; length.ok_or("a response without Content-Length")?];
+        self.reader
+            .read_exact(&mut body)
+            .map_err(|e| format!("receive: {e}"))?;
+        let answer: Json = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        match answer.get("error") {
+            Some(error) => Err(error.to_string()),
+            None => Ok(answer["result"].clone()),
+        }
+    }
+}
