@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use avm_l1::abi::{self, Token};
 use avm_machine::{RunLimits, RuntimeEnv, StopReason};
-use avm_node::launch::{launch, L1Choice, NodeConfig, Started};
+use avm_node::launch::{launch, NodeConfig, Started};
 use avm_node::rpc::L2Rpc;
 use avm_testkit::wallet::{dev_account, hex0x, quantity, rpc, Connection, Legacy};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -43,18 +43,14 @@ fn setup() -> Bench {
     let dir = std::env::temp_dir().join(format!("avm-node-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let started = launch(&NodeConfig {
-        data_dir: dir.clone(),
-        arbos: shared.join("fixtures/arbos/arbos-v58.mexe"),
-        contracts: shared.join("fixtures/classic/contracts"),
-        chain_id: CHAIN_ID,
-        l1: L1Choice::Embedded {
-            chain_id: 1337,
-            block_time: None,
-        },
-        dev: true,
-        fees: false,
         batch_interval: Duration::from_secs(2),
         record: true,
+        ..NodeConfig::dev(
+            dir.clone(),
+            shared.join("fixtures/arbos/arbos-v58.mexe"),
+            shared.join("fixtures/classic/contracts"),
+            CHAIN_ID,
+        )
     })
     .unwrap();
     let server = avm_rpc::Server::start(

@@ -62,6 +62,28 @@ pub struct NodeConfig {
     pub record: bool,
 }
 
+impl NodeConfig {
+    /// A dev chain (the ten accounts funded) in `data_dir` on the embedded L1 (chain
+    /// 1337), running `arbos` as L2 chain `chain_id` with the Classic contracts of
+    /// `contracts`; fees off, batches every 5 s, not recording.
+    pub fn dev(data_dir: PathBuf, arbos: PathBuf, contracts: PathBuf, chain_id: u64) -> NodeConfig {
+        NodeConfig {
+            data_dir,
+            arbos,
+            contracts,
+            chain_id,
+            l1: L1Choice::Embedded {
+                chain_id: 1337,
+                block_time: None,
+            },
+            dev: true,
+            fees: false,
+            batch_interval: Duration::from_secs(5),
+            record: false,
+        }
+    }
+}
+
 /// What a node's start found or made.
 #[derive(Debug, Clone)]
 pub struct Started {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use avm_arbos::Address;
-use avm_node::launch::{launch, L1Choice, NodeConfig, Started};
+use avm_node::launch::{launch, NodeConfig, Started};
 pub mod both;
 
 use avm_testkit::wallet::Legacy;
@@ -25,18 +25,13 @@ pub fn scratch(name: &str) -> PathBuf {
 
 pub fn config(data_dir: &Path) -> NodeConfig {
     NodeConfig {
-        data_dir: data_dir.to_path_buf(),
-        arbos: shared().join("fixtures/arbos/arbos-v58.mexe"),
-        contracts: shared().join("fixtures/classic/contracts"),
-        chain_id: CHAIN_ID,
-        l1: L1Choice::Embedded {
-            chain_id: 1337,
-            block_time: None,
-        },
-        dev: true,
-        fees: false,
         batch_interval: Duration::from_millis(200),
-        record: false,
+        ..NodeConfig::dev(
+            data_dir.to_path_buf(),
+            shared().join("fixtures/arbos/arbos-v58.mexe"),
+            shared().join("fixtures/classic/contracts"),
+            CHAIN_ID,
+        )
     }
 }
 
