@@ -432,3 +432,24 @@ fn a_recorded_chain_replays_as_the_node_ran_it() {
     assert_eq!(report["logs"], report["expected_logs"]);
     assert_eq!(report["gas_used"], report["expected_gas"]);
 }
+
+#[test]
+fn a_missing_input_is_an_error_naming_its_flag() {
+    for (args, flag) in [
+        (
+            &["node", "--dev", "--arbos", "/nonexistent/arbos.mexe"][..],
+            "--arbos",
+        ),
+        (
+            &["node", "--dev", "--contracts", "/nonexistent/contracts"][..],
+            "--contracts",
+        ),
+        (&["node"][..], "--data-dir"),
+    ] {
+        let out = common::avm(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
