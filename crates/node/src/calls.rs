@@ -49,7 +49,8 @@ pub struct CallResult {
     pub computation_price: Int,
 }
 
-fn precompile(n: u8) -> Address {
+/// The address of ArbOS's precompile `n` (0x64 ArbSys, 0x65 ArbInfo, ...).
+pub(crate) fn precompile(n: u8) -> Address {
     let mut address = [0u8; 20];
     address[19] = n;
     Address(address)

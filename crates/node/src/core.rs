@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use avm_arbos::{Address, ArbosLog, L2Message, ResultCode, SignedTx};
+use avm_l1::abi::{self, Token};
 use avm_l1::chain::ChainHandle;
 use avm_l1::delivery::{self, InboxReader};
 use avm_l1::{Chain, Rollup, MAX_PROVABLE_MESSAGE};
@@ -220,14 +221,11 @@ impl std::fmt::Debug for NodeCore {
 /// Old block states kept in memory after a call rebuilt them.
 const RECENT_STATES: usize = 16;
 
-fn word_address(address: Address) -> Vec<u8> {
-    let mut word = vec![0u8; 12];
-    word.extend_from_slice(&address.0);
-    word
-}
-
-fn selector(signature: &str) -> Vec<u8> {
-    avm_value::keccak256(signature.as_bytes()).0[..4].to_vec()
+/// The call data of `signature` with an address argument (and words after it).
+fn query(signature: &str, address: Address, words: &[[u8; 32]]) -> Vec<u8> {
+    let mut args = vec![Token::Word(abi::address(address.0))];
+    args.extend(words.iter().map(|w| Token::Word(*w)));
+    abi::encode_call(signature, &args)
 }
 
 impl NodeCore {
@@ -240,35 +238,15 @@ impl NodeCore {
         archive: Arc<RwLock<Archive>>,
     ) -> Result<NodeCore, NodeError> {
         let persist = Persist::open(&config.data_dir)?;
-        let reader = InboxReader::new(rollup.inbox_contracts(), rollup.created_block);
         let stored = persist.meta("chain")?;
         let program = avm_code::load_mexe(&config.arbos, &avm_code::LoadOptions::default())
             .map_err(|e| NodeError::Input(format!("--arbos: {e}")))?;
         let mut core = match stored {
             None => {
                 let (l2, outputs) = L2Machine::boot(program)?;
-                let mut core = NodeCore {
-                    l2,
-                    seq: Sequencer::new(rollup.sequencer),
-                    l1,
-                    rollup,
-                    reader: Some(reader),
-                    archive,
-                    tip: Hash::ZERO,
-                    open: Vec::new(),
-                    persist,
-                    chain_id: config.chain_id,
-                    nonces: HashMap::new(),
-                    held: HashMap::new(),
-                    recent: BTreeMap::new(),
-                    positions: HashMap::new(),
-                    checkpoints: BTreeMap::new(),
-                    since_checkpoint: 0,
-                    sends: Vec::new(),
-                    recording: config.record.then(Recording::default),
-                    timing: Timing::default(),
-                    staged: Staged::default(),
-                };
+                let seq = Sequencer::new(rollup.sequencer);
+                let mut core = NodeCore::assemble(config, l1, rollup, archive, persist, l2, seq);
+                core.recording = config.record.then(Recording::default);
                 let closed = core.absorb(outputs)?;
                 let positions = vec![0; closed.len()];
                 core.commit_at(0, Vec::new(), closed, positions)?;
@@ -290,12 +268,6 @@ impl NodeCore {
                         config.chain_id
                     )));
                 }
-                let seq = sequencer_from_json(
-                    &persist
-                        .meta("sequencer")?
-                        .ok_or_else(|| NodeError::Store("no sequencer record".into()))?,
-                    &persist,
-                )?;
                 if chain.get("format").and_then(|f| f.as_u64()) != Some(crate::persist::FORMAT) {
                     return Err(NodeError::Store(
                         "the data dir was written by another version of avm node (start a new \
@@ -303,6 +275,12 @@ impl NodeCore {
                             .into(),
                     ));
                 }
+                let seq = sequencer_from_json(
+                    &persist
+                        .meta("sequencer")?
+                        .ok_or_else(|| NodeError::Store("no sequencer record".into()))?,
+                    &persist,
+                )?;
                 let mut positions = HashMap::new();
                 let mut tip = Hash::ZERO;
                 let mut head = 0;
@@ -350,34 +328,57 @@ impl NodeCore {
                         _ => None,
                     })
                     .collect();
-                NodeCore {
-                    l2,
-                    seq,
-                    l1,
-                    rollup,
-                    reader: Some(reader),
-                    archive,
-                    tip,
-                    open,
-                    persist,
-                    chain_id: config.chain_id,
-                    nonces: HashMap::new(),
-                    held: HashMap::new(),
-                    recent: BTreeMap::new(),
-                    positions,
-                    since_checkpoint: u64::from(at != position),
-                    checkpoints,
-                    sends: Vec::new(),
-                    recording: None,
-                    timing: Timing::default(),
-                    staged: Staged::default(),
-                }
+                let mut core = NodeCore::assemble(config, l1, rollup, archive, persist, l2, seq);
+                core.tip = tip;
+                core.open = open;
+                core.positions = positions;
+                core.checkpoints = checkpoints;
+                core.since_checkpoint = u64::from(at != position);
+                core
             }
         };
         core.sync_l1()?;
         core.pull_delayed()?;
         core.post_pending()?;
         Ok(core)
+    }
+
+    /// A node around `l2` and `seq`, nothing else known yet: no block, no checkpoint,
+    /// no nonce, no recording.
+    fn assemble(
+        config: &CoreConfig,
+        l1: ChainHandle,
+        rollup: Rollup,
+        archive: Arc<RwLock<Archive>>,
+        persist: Persist,
+        l2: L2Machine,
+        seq: Sequencer,
+    ) -> NodeCore {
+        NodeCore {
+            reader: Some(InboxReader::new(
+                rollup.inbox_contracts(),
+                rollup.created_block,
+            )),
+            l2,
+            seq,
+            l1,
+            rollup,
+            archive,
+            tip: Hash::ZERO,
+            open: Vec::new(),
+            persist,
+            chain_id: config.chain_id,
+            nonces: HashMap::new(),
+            held: HashMap::new(),
+            recent: BTreeMap::new(),
+            positions: HashMap::new(),
+            checkpoints: BTreeMap::new(),
+            since_checkpoint: 0,
+            sends: Vec::new(),
+            recording: None,
+            timing: Timing::default(),
+            staged: Staged::default(),
+        }
     }
 
     /// What the machine read and wrote since the chain began, if recording (with its
@@ -507,9 +508,8 @@ impl NodeCore {
         )
     }
 
-    /// Feeds messages one at a time, keeping the machine as it was before each one
-    /// (a block's state is the one before the message whose reading closed it), closes
-    /// the blocks the logs name, checkpoints and commits them. The closed blocks.
+    /// Feeds messages (sequenced already) one at a time, closes the blocks ArbOS's logs
+    /// name, and stages them all to be written by [`NodeCore::flush`].
     fn run(&mut self, values: Vec<Value>) -> Result<(), NodeError> {
         let first = self.seq.position - values.len() as u64;
         if self.staged.values.is_empty() {
@@ -613,6 +613,13 @@ impl NodeCore {
             .commit(self.seq.position, &[], &[], &[noted], &[])
     }
 
+    /// A clean stop: what was sequenced goes to the L1, the machine to a checkpoint (so
+    /// that the next start re-runs nothing).
+    pub fn stop(&mut self) -> Result<(), NodeError> {
+        self.post_pending()?;
+        self.checkpoint()
+    }
+
     /// Reads ArbOS's outputs: receipts join the open block, a summary closes it.
     fn absorb(&mut self, outputs: Outputs) -> Result<Vec<L2Block>, NodeError> {
         if let Some(recording) = &mut self.recording {
@@ -706,12 +713,7 @@ impl NodeCore {
     }
 
     fn admit(&mut self, checked: Checked, ready: &mut Vec<Checked>) -> Result<Hash, Refused> {
-        let Checked {
-            tx,
-            hash,
-            from,
-            item,
-        } = checked;
+        let (hash, from) = (checked.hash, checked.from);
         if self
             .archive
             .read()
@@ -722,8 +724,8 @@ impl NodeCore {
         {
             return Err(Refused::Known);
         }
-        let nonce =
-            u64::try_from(tx.nonce).map_err(|_| Refused::Malformed("nonce too large".into()))?;
+        let nonce = u64::try_from(checked.tx.nonce)
+            .map_err(|_| Refused::Malformed("nonce too large".into()))?;
         let next = self
             .next_nonce(from)
             .map_err(|e| Refused::Node(e.to_string()))?;
@@ -738,27 +740,14 @@ impl NodeCore {
         if nonce > expected {
             let held = self.held.entry(from).or_default();
             if let Some(previous) = held.get(&nonce) {
-                if tx.gas_price <= previous.tx.gas_price {
+                if checked.tx.gas_price <= previous.tx.gas_price {
                     return Err(Refused::Underpriced);
                 }
             }
-            held.insert(
-                nonce,
-                Checked {
-                    tx,
-                    hash,
-                    from,
-                    item,
-                },
-            );
+            held.insert(nonce, checked);
             return Ok(hash);
         }
-        ready.push(Checked {
-            tx,
-            hash,
-            from,
-            item,
-        });
+        ready.push(checked);
         Ok(hash)
     }
 
@@ -878,11 +867,9 @@ impl NodeCore {
         data: Vec<u8>,
         block: Option<u64>,
     ) -> Result<Vec<u8>, NodeError> {
-        let mut precompile = [0u8; 20];
-        precompile[19] = to;
         let result = self.call(
             &CallSpec {
-                to: Some(Address(precompile)),
+                to: Some(crate::calls::precompile(to)),
                 data,
                 ..CallSpec::default()
             },
@@ -899,8 +886,7 @@ impl NodeCore {
 
     /// An account's balance after `block` (ArbInfo.getBalance).
     pub fn balance(&mut self, address: Address, block: Option<u64>) -> Result<Int, NodeError> {
-        let mut data = selector("getBalance(address)");
-        data.extend(word_address(address));
+        let data = query("getBalance(address)", address, &[]);
         let out = self.precompile_word(0x65, data, block)?;
         Ok(Int::from_be_slice(out.get(..32).unwrap_or_default()))
     }
@@ -911,8 +897,7 @@ impl NodeCore {
         address: Address,
         block: Option<u64>,
     ) -> Result<u64, NodeError> {
-        let mut data = selector("getTransactionCount(address)");
-        data.extend(word_address(address));
+        let data = query("getTransactionCount(address)", address, &[]);
         let out = self.precompile_word(0x64, data, block)?;
         Ok(
             u64::try_from(Int::from_be_slice(out.get(..32).unwrap_or_default()))
@@ -922,10 +907,9 @@ impl NodeCore {
 
     /// The code at `address` after `block` (ArbInfo.getCode).
     pub fn code(&mut self, address: Address, block: Option<u64>) -> Result<Vec<u8>, NodeError> {
-        let mut data = selector("getCode(address)");
-        data.extend(word_address(address));
+        let data = query("getCode(address)", address, &[]);
         let out = self.precompile_word(0x65, data, block)?;
-        Ok(avm_l1::abi::decode_bytes_at(&out, 0).unwrap_or_default())
+        Ok(abi::decode_bytes_at(&out, 0).unwrap_or_default())
     }
 
     /// A storage word of `address` after `block` (ArbSys.getStorageAt).
@@ -935,9 +919,7 @@ impl NodeCore {
         slot: [u8; 32],
         block: Option<u64>,
     ) -> Result<[u8; 32], NodeError> {
-        let mut data = selector("getStorageAt(address,uint256)");
-        data.extend(word_address(address));
-        data.extend_from_slice(&slot);
+        let data = query("getStorageAt(address,uint256)", address, &[slot]);
         let out = self.precompile_word(0x64, data, block)?;
         let mut word = [0u8; 32];
         if let Some(bytes) = out.get(..32) {
@@ -950,7 +932,7 @@ impl NodeCore {
     /// wei (the last of ArbGasInfo.getPricesInWei, at 0x6c) plus a quarter, as the Go
     /// node suggested it (0 with fees off).
     pub fn gas_price(&mut self) -> Result<Int, NodeError> {
-        let out = self.precompile_word(0x6c, selector("getPricesInWei()"), None)?;
+        let out = self.precompile_word(0x6c, abi::encode_call("getPricesInWei()", &[]), None)?;
         let price = Int::from_be_slice(out.get(5 * 32..6 * 32).unwrap_or_default());
         Ok(price.saturating_mul(Int::from(5u8)) / Int::from(4u8))
     }

@@ -167,22 +167,14 @@ fn serve(
     loop {
         let wait = clocks.poll.saturating_sub(last_poll.elapsed());
         match queue.recv_timeout(wait) {
-            Ok(Request::Submit(checked, reply)) => {
-                let later = sequence(&mut core, queue, checked, reply);
-                for request in later {
-                    if handle(&mut core, request, errors) {
-                        return;
-                    }
-                }
-            }
             Ok(request) => {
-                if handle(&mut core, request, errors) {
+                if handle(&mut core, queue, request, errors) {
                     return;
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
-                if let Err(e) = core.post_pending().and_then(|()| core.checkpoint()) {
+                if let Err(e) = core.stop() {
                     note(errors, &e);
                 }
                 return;
@@ -254,31 +246,33 @@ fn sequence(
     later
 }
 
-/// Handles a request other than a submission; whether the node must stop.
-fn handle(core: &mut NodeCore, request: Request, errors: &Mutex<Vec<String>>) -> bool {
+/// Handles `request` (a submission with those queued behind it); whether the node
+/// must stop.
+fn handle(
+    core: &mut NodeCore,
+    queue: &mpsc::Receiver<Request>,
+    request: Request,
+    errors: &Mutex<Vec<String>>,
+) -> bool {
     match request {
         Request::Work(work) => {
             work(core);
             false
         }
         Request::Submit(checked, reply) => {
-            for request in sequence(core, &mpsc::channel().1, checked, reply) {
-                if handle(core, request, errors) {
+            // What `sequence` leaves for later is never a submission: no deeper than this.
+            for request in sequence(core, queue, checked, reply) {
+                if handle(core, queue, request, errors) {
                     return true;
                 }
             }
             false
         }
         Request::Stop(reply) => {
-            // What was sequenced goes to the L1; the machine to a checkpoint, so that
-            // the next start re-runs nothing.
-            let result = core
-                .post_pending()
-                .and_then(|()| core.checkpoint())
-                .map_err(|e| {
-                    note(errors, &e);
-                    e.to_string()
-                });
+            let result = core.stop().map_err(|e| {
+                note(errors, &e);
+                e.to_string()
+            });
             let _ = reply.send(result);
             true
         }
