@@ -45,7 +45,10 @@ impl Sequencer {
         }
     }
 
-    fn section_for_items(&mut self, stamp: (u64, u64)) -> &mut PendingSection {
+    /// The section the next messages stamped `stamp` go into: the newest, if it has
+    /// that stamp and reads no delayed messages yet (a section's items come first,
+    /// then its delayed messages), else a new one.
+    fn open_section(&mut self, stamp: (u64, u64)) -> &mut PendingSection {
         let reusable = self.pending.last().is_some_and(|last| {
             (last.section.block_number, last.section.timestamp) == stamp
                 && last.section.total_delayed_messages_read == self.delayed_read
@@ -92,7 +95,7 @@ impl Sequencer {
                 }
                 .avm_value(false),
             );
-            let section = self.section_for_items(stamp);
+            let section = self.open_section(stamp);
             section.section.items.push(data);
             section.count += 1;
             self.position += 1;
@@ -109,21 +112,6 @@ impl Sequencer {
         }
         let mut values: Vec<Value> = messages.iter().map(|m| m.avm_value(true)).collect();
         let total = self.delayed_read + messages.len() as u64;
-        let reusable = self.pending.last().is_some_and(|last| {
-            (last.section.block_number, last.section.timestamp) == stamp && !last.reads_delayed()
-        });
-        if !reusable {
-            self.pending.push(PendingSection {
-                first: self.position,
-                count: 0,
-                section: BatchSection {
-                    block_number: stamp.0,
-                    timestamp: stamp.1,
-                    items: Vec::new(),
-                    total_delayed_messages_read: self.delayed_read,
-                },
-            });
-        }
         let end_position = self.position + messages.len() as u64;
         values.push(
             L1Message {
@@ -137,8 +125,7 @@ impl Sequencer {
             }
             .avm_value(false),
         );
-        let last = self.pending.len().saturating_sub(1);
-        let section = &mut self.pending[last];
+        let section = self.open_section(stamp);
         section.section.total_delayed_messages_read = total;
         section.count += messages.len() as u64 + 1;
         self.position = end_position + 1;
