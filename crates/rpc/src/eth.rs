@@ -19,6 +19,18 @@ pub enum BlockTag {
     Number(u64),
 }
 
+impl BlockTag {
+    /// The block number it names on a chain whose newest block is `head` (a number
+    /// is taken as given: whether that block exists is the caller's to say).
+    pub fn number(self, head: u64) -> u64 {
+        match self {
+            BlockTag::Latest | BlockTag::Pending => head,
+            BlockTag::Earliest => 0,
+            BlockTag::Number(n) => n,
+        }
+    }
+}
+
 /// A quantity.
 pub fn quantity(n: u64) -> Json {
     json!(format!("{n:#x}"))

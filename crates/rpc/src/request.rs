@@ -166,6 +166,25 @@ pub enum LogRange {
     Hash([u8; 32]),
 }
 
+impl LogRange {
+    /// The first and last block it covers on a chain whose newest block is `head`,
+    /// the last no later than the head; `number_of` finds a block's number by its
+    /// hash.
+    pub fn blocks(
+        self,
+        head: u64,
+        number_of: impl FnOnce(&[u8; 32]) -> Option<u64>,
+    ) -> Result<(u64, u64), RpcError> {
+        match self {
+            LogRange::Hash(hash) => {
+                let number = number_of(&hash).ok_or_else(|| RpcError::server("unknown block"))?;
+                Ok((number, number))
+            }
+            LogRange::Tags { from, to } => Ok((from.number(head), to.number(head).min(head))),
+        }
+    }
+}
+
 /// A log filter (`eth_getLogs`, `eth_newFilter`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogFilter {

@@ -13,7 +13,7 @@ use serde_json::{json, Value as Json};
 use avm_rpc::{
     address_json, bytes_json, hash_json, param, parse_address, parse_block_tag, parse_bytes,
     parse_call, parse_count, parse_hash, parse_log_filter, parse_slot, quantity, quantity_u128,
-    required, BlockTag, Handler, LogRange, RpcError,
+    required, BlockTag, Handler, RpcError,
 };
 use avm_value::Hash;
 
@@ -88,11 +88,7 @@ fn newest_only(chain: &Embedded, tag: BlockTag) -> Result<(), RpcError> {
 }
 
 fn block_number_of(chain: &Embedded, tag: BlockTag) -> u64 {
-    match tag {
-        BlockTag::Latest | BlockTag::Pending => chain.head().number,
-        BlockTag::Earliest => 0,
-        BlockTag::Number(n) => n,
-    }
+    tag.number(chain.head().number)
 }
 
 fn simulation(chain: &Embedded, call: &Json) -> Result<Simulation, RpcError> {
@@ -110,19 +106,9 @@ fn simulation(chain: &Embedded, call: &Json) -> Result<Simulation, RpcError> {
 fn get_logs(chain: &mut Embedded, filter: &Json) -> Result<Json, RpcError> {
     let filter = parse_log_filter(filter)?;
     let head = chain.head().number;
-    let (from, to) = match filter.range {
-        LogRange::Hash(hash) => {
-            let number = chain
-                .block_by_hash(&Hash(hash))
-                .map(|b| b.number)
-                .ok_or_else(|| RpcError::server("unknown block"))?;
-            (number, number)
-        }
-        LogRange::Tags { from, to } => (
-            block_number_of(chain, from),
-            block_number_of(chain, to).min(head),
-        ),
-    };
+    let (from, to) = filter.range.blocks(head, |hash| {
+        chain.block_by_hash(&Hash(*hash)).map(|b| b.number)
+    })?;
     if from > to {
         return Ok(json!([]));
     }

@@ -79,11 +79,7 @@ impl L2Rpc {
 
     /// The number `tag` names, for reading blocks and logs.
     fn number_of(&self, tag: BlockTag) -> Result<u64, RpcError> {
-        Ok(match tag {
-            BlockTag::Latest | BlockTag::Pending => self.head()?,
-            BlockTag::Earliest => 0,
-            BlockTag::Number(n) => n,
-        })
+        Ok(tag.number(self.head()?))
     }
 
     /// Runs `work` on the node's thread.
@@ -137,19 +133,10 @@ impl L2Rpc {
 
     /// The blocks a log filter's range covers, up to the head.
     fn log_range(&self, range: LogRange) -> Result<(u64, u64), RpcError> {
-        match range {
-            LogRange::Hash(hash) => {
-                let archive = self.archive()?;
-                let number = archive
-                    .block_by_hash(&Hash(hash))
-                    .map(|b| b.number)
-                    .ok_or_else(|| RpcError::server("unknown block"))?;
-                Ok((number, number))
-            }
-            LogRange::Tags { from, to } => {
-                Ok((self.number_of(from)?, self.number_of(to)?.min(self.head()?)))
-            }
-        }
+        let archive = self.archive()?;
+        range.blocks(archive.head(), |hash| {
+            archive.block_by_hash(&Hash(*hash)).map(|b| b.number)
+        })
     }
 
     fn filter_id(params: &Json) -> Result<u64, RpcError> {
