@@ -13,6 +13,23 @@ const MATH: &str = "../shared/fixtures/classic/machine-cases/opcodetestmath.mexe
 const HALT: &str = "../shared/fixtures/classic/machine-cases/opcodehalt.mexe";
 const ECHO: &str = "examples/echo.mexe";
 
+/// `avm challenge` on MATH, the Classic game with an asserter lying about the end,
+/// followed by `extra`.
+fn lying_asserter<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "challenge",
+        MATH,
+        "--protocol",
+        "classic",
+        "--liar",
+        "asserter",
+        "--strategy",
+        "wrong-final",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn temp(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli_challenge_edges");
     std::fs::create_dir_all(&dir).unwrap();
@@ -59,19 +76,7 @@ fn a_gas_price_no_l1_transaction_can_pay_is_named_not_a_panic() {
     // A transcript whose gasPrice no 30 M gas transaction can pay.
     let t = temp("gas-price-transcript.json");
     let t_text = t.display().to_string();
-    json(&[
-        "challenge",
-        MATH,
-        "--protocol",
-        "classic",
-        "--liar",
-        "asserter",
-        "--strategy",
-        "wrong-final",
-        "--transcript",
-        &t_text,
-        "--json",
-    ]);
+    json(&lying_asserter(&["--transcript", &t_text, "--json"]));
     let mut transcript: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&t).unwrap()).unwrap();
     transcript["transactions"][3]["gasPrice"] = "0x100000000000000000000000000".into();
@@ -125,21 +130,7 @@ fn a_message_too_large_to_prove_is_refused_up_front() {
 
 #[test]
 fn time_budgets_too_small_or_too_large_are_refused() {
-    refused(
-        &[
-            "challenge",
-            MATH,
-            "--protocol",
-            "classic",
-            "--liar",
-            "asserter",
-            "--strategy",
-            "wrong-final",
-            "--time-left",
-            "0",
-        ],
-        "blocks to move in",
-    );
+    refused(&lying_asserter(&["--time-left", "0"]), "blocks to move in");
     // Three messages: a run over 400 AVMGas, so two bisections and a proof, two moves
     // of the challenger's.
     let f = inbox_of("budget.json", "0", b"hello", 3);
@@ -159,34 +150,11 @@ fn time_budgets_too_small_or_too_large_are_refused() {
         "blocks to move in",
     );
     refused(
-        &[
-            "challenge",
-            MATH,
-            "--protocol",
-            "classic",
-            "--liar",
-            "asserter",
-            "--strategy",
-            "wrong-final",
-            "--time-left",
-            "18446744073709551615",
-        ],
+        &lying_asserter(&["--time-left", "18446744073709551615"]),
         "64-bit",
     );
     // The least a party needs is enough.
-    let report = json(&[
-        "challenge",
-        MATH,
-        "--protocol",
-        "classic",
-        "--liar",
-        "asserter",
-        "--strategy",
-        "wrong-final",
-        "--time-left",
-        "2",
-        "--json",
-    ]);
+    let report = json(&lying_asserter(&["--time-left", "2", "--json"]));
     assert_eq!(report["winner"], "challenger");
 }
 
@@ -299,19 +267,7 @@ fn classic_proofs_of_inbox_steps_carry_the_l1_inbox_or_are_refused() {
 fn a_transcript_of_an_unfair_clock_is_called_unfair() {
     let t = temp("unfair.json");
     let t_text = t.display().to_string();
-    let report = json(&[
-        "challenge",
-        MATH,
-        "--protocol",
-        "classic",
-        "--liar",
-        "asserter",
-        "--strategy",
-        "wrong-final",
-        "--transcript",
-        &t_text,
-        "--json",
-    ]);
+    let report = json(&lying_asserter(&["--transcript", &t_text, "--json"]));
     assert_eq!(report["winner"], "challenger");
     // The honest game checks, and the program names the challenger as the truthful one.
     let fair = json(&[

@@ -297,48 +297,58 @@ fn the_rollup_on_anvil_answers_as_on_the_embedded_l1() {
 
 #[test]
 fn bad_l1_arguments_are_named() {
-    let out = common::avm(&[
-        "l1",
-        "--dev",
-        "--contracts",
-        "no/such/dir",
-        "--rpc",
-        "127.0.0.1:0",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--contracts"));
-    let out = common::avm(&[
-        "l1",
-        "--dev",
-        "--arbos",
-        "no/such.mexe",
-        "--rpc",
-        "127.0.0.1:0",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--arbos"));
-    let out = common::avm(&["l1", "--dev", "--rpc", "not-an-address"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--rpc"));
-    let out = common::avm(&[
-        "l1",
-        "--deploy",
-        "--l1",
-        "http://127.0.0.1:1",
-        "--l1-key",
-        KEY0,
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:1"));
-    let out = common::avm(&[
-        "l1",
-        "--deploy",
-        "--l1",
-        "http://127.0.0.1:1",
-        "--l1-key",
-        "0x12",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--l1-key"));
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "l1",
+                "--dev",
+                "--contracts",
+                "no/such/dir",
+                "--rpc",
+                "127.0.0.1:0",
+            ],
+            "--contracts",
+        ),
+        (
+            &[
+                "l1",
+                "--dev",
+                "--arbos",
+                "no/such.mexe",
+                "--rpc",
+                "127.0.0.1:0",
+            ],
+            "--arbos",
+        ),
+        (&["l1", "--dev", "--rpc", "not-an-address"], "--rpc"),
+        (
+            &[
+                "l1",
+                "--deploy",
+                "--l1",
+                "http://127.0.0.1:1",
+                "--l1-key",
+                KEY0,
+            ],
+            "127.0.0.1:1",
+        ),
+        (
+            &[
+                "l1",
+                "--deploy",
+                "--l1",
+                "http://127.0.0.1:1",
+                "--l1-key",
+                "0x12",
+            ],
+            "--l1-key",
+        ),
+    ];
+    for (args, named) in cases {
+        let out = common::avm(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(named), "{args:?}: {stderr}");
+    }
     assert!(Path::new(&common::repo_root()).is_dir());
 }
