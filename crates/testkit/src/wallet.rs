@@ -69,33 +69,7 @@ impl Legacy {
 /// Calls `method` at `url` (`http://HOST:PORT`): its result, or the error object (or
 /// the transport failure) as text.
 pub fn rpc(url: &str, method: &str, params: Json) -> Result<Json, String> {
-    let address = url.trim_start_matches("http://").trim_end_matches('/');
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let mut stream = TcpStream::connect(address).map_err(|e| format!("connect: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .map_err(|e| e.to_string())?;
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("send: {e}"))?;
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .map_err(|e| format!("receive: {e}"))?;
-    let text = String::from_utf8_lossy(&response);
-    let (_, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("not an HTTP response: {text}"))?;
-    let answer: Json = serde_json::from_str(body).map_err(|e| format!("{e}: {body}"))?;
-    match answer.get("error") {
-        Some(error) => Err(error.to_string()),
-        None => Ok(answer["result"].clone()),
-    }
+    Connection::open(url)?.call(method, params)
 }
 
 /// A quantity's value.
