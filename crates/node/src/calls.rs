@@ -4,8 +4,7 @@
 //! is the answer and the copy is thrown away.
 
 use avm_arbos::{
-    alias, unalias, Address, ArbosLog, InboxMessage, L2Message, MessageKind, ResultCode,
-    UnsignedCall,
+    unalias, Address, ArbosLog, InboxMessage, L2Message, MessageKind, ResultCode, UnsignedCall,
 };
 use avm_l1::abi::{self, Token};
 use avm_rpc::AccountOverride;
@@ -80,10 +79,8 @@ fn transact(
     let outputs = machine.feed(vec![message.to_value()])?;
     for log in outputs.logs {
         if let ArbosLog::Receipt(receipt) = log {
-            if receipt.request.sender == spec.from
-                || spec.from.is_zero()
-                || alias(unalias(spec.from)) == receipt.request.sender
-            {
+            // ArbOS aliases the L1 sender back: the receipt names the caller.
+            if receipt.request.sender == spec.from || spec.from.is_zero() {
                 return Ok(CallResult {
                     code: receipt.code,
                     output: receipt.return_data,
