@@ -291,6 +291,19 @@ fn cast_drives_a_dev_chain() {
     // Without --legacy, cast would sign an EIP-1559 transaction: refused, saying why.
     let typed = node.cast_fails(&["send", "--private-key", &k0, &a1, "--value", "1"]);
     assert!(typed.contains("legacy"), "{typed}");
+    // A transaction larger than geth's pool takes: geth's refusal.
+    let huge = format!("0x{}", "00".repeat(200 * 1024));
+    let refused = avm_testkit::wallet::rpc(
+        &node.url,
+        "eth_sendRawTransaction",
+        serde_json::json!([huge]),
+    )
+    .unwrap_err();
+    assert!(
+        refused.contains("oversized data: transaction size 204800"),
+        "{refused}"
+    );
+    assert!(refused.contains("-32000"), "{refused}");
 }
 
 #[test]
