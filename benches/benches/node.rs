@@ -244,19 +244,6 @@ fn node_benches(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&bench.dir);
 }
 
-/// Signs `count` ETH transfers per client.
-fn sign_transfers(bench: &Bench, count: u64) -> Vec<Vec<Vec<u8>>> {
-    (0..CLIENTS)
-        .map(|i| {
-            let (key, _) = dev_account(i);
-            let to = dev_account((i + 1) % CLIENTS).1;
-            (0..count)
-                .map(|_| sign(key, &bench.nonces[i as usize], Some(to), Vec::new()))
-                .collect()
-        })
-        .collect()
-}
-
 /// Sends signed transactions through the node's own API (no HTTP: what the node
 /// itself sustains), the clients at once; how long it took.
 fn stream_in_process(bench: &Bench, signed: Vec<Vec<Vec<u8>>>) -> Duration {
@@ -310,7 +297,7 @@ fn node_against_replay(bench: &Bench) {
     let per_client = TRANSFERS / u64::from(CLIENTS);
     for round in 1..=3 {
         for over_rpc in [false, true] {
-            let signed = sign_transfers(bench, per_client);
+            let signed = sign_stream(bench, per_client, false);
             let (before, from, timing) = bench
                 .started
                 .node
