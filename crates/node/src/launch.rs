@@ -16,8 +16,11 @@ use avm_l1::{
 };
 use avm_value::Hash;
 
+use std::sync::Arc;
+
 use crate::core::{CoreConfig, NodeCore};
 use crate::service::{Clocks, NodeHandle};
+use crate::validators::{ValidatorSpec, Validators};
 use crate::NodeError;
 
 /// Where the node's L1 is.
@@ -60,6 +63,13 @@ pub struct NodeConfig {
     pub batch_interval: Duration,
     /// Record the chain's run for `avm replay` (a new chain only).
     pub record: bool,
+    /// The validators to run (whitelisted by the owner at start).
+    pub validators: Vec<ValidatorSpec>,
+    /// The Rollup's minimum assertion period, set by the owner when the chain is made
+    /// (None: the contract's 75 blocks).
+    pub minimum_assertion_period: Option<u64>,
+    /// How often the validators act.
+    pub validator_poll: Duration,
 }
 
 impl NodeConfig {
@@ -80,6 +90,9 @@ impl NodeConfig {
             fees: false,
             batch_interval: Duration::from_secs(5),
             record: false,
+            validators: Vec::new(),
+            minimum_assertion_period: Some(DEV_MINIMUM_ASSERTION_PERIOD),
+            validator_poll: Duration::from_secs(1),
         }
     }
 }
@@ -99,7 +112,13 @@ pub struct Started {
     pub resumed: bool,
     /// The dev accounts (funded with `--dev`).
     pub accounts: Vec<DevAccount>,
+    /// The validators' thread, when there are validators.
+    pub validators: Option<Arc<Validators>>,
 }
+
+/// The minimum assertion period of a dev chain's Rollup (the contract starts at 75
+/// blocks, 15 minutes of L1; a dev chain asserts every 4 blocks).
+pub const DEV_MINIMUM_ASSERTION_PERIOD: u64 = 4;
 
 /// Wei each dev account gets on L2.
 pub const DEV_DEPOSIT: u128 = 1_000 * 1_000_000_000_000_000_000;
@@ -171,13 +190,17 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
     };
     let contracts = Contracts::open(&config.contracts);
     let dev = config.dev;
+    let whitelist: Vec<[u8; 20]> = config.validators.iter().map(|v| v.address).collect();
+    let period = config.minimum_assertion_period;
     let funded: Vec<[u8; 20]> = accounts.iter().map(|a| a.address).collect();
     let (rollup, resumed) =
         l1.with(move |chain| -> Result<(Rollup, bool), avm_l1::L1Error> {
             if let Some(rollup) = Rollup::find(chain)? {
+                rollup_admin(chain, &rollup, &whitelist, None)?;
                 return Ok((rollup, true));
             }
             let rollup = Rollup::deploy(chain, &contracts, owner, &params)?;
+            rollup_admin(chain, &rollup, &whitelist, period)?;
             if dev {
                 // Deposits from an EOA land on the same address on L2 (classic-rollup.md §4).
                 chain.must(TxRequest::call(
@@ -213,7 +236,21 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
             batch_interval: config.batch_interval,
         },
     )?;
+    let validators = if config.validators.is_empty() {
+        None
+    } else {
+        let program = avm_code::load_mexe(&config.arbos, &avm_code::LoadOptions::default())
+            .map_err(|e| NodeError::Input(format!("--arbos: {e}")))?;
+        Some(Arc::new(Validators::start(
+            l1.clone(),
+            rollup,
+            avm_machine::Machine::new(program),
+            &config.validators,
+            config.validator_poll,
+        )?))
+    };
     Ok(Started {
+        validators,
         node,
         l1,
         rollup,
@@ -221,4 +258,42 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
         resumed,
         accounts,
     })
+}
+
+/// The owner's settings for validators: `setValidator` for `whitelist` (the owner's
+/// calls go to the admin facet, so the owner itself cannot validate), and the
+/// minimum assertion period when given.
+fn rollup_admin(
+    chain: &mut Chain,
+    rollup: &Rollup,
+    whitelist: &[[u8; 20]],
+    minimum_assertion_period: Option<u64>,
+) -> Result<(), avm_l1::L1Error> {
+    use avm_l1::abi::Token;
+    if !whitelist.is_empty() {
+        chain.must(TxRequest::call(
+            rollup.owner,
+            rollup.rollup,
+            abi::encode_call(
+                avm_l1::signatures::ROLLUP_SET_VALIDATOR,
+                &[
+                    Token::Words(whitelist.iter().map(|a| abi::address(*a)).collect()),
+                    Token::Words(whitelist.iter().map(|_| abi::boolean(true)).collect()),
+                ],
+            ),
+            "Rollup.setValidator",
+        ))?;
+    }
+    if let Some(period) = minimum_assertion_period {
+        chain.must(TxRequest::call(
+            rollup.owner,
+            rollup.rollup,
+            abi::encode_call(
+                "setMinimumAssertionPeriod(uint256)",
+                &[Token::Word(abi::uint64(period))],
+            ),
+            "Rollup.setMinimumAssertionPeriod",
+        ))?;
+    }
+    Ok(())
 }

@@ -20,6 +20,7 @@ mod restore;
 pub mod rpc;
 pub mod sequencer;
 pub mod service;
+pub mod validators;
 
 /// Why the node could not do what was asked.
 #[derive(Debug, thiserror::Error)]

@@ -140,26 +140,7 @@ impl ClassicExecution {
         let consumed = usize::try_from(machine.inbox_position().consumed).unwrap_or(usize::MAX);
         let mut env =
             RuntimeEnv::with_inbox(self.inbox.get(consumed..).unwrap_or_default().to_vec());
-        let reached = loop {
-            if machine.gas_used() >= gas {
-                break true;
-            }
-            if machine.status() != Status::Running {
-                break false;
-            }
-            let limits = RunLimits {
-                max_steps: None,
-                max_gas: Some(gas.saturating_sub(1)),
-            };
-            match machine.run(&mut env, &limits).reason {
-                StopReason::Halted | StopReason::ErrorStop | StopReason::Blocked => break false,
-                StopReason::GasLimit => match machine.step(&mut env) {
-                    StepOutcome::Blocked | StepOutcome::Stopped => break false,
-                    StepOutcome::Executed | StepOutcome::Faulted(_) | StepOutcome::Breakpoint => {}
-                },
-                StopReason::Breakpoint | StopReason::StepLimit | StopReason::Paused => {}
-            }
-        };
+        let reached = run_to_gas(machine, &mut env, gas);
         self.executed = self
             .executed
             .saturating_add(machine.steps().saturating_sub(before));
@@ -195,5 +176,31 @@ impl ClassicExecution {
             }
         }
         machine.gas_used()
+    }
+}
+
+/// Runs `machine` on `env` to the first state whose gas used is at least `gas` (the
+/// cut the Challenge and Rollup contracts mean by a gas figure); false if it stops
+/// first: halts, errors, or blocks on `env`'s inbox.
+pub fn run_to_gas(machine: &mut Machine, env: &mut RuntimeEnv, gas: u64) -> bool {
+    loop {
+        if machine.gas_used() >= gas {
+            return true;
+        }
+        if machine.status() != Status::Running {
+            return false;
+        }
+        let limits = RunLimits {
+            max_steps: None,
+            max_gas: Some(gas.saturating_sub(1)),
+        };
+        match machine.run(env, &limits).reason {
+            StopReason::Halted | StopReason::ErrorStop | StopReason::Blocked => return false,
+            StopReason::GasLimit => match machine.step(env) {
+                StepOutcome::Blocked | StepOutcome::Stopped => return false,
+                StepOutcome::Executed | StepOutcome::Faulted(_) | StepOutcome::Breakpoint => {}
+            },
+            StopReason::Breakpoint | StopReason::StepLimit | StopReason::Paused => {}
+        }
     }
 }

@@ -24,7 +24,7 @@ mod party;
 mod referee;
 mod revert;
 
-pub use execution::{ClassicExecution, Cut};
+pub use execution::{run_to_gas, ClassicExecution, Cut};
 pub use game::{
     most_moves_per_party, play, play_classic, BudgetError, ClassicGameReport, ClassicJudge, Game,
     GameConfig, MoveRecord, NativeJudge, Played, WithNative, MAX_MOVES, MAX_TIME_LEFT,

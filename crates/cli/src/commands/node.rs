@@ -134,6 +134,11 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
         fees: args.fees,
         batch_interval: Duration::from_secs_f64(args.batch_interval.min(1e6)),
         record: args.record.is_some(),
+        validators: Vec::new(),
+        minimum_assertion_period: args
+            .dev
+            .then_some(avm_node::launch::DEV_MINIMUM_ASSERTION_PERIOD),
+        validator_poll: Duration::from_secs(1),
     };
     if !args.json {
         errln!("avm node: starting (creating the rollup and booting ArbOS on a new chain takes a few seconds)");

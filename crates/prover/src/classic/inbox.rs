@@ -419,6 +419,81 @@ impl ClassicInbox {
     }
 }
 
+/// Where an assertion's last message sits in the SequencerInbox, and the
+/// `sequencerBatchProof` of `RollupUser.stakeOnNewNode` that shows it: the batch
+/// holding that message, the batch's end count and accumulator (what the node hash
+/// commits to), and the proof bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchProof {
+    /// The batch holding the last message read.
+    pub batch: u64,
+    /// Messages in the SequencerInbox once that batch is in.
+    pub batch_end_count: u64,
+    /// The SequencerInbox's `inboxAccs[batch]`.
+    pub batch_acc: Hash,
+    /// `uint batch ‖ (batch > 0: end(batch − 1)) ‖ end(batch)`, each end the
+    /// accumulator before the batch's last item, that item's sequence number, prefix
+    /// hash and data hash (classic-rollup.md §5).
+    pub proof: Vec<u8>,
+}
+
+impl ClassicInbox {
+    /// The proof that the first `messages_read` messages (at least one) end inside a
+    /// batch the SequencerInbox holds (None: no such message).
+    pub fn batch_proof(&self, messages_read: u64) -> Option<BatchProof> {
+        let last = self.placed(messages_read.checked_sub(1)?)?;
+        let batch = last.batch;
+        let mut proof = Vec::with_capacity(288);
+        proof.extend_from_slice(&uint_word(batch));
+        if let Some(previous) = batch.checked_sub(1) {
+            proof.extend_from_slice(&self.batch_end(previous)?);
+        }
+        proof.extend_from_slice(&self.batch_end(batch)?);
+        let end = self.last_item_of(batch)?;
+        Some(BatchProof {
+            batch,
+            batch_end_count: self.items.get(end)?.first.checked_add(1)?,
+            batch_acc: *self.batch_accs.get(usize::try_from(batch).ok()?)?,
+            proof,
+        })
+    }
+
+    /// The index of batch `batch`'s last item.
+    fn last_item_of(&self, batch: u64) -> Option<usize> {
+        self.items
+            .partition_point(|item| item.batch <= batch)
+            .checked_sub(1)
+            .filter(|&i| self.items.get(i).is_some_and(|item| item.batch == batch))
+    }
+
+    /// `end(batch)`: the accumulator before the batch's last item (always a sequencer
+    /// message: an L2 message or the end of block after a delayed run), its sequence
+    /// number, prefix hash and data hash.
+    fn batch_end(&self, batch: u64) -> Option<[u8; 128]> {
+        let index = self.last_item_of(batch)?;
+        let placed = self.items.get(index)?;
+        let Item::Sequencer(message) = &placed.item else {
+            return None;
+        };
+        let before = index
+            .checked_sub(1)
+            .and_then(|i| self.items.get(i))
+            .map_or(Hash::ZERO, |item| item.acc);
+        let mut end = [0u8; 128];
+        end[..32].copy_from_slice(&before.0);
+        end[32..64].copy_from_slice(&uint_word(placed.first));
+        end[64..96].copy_from_slice(&message.prefix_hash().0);
+        end[96..].copy_from_slice(&keccak256(&message.data).0);
+        Some(end)
+    }
+}
+
+fn uint_word(n: u64) -> [u8; 32] {
+    let mut word = [0u8; 32];
+    word[24..].copy_from_slice(&n.to_be_bytes());
+    word
+}
+
 /// The Classic ExecutionState of `machine`, fed `inbox`, with the L1 inbox accumulator.
 pub fn execution_state_l1(machine: &mut Machine, inbox: &ClassicInbox) -> ExecutionState {
     let mut state = execution_state(machine);

@@ -50,7 +50,7 @@ use avm_value::Value;
 
 pub use avm_verifier::classic::{ClassicJsonError, ClassicStep, ExecutionState};
 pub use inbox::{
-    execution_state_l1, prove_step_l1, prove_steps_l1, BatchSection, ClassicInbox,
+    execution_state_l1, prove_step_l1, prove_steps_l1, BatchProof, BatchSection, ClassicInbox,
     ClassicInboxError,
 };
 

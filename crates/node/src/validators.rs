@@ -1,0 +1,124 @@
+//! The validators a node hosts: one thread, one [`Watcher`] (the chain as the L1
+//! alone shows it, never the sequencer's memory) and the validators acting on it in
+//! turn, every `poll`.
+//!
+//! What they did goes to a shared list (what `avm node` prints and tests read); a
+//! failed round is kept as an error and retried on the next one.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use avm_l1::chain::ChainHandle;
+use avm_l1::Rollup;
+use avm_machine::Machine;
+use avm_validator::{Action, Strategy, Validator, Watcher};
+
+use crate::NodeError;
+
+/// One validator to run: its strategy and L1 account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValidatorSpec {
+    /// How it behaves.
+    pub strategy: Strategy,
+    /// Its L1 account (the L1 must sign for it).
+    pub address: [u8; 20],
+}
+
+/// An action taken, by whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taken {
+    /// The validator's address.
+    pub validator: [u8; 20],
+    /// What it did.
+    pub action: Action,
+}
+
+/// The validators' thread.
+#[derive(Debug)]
+pub struct Validators {
+    stop: Arc<AtomicBool>,
+    taken: Arc<Mutex<Vec<Taken>>>,
+    errors: Arc<Mutex<Vec<String>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Validators {
+    /// Starts `specs` on `rollup`, whose node 0 is `initial`, acting every `poll`.
+    pub fn start(
+        l1: ChainHandle,
+        rollup: Rollup,
+        initial: Machine,
+        specs: &[ValidatorSpec],
+        poll: Duration,
+    ) -> Result<Validators, NodeError> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let taken = Arc::new(Mutex::new(Vec::new()));
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let mut validators: Vec<Validator> = specs
+            .iter()
+            .map(|s| Validator::new(rollup, s.address, s.strategy))
+            .collect();
+        let (stop_flag, taken_list, error_list) = (stop.clone(), taken.clone(), errors.clone());
+        let thread = std::thread::Builder::new()
+            .name("avm-validators".into())
+            .spawn(move || {
+                let mut watcher = Watcher::new(rollup, initial);
+                while !stop_flag.load(Ordering::Relaxed) {
+                    let mut round = || -> Result<(), avm_validator::ValidatorError> {
+                        watcher.sync(&l1)?;
+                        for validator in &mut validators {
+                            for action in validator.act(&watcher, &l1)? {
+                                if let Ok(mut list) = taken_list.lock() {
+                                    list.push(Taken {
+                                        validator: validator.address,
+                                        action,
+                                    });
+                                }
+                            }
+                        }
+                        Ok(())
+                    };
+                    if let Err(e) = round() {
+                        if let Ok(mut list) = error_list.lock() {
+                            list.push(e.to_string());
+                        }
+                    }
+                    std::thread::sleep(poll);
+                }
+            })
+            .map_err(|e| NodeError::Store(format!("starting the validators' thread: {e}")))?;
+        Ok(Validators {
+            stop,
+            taken,
+            errors,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Everything the validators did so far, in order.
+    pub fn taken(&self) -> Vec<Taken> {
+        self.taken.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    /// The errors of failed rounds so far.
+    pub fn errors(&self) -> Vec<String> {
+        self.errors.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    /// Stops the thread after its current round.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Validators {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,321 @@
+//! A validator: an L1 account that stakes on the Rollup, moves its stake along the
+//! nodes its watcher judges correct, makes new nodes, confirms the next node when it
+//! may be confirmed and rejects a wrong one, as the Go validator's strategies do
+//! (arb-node-core/staker): each [`Validator::act`] is one round of them.
+
+use avm_l1::abi::{self, Token};
+use avm_l1::chain::ChainHandle;
+use avm_l1::{CallOutcome, Chain, L1Error, Rollup, TxRequest};
+use avm_value::{keccak256, Hash};
+
+use crate::assertion::confirm_next_node_input;
+use crate::rollup::{self, Resolution};
+use crate::watcher::{Proposal, Watcher};
+use crate::ValidatorError;
+
+/// How a validator behaves (the Go validator's strategies, and a liar for tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Watches and reports; sends nothing.
+    Watchtower,
+    /// Stakes only when a wrong node appears; confirms and rejects.
+    Defensive,
+    /// Keeps its stake on the newest correct node; makes nodes only against wrong ones.
+    StakeLatest,
+    /// Makes a new node whenever the Rollup allows one.
+    MakeNodes,
+    /// Makes nodes that claim a wrong machine hash (for demonstrations and tests).
+    Faulty,
+}
+
+impl Strategy {
+    /// The strategy named `name` (`watchtower`, `defensive`, `stake-latest`,
+    /// `make-nodes`, `faulty`).
+    pub fn parse(name: &str) -> Option<Strategy> {
+        Some(match name {
+            "watchtower" => Strategy::Watchtower,
+            "defensive" => Strategy::Defensive,
+            "stake-latest" => Strategy::StakeLatest,
+            "make-nodes" => Strategy::MakeNodes,
+            "faulty" => Strategy::Faulty,
+            _ => return None,
+        })
+    }
+
+    /// Its name, as [`Strategy::parse`] takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Watchtower => "watchtower",
+            Strategy::Defensive => "defensive",
+            Strategy::StakeLatest => "stake-latest",
+            Strategy::MakeNodes => "make-nodes",
+            Strategy::Faulty => "faulty",
+        }
+    }
+}
+
+/// What a validator did on the L1 in one round.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `newStake()` with this many wei.
+    Staked(u128),
+    /// `stakeOnNewNode`: the new node's number and hash.
+    Created {
+        /// The node's number.
+        node: u64,
+        /// Its hash.
+        hash: Hash,
+        /// L1 gas the call used.
+        gas: u64,
+    },
+    /// `stakeOnExistingNode` on this node.
+    MovedStake(u64),
+    /// `confirmNextNode` confirmed this node.
+    Confirmed {
+        /// The node.
+        node: u64,
+        /// L1 gas the call used.
+        gas: u64,
+    },
+    /// `rejectNextNode` rejected this node.
+    Rejected(u64),
+    /// A wrong node was seen (what a watchtower reports).
+    SawWrong(u64),
+}
+
+/// One validator.
+#[derive(Clone, Debug)]
+pub struct Validator {
+    /// Its L1 account (whitelisted by the Rollup's owner).
+    pub address: [u8; 20],
+    /// How it behaves.
+    pub strategy: Strategy,
+    rollup: Rollup,
+    reported: std::collections::BTreeSet<u64>,
+}
+
+/// Sends `req` if a call of it succeeds now; its receipt (None: the call would revert,
+/// so nothing was sent).
+fn send_if_ok(chain: &mut Chain, req: TxRequest) -> Result<Option<avm_l1::Receipt>, L1Error> {
+    let to = req.to.unwrap_or_default();
+    if req.value == 0 {
+        if let CallOutcome::Failed { .. } = chain.call(req.from, to, &req.input)? {
+            return Ok(None);
+        }
+    }
+    chain.must(req).map(Some)
+}
+
+impl Validator {
+    /// A validator of `rollup` sending from `address`.
+    pub fn new(rollup: Rollup, address: [u8; 20], strategy: Strategy) -> Validator {
+        Validator {
+            address,
+            strategy,
+            rollup,
+            reported: Default::default(),
+        }
+    }
+
+    /// One round: resolve the next node if it can be, stake and move the stake along
+    /// correct nodes, make a node when the strategy says so. `watcher` must have just
+    /// synced.
+    pub fn act(
+        &mut self,
+        watcher: &Watcher,
+        l1: &ChainHandle,
+    ) -> Result<Vec<Action>, ValidatorError> {
+        let mut done = Vec::new();
+        let Some(status) = watcher.status().copied() else {
+            return Ok(done);
+        };
+        let wrong: Vec<u64> = watcher
+            .tree()
+            .nodes()
+            .filter(|n| n.resolution == Resolution::Pending && watcher.is_wrong(n.num))
+            .map(|n| n.num)
+            .collect();
+        for num in &wrong {
+            if self.reported.insert(*num) {
+                done.push(Action::SawWrong(*num));
+            }
+        }
+        if self.strategy == Strategy::Watchtower {
+            return Ok(done);
+        }
+        self.resolve(watcher, &status, l1, &mut done)?;
+        let active = match self.strategy {
+            Strategy::Defensive => !wrong.is_empty(),
+            _ => true,
+        };
+        if !active {
+            return Ok(done);
+        }
+        let (rollup, me) = (self.rollup, self.address);
+        let mut staker = l1.with(move |chain| rollup::staker(chain, &rollup, me))??;
+        if staker.challenge.is_some() {
+            return Ok(done);
+        }
+        if !staker.staked {
+            let stake = status.required_stake;
+            l1.with(move |chain| {
+                chain.must(
+                    TxRequest::call(
+                        me,
+                        rollup.rollup,
+                        abi::encode_call("newStake()", &[]),
+                        "Rollup.newStake",
+                    )
+                    .with_value(stake),
+                )
+            })??;
+            done.push(Action::Staked(stake));
+            staker.latest_staked_node = status.latest_confirmed;
+        }
+        // Move along the correct nodes already made.
+        let mut at = staker.latest_staked_node;
+        while let Some(next) = watcher
+            .tree()
+            .children(at)
+            .find(|c| watcher.is_correct(c.num) && c.resolution != Resolution::Rejected)
+            .map(|c| (c.num, c.hash))
+        {
+            if next.0 >= status.first_unresolved {
+                let input = abi::encode_call(
+                    "stakeOnExistingNode(uint256,bytes32)",
+                    &[Token::Word(abi::uint64(next.0)), Token::Word(next.1 .0)],
+                );
+                let sent = l1.with(move |chain| {
+                    send_if_ok(
+                        chain,
+                        TxRequest::call(me, rollup.rollup, input, "Rollup.stakeOnExistingNode"),
+                    )
+                })??;
+                if sent.is_none() {
+                    break;
+                }
+                done.push(Action::MovedStake(next.0));
+            }
+            at = next.0;
+        }
+        let make = match self.strategy {
+            Strategy::MakeNodes | Strategy::Faulty => true,
+            Strategy::StakeLatest | Strategy::Defensive => {
+                watcher.tree().children(at).any(|c| watcher.is_wrong(c.num))
+            }
+            Strategy::Watchtower => false,
+        };
+        if !make || !watcher.is_correct(at) {
+            return Ok(done);
+        }
+        let Some(proposal) = watcher.propose(at) else {
+            return Ok(done);
+        };
+        if let Some(action) = self.create(proposal, l1)? {
+            done.push(action);
+        }
+        Ok(done)
+    }
+
+    /// Sends `stakeOnNewNode` for `proposal` (a faulty validator first bends its
+    /// machine hash).
+    fn create(
+        &self,
+        mut proposal: Proposal,
+        l1: &ChainHandle,
+    ) -> Result<Option<Action>, ValidatorError> {
+        if self.strategy == Strategy::Faulty {
+            let mut bent = proposal.assertion.after.machine_hash.0.to_vec();
+            bent.extend_from_slice(b"faulty");
+            proposal.assertion.after.machine_hash = keccak256(&bent);
+            let execution = proposal
+                .assertion
+                .execution_hash()
+                .ok_or(ValidatorError::Internal(
+                    "a proposal that uses less gas than its start",
+                ))?;
+            // The hash depends only on the parts the sibling rule fixed: recompute.
+            proposal.node_hash = crate::assertion::node_hash(
+                proposal.has_sibling,
+                &proposal.last_hash,
+                &execution,
+                &proposal.batch.batch_acc,
+            );
+        }
+        let input = proposal
+            .assertion
+            .stake_on_new_node_input(&proposal.node_hash, &proposal.batch.proof);
+        let (rollup, me) = (self.rollup, self.address);
+        let sent = l1.with(move |chain| {
+            send_if_ok(
+                chain,
+                TxRequest::call(me, rollup.rollup, input, "Rollup.stakeOnNewNode"),
+            )
+        })??;
+        let Some(receipt) = sent else {
+            return Ok(None);
+        };
+        let topic = abi::event_topic(rollup::EV_NODE_CREATED);
+        let node = receipt
+            .logs
+            .iter()
+            .find(|l| l.address == self.rollup.rollup && l.topics.first() == Some(&topic))
+            .and_then(|l| l.topics.get(1))
+            .and_then(|t| abi::word_to_u64(&t.0))
+            .ok_or_else(|| L1Error::Events("stakeOnNewNode emitted no NodeCreated".into()))?;
+        Ok(Some(Action::Created {
+            node,
+            hash: proposal.node_hash,
+            gas: receipt.gas_used,
+        }))
+    }
+
+    /// Confirms or rejects the first unresolved node when the Rollup allows it.
+    fn resolve(
+        &self,
+        watcher: &Watcher,
+        status: &rollup::RollupStatus,
+        l1: &ChainHandle,
+        done: &mut Vec<Action>,
+    ) -> Result<(), ValidatorError> {
+        let next = status.first_unresolved;
+        if next > status.latest_node_created {
+            return Ok(());
+        }
+        let (rollup, me) = (self.rollup, self.address);
+        if let Some(end) = watcher.run_of(next) {
+            let Some(node) = watcher.node(next) else {
+                return Ok(());
+            };
+            let Some(assertion) = node.assertion else {
+                return Ok(());
+            };
+            let input = confirm_next_node_input(&assertion, &end.sends);
+            let sent = l1.with(move |chain| {
+                send_if_ok(
+                    chain,
+                    TxRequest::call(me, rollup.rollup, input, "Rollup.confirmNextNode"),
+                )
+            })??;
+            if let Some(receipt) = sent {
+                done.push(Action::Confirmed {
+                    node: next,
+                    gas: receipt.gas_used,
+                });
+            }
+        } else if watcher.is_wrong(next) {
+            let input =
+                abi::encode_call("rejectNextNode(address)", &[Token::Word(abi::address(me))]);
+            let sent = l1.with(move |chain| {
+                send_if_ok(
+                    chain,
+                    TxRequest::call(me, rollup.rollup, input, "Rollup.rejectNextNode"),
+                )
+            })??;
+            if sent.is_some() {
+                done.push(Action::Rejected(next));
+            }
+        }
+        Ok(())
+    }
+}
