@@ -48,6 +48,8 @@ pub struct Archive {
     blocks: Vec<L2Block>,
     txs: HashMap<Hash, (u64, usize)>,
     hashes: HashMap<Hash, u64>,
+    /// The L2-to-L1 batches by batch number: their items, leftmost first.
+    outbox: Vec<Vec<Vec<u8>>>,
 }
 
 impl Archive {
@@ -58,7 +60,25 @@ impl Archive {
             self.txs.insert(tx.hash, (number, i));
         }
         self.hashes.insert(block.hash, number);
+        for (batch, _) in &block.outbox {
+            // ArbOS numbers its batches 0, 1, 2, ... in the order it closes them.
+            if batch.batch_number == avm_value::Int::from(self.outbox.len() as u64) {
+                self.outbox.push(batch.items.clone());
+            }
+        }
         self.blocks.push(block);
+    }
+
+    /// The items of L2-to-L1 batch `number` (None: not closed yet).
+    pub fn outbox_batch(&self, number: u64) -> Option<&[Vec<u8>]> {
+        self.outbox
+            .get(usize::try_from(number).ok()?)
+            .map(Vec::as_slice)
+    }
+
+    /// How many L2-to-L1 batches have been closed.
+    pub fn outbox_batches(&self) -> u64 {
+        self.outbox.len() as u64
     }
 
     /// The newest block.

@@ -8,6 +8,7 @@
 //! L1 block, the hash of ArbOS's summary value and the transaction hashes (the Go
 //! node's needed go-ethereum's tries of its fork; nothing checks either against L1).
 
+use avm_arbos::outbox::OutboxBatchLog;
 use avm_arbos::{
     Address, BlockSummary, L2Message, ResultCode, RetryableTicket, SignedTx, TxReceipt,
 };
@@ -154,6 +155,8 @@ pub struct L2Block {
     pub raw_summary: Value,
     /// Its transactions, in order.
     pub txs: Vec<L2Tx>,
+    /// The L2-to-L1 batches ArbOS closed with it (each logged as the value beside it).
+    pub outbox: Vec<(OutboxBatchLog, Value)>,
 }
 
 impl L2Block {
@@ -175,7 +178,14 @@ impl L2Block {
             summary,
             raw_summary: raw,
             txs,
+            outbox: Vec::new(),
         }
+    }
+
+    /// The same block with the outbox batches ArbOS closed with it.
+    pub fn with_outbox(mut self, outbox: Vec<(OutboxBatchLog, Value)>) -> L2Block {
+        self.outbox = outbox;
+        self
     }
 
     /// Gas its transactions used.

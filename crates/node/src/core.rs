@@ -160,6 +160,8 @@ pub struct NodeCore {
     /// The newest closed block's hash (the next block's parent; 0 before genesis).
     tip: Hash,
     open: Vec<L2Tx>,
+    /// Outbox batches logged since the last block closed (they go with the next one).
+    open_outbox: Vec<(avm_arbos::outbox::OutboxBatchLog, Value)>,
     persist: Persist,
     chain_id: u64,
     nonces: HashMap<Address, u64>,
@@ -317,20 +319,30 @@ impl NodeCore {
                 // and the receipts of a block not yet closed are open again.
                 let position = seq.position;
                 let outputs = l2.feed(persist.messages_between(at, position)?)?;
-                let open = outputs
-                    .logs
-                    .into_iter()
-                    .zip(outputs.raw_logs)
-                    .filter_map(|(log, raw)| match log {
+                let mut open = Vec::new();
+                let mut open_outbox = Vec::new();
+                let archived = archive
+                    .read()
+                    .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?
+                    .outbox_batches();
+                for (log, raw) in outputs.logs.into_iter().zip(outputs.raw_logs) {
+                    match log {
                         ArbosLog::Receipt(receipt) if receipt.request.arb_block > head => {
-                            Some(L2Tx::new(*receipt, raw))
+                            open.push(L2Tx::new(*receipt, raw));
                         }
-                        _ => None,
-                    })
-                    .collect();
+                        ArbosLog::OutboxBatch(batch)
+                            if u64::try_from(batch.batch_number)
+                                .map_or(true, |n| n >= archived) =>
+                        {
+                            open_outbox.push((batch, raw));
+                        }
+                        _ => {}
+                    }
+                }
                 let mut core = NodeCore::assemble(config, l1, rollup, archive, persist, l2, seq);
                 core.tip = tip;
                 core.open = open;
+                core.open_outbox = open_outbox;
                 core.positions = positions;
                 core.checkpoints = checkpoints;
                 core.since_checkpoint = u64::from(at != position);
@@ -366,6 +378,7 @@ impl NodeCore {
             archive,
             tip: Hash::ZERO,
             open: Vec::new(),
+            open_outbox: Vec::new(),
             persist,
             chain_id: config.chain_id,
             nonces: HashMap::new(),
@@ -631,6 +644,7 @@ impl NodeCore {
         for (log, raw) in outputs.logs.into_iter().zip(outputs.raw_logs) {
             match log {
                 ArbosLog::Receipt(receipt) => self.open.push(L2Tx::new(*receipt, raw)),
+                ArbosLog::OutboxBatch(batch) => self.open_outbox.push((batch, raw)),
                 ArbosLog::BlockSummary(summary) => {
                     let number = summary.arb_block;
                     let txs: Vec<L2Tx> = self.open.drain(..).collect();
@@ -640,7 +654,8 @@ impl NodeCore {
                             stray.block
                         )));
                     }
-                    let block = L2Block::new(*summary, raw, txs, self.tip);
+                    let outbox = std::mem::take(&mut self.open_outbox);
+                    let block = L2Block::new(*summary, raw, txs, self.tip).with_outbox(outbox);
                     self.tip = block.hash;
                     closed.push(block);
                 }

@@ -120,6 +120,11 @@ pub struct Started {
 /// blocks, 15 minutes of L1; a dev chain asserts every 4 blocks).
 pub const DEV_MINIMUM_ASSERTION_PERIOD: u64 = 4;
 
+/// How often (L1 seconds) ArbOS of a dev chain closes a batch of L2-to-L1 sends:
+/// ArbOS's default is 1,800 (`SecondsPerSend`, arb_os/constants.json), which would
+/// hold a dev chain's withdrawals for half an hour of L1 time.
+pub const DEV_SECONDS_PER_SEND: u64 = 1;
+
 /// Wei each dev account gets on L2.
 pub const DEV_DEPOSIT: u128 = 1_000 * 1_000_000_000_000_000_000;
 
@@ -181,6 +186,9 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
     let mut extra = chain_parameter("ChainID", config.chain_id);
     if config.fees {
         extra.extend(chain_parameter("FeesEnabled", 1));
+    }
+    if config.dev {
+        extra.extend(chain_parameter("SecondsPerSend", DEV_SECONDS_PER_SEND));
     }
     let params = RollupParams {
         extra_config: extra,

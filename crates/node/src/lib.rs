@@ -15,6 +15,7 @@ pub mod chain;
 pub mod core;
 pub mod l2;
 pub mod launch;
+pub mod node_interface;
 pub mod persist;
 mod restore;
 pub mod rpc;

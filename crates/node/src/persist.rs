@@ -36,7 +36,7 @@ const CHECKPOINT_AT: TableDefinition<u64, u64> = TableDefinition::new("checkpoin
 pub const CHECKPOINT_EVERY: u64 = 64;
 
 /// The layout of `l2.redb` this code writes (kept in `meta` under `format`).
-pub const FORMAT: u64 = 2;
+pub const FORMAT: u64 = 3;
 
 /// The file of the L2's records inside the data dir.
 pub const L2_FILE: &str = "l2.redb";
@@ -53,6 +53,8 @@ pub struct StoredBlock {
     /// The inbox position of its state: how many messages the machine had read when
     /// the block was over.
     pub position: u64,
+    /// ArbOS's outbox batch logs closed with it.
+    pub outbox: Vec<Value>,
     /// ArbOS's summary log.
     pub summary: Value,
     /// ArbOS's receipt logs.
@@ -187,8 +189,13 @@ impl Persist {
                 record.extend_from_slice(&block.hash.0);
                 record.extend_from_slice(&block.parent_hash.0);
                 record.extend_from_slice(&position.to_be_bytes());
-                for value in
-                    std::iter::once(&block.raw_summary).chain(block.txs.iter().map(|t| &t.raw))
+                record.extend_from_slice(&(block.outbox.len() as u64).to_be_bytes());
+                for value in block
+                    .outbox
+                    .iter()
+                    .map(|(_, raw)| raw)
+                    .chain(std::iter::once(&block.raw_summary))
+                    .chain(block.txs.iter().map(|t| &t.raw))
                 {
                     let bytes = encode(value)?;
                     record.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
@@ -231,6 +238,11 @@ impl Persist {
             let hash = take_hash(&mut bytes)?;
             let parent_hash = take_hash(&mut bytes)?;
             let position = take_u64(&mut bytes)?;
+            let outbox_count = take_u64(&mut bytes)?;
+            let mut outbox = Vec::new();
+            for _ in 0..outbox_count {
+                outbox.push(take_value(&mut bytes)?);
+            }
             let summary = take_value(&mut bytes)?;
             let mut receipts = Vec::new();
             while !bytes.is_empty() {
@@ -242,6 +254,7 @@ impl Persist {
                     hash,
                     parent_hash,
                     position,
+                    outbox,
                     summary,
                     receipts,
                 },

@@ -13,9 +13,17 @@ use std::time::Duration;
 use avm_l1::chain::ChainHandle;
 use avm_l1::Rollup;
 use avm_machine::Machine;
-use avm_validator::{Action, Strategy, Validator, Watcher};
+use avm_validator::{Action, Strategy, Thresholds, Validator, Watcher};
 
 use crate::NodeError;
+
+/// The thresholds of a dev chain's validators: a node as soon as one send waits (a
+/// withdrawal), else every 100 L1 blocks.
+pub const DEV_THRESHOLDS: Thresholds = Thresholds {
+    sends: 1,
+    gas: 100_000_000_000,
+    blocks: 100,
+};
 
 /// One validator to run: its strategy and L1 account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +32,8 @@ pub struct ValidatorSpec {
     pub strategy: Strategy,
     /// Its L1 account (the L1 must sign for it).
     pub address: [u8; 20],
+    /// When it makes a node while nothing is disputed.
+    pub thresholds: Thresholds,
 }
 
 /// An action taken, by whom.
@@ -58,7 +68,11 @@ impl Validators {
         let errors = Arc::new(Mutex::new(Vec::new()));
         let mut validators: Vec<Validator> = specs
             .iter()
-            .map(|s| Validator::new(rollup, s.address, s.strategy))
+            .map(|s| {
+                let mut validator = Validator::new(rollup, s.address, s.strategy);
+                validator.thresholds = s.thresholds;
+                validator
+            })
             .collect();
         let (stop_flag, taken_list, error_list) = (stop.clone(), taken.clone(), errors.clone());
         let thread = std::thread::Builder::new()

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use avm_arbos::Address;
 use avm_l1::abi::{self, Token};
-use avm_l1::LogFilter;
+use avm_l1::{LogFilter, TxRequest, TxStatus};
 use avm_node::launch::launch;
-use avm_node::validators::ValidatorSpec;
+use avm_node::node_interface::{self, LOOKUP_MESSAGE_BATCH_PROOF};
+use avm_node::validators::{ValidatorSpec, DEV_THRESHOLDS};
 use avm_validator::{Action, Strategy};
 use common::*;
 
@@ -29,19 +30,36 @@ fn a_validator_asserts_and_confirms_and_a_withdrawal_reaches_the_outbox() {
     config.validators = vec![ValidatorSpec {
         strategy: Strategy::MakeNodes,
         address: address(1).0,
+        thresholds: DEV_THRESHOLDS,
     }];
     config.validator_poll = Duration::from_millis(100);
     let started = launch(&config).unwrap();
     let node = &started.node;
     let (l1, rollup) = (started.l1.clone(), started.rollup);
 
-    // A transfer and a withdrawal of 2 ETH to a fresh L1 address.
-    let dest = [0x5a; 20];
+    // A transfer and a withdrawal of 2 ETH to a fresh L1 address (batch 0 of the
+    // outbox), then three withdrawals in one block (batch 1: a three-leaf tree).
+    let withdraw = |dest: [u8; 20]| {
+        abi::encode_call("withdrawEth(address)", &[Token::Word(abi::address(dest))])
+    };
+    let dests: Vec<[u8; 20]> = (0..4u8).map(|i| [0x5a + i; 20]).collect();
     node.submit(signed(2, 0, Some(Address([0xbe; 20])), ether(1), vec![]))
         .unwrap();
-    let withdraw = abi::encode_call("withdrawEth(address)", &[Token::Word(abi::address(dest))]);
-    node.submit(signed(2, 1, Some(ARBSYS), ether(2), withdraw))
+    node.submit(signed(2, 1, Some(ARBSYS), ether(2), withdraw(dests[0])))
         .unwrap();
+    let three: Vec<Vec<u8>> = (1..4)
+        .map(|i| {
+            signed(
+                3,
+                i as u64 - 1,
+                Some(ARBSYS),
+                ether(i),
+                withdraw(dests[i as usize]),
+            )
+        })
+        .collect();
+    let answers = node.with(move |core| core.submit(three)).unwrap();
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
 
     // L1 time passes; the validator acts.
     let validators = started.validators.clone().unwrap();
@@ -68,7 +86,7 @@ fn a_validator_asserts_and_confirms_and_a_withdrawal_reaches_the_outbox() {
             })
             .unwrap()
             .unwrap();
-        if !logs.is_empty() {
+        if logs.len() >= 2 {
             break logs;
         }
     };
@@ -113,8 +131,70 @@ fn a_validator_asserts_and_confirms_and_a_withdrawal_reaches_the_outbox() {
         .unwrap()
         .unwrap();
     assert!(events.len() as u64 >= latest);
-    // The Outbox's entry holds one item whose root the withdrawal's item hashes to.
-    assert_eq!(entries.len(), 1);
+    // The Outbox's entries are ArbOS's batches 0 and 1, with one and three items.
+    let entry = |log: &avm_l1::Log| {
+        (
+            abi::word_to_u64(&log.topics[1].0).unwrap(),
+            abi::word_to_u64(&abi::word_at(&log.data, 2).unwrap()).unwrap(),
+        )
+    };
+    assert_eq!(
+        entries.iter().map(entry).collect::<Vec<_>>(),
+        [(0, 1), (1, 3)]
+    );
+
+    // Each withdrawal executes on L1 with what NodeInterface answers, once.
+    // (batch, index, ether, proof length): three leaves are ((0, 1), 2).
+    let expected = [(0, 0, 2, 0), (1, 0, 1, 2), (1, 1, 2, 2), (1, 2, 3, 1)];
+    for (dest, (batch, index, eth, depth)) in dests.iter().copied().zip(expected) {
+        let input = abi::encode_call(
+            LOOKUP_MESSAGE_BATCH_PROOF,
+            &[
+                Token::Word(abi::uint64(batch)),
+                Token::Word(abi::uint64(index)),
+            ],
+        );
+        let answer = node_interface::answer(&node.archive().read().unwrap(), &input).unwrap();
+        let words = abi::decode_words(&answer, 9).unwrap();
+        assert_eq!(abi::word_address(&words[3]), Some(dest));
+        let proof = abi::decode_words_at(&answer, 0).unwrap();
+        assert_eq!(proof.len(), depth, "proof of {batch}/{index}");
+        let execute = abi::encode_call(
+            "executeTransaction(uint256,bytes32[],uint256,address,address,uint256,uint256,uint256,uint256,bytes)",
+            &[
+                Token::Word(abi::uint64(batch)),
+                Token::Words(proof),
+                Token::Word(words[1]),
+                Token::Word(words[2]),
+                Token::Word(words[3]),
+                Token::Word(words[4]),
+                Token::Word(words[5]),
+                Token::Word(words[6]),
+                Token::Word(words[7]),
+                Token::Bytes(abi::decode_bytes_at(&answer, 8).unwrap()),
+            ],
+        );
+        let (outbox, anyone) = (rollup.outbox, address(4).0);
+        let (receipt, again, balance) = l1
+            .with(move |chain| {
+                let receipt =
+                    chain.must(TxRequest::call(anyone, outbox, execute.clone(), "execute"))?;
+                let again =
+                    chain.send(TxRequest::call(anyone, outbox, execute, "execute again"))?;
+                Ok::<_, avm_l1::L1Error>((receipt, again, chain.balance(dest)?))
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(balance, ether(eth), "{batch}/{index}: {receipt:?}");
+        assert_eq!(again.status, TxStatus::Revert);
+        assert_eq!(again.revert.unwrap().to_string(), "reverted: ALREADY_SPENT");
+    }
+    // An item past the batch's end has no proof.
+    let past = abi::encode_call(
+        LOOKUP_MESSAGE_BATCH_PROOF,
+        &[Token::Word(abi::uint64(1)), Token::Word(abi::uint64(3))],
+    );
+    assert!(node_interface::answer(&node.archive().read().unwrap(), &past).is_err());
     started.node.stop().unwrap();
     validators.stop();
 }

@@ -83,6 +83,35 @@ pub enum Action {
     SawWrong(u64),
 }
 
+/// When a node is worth making while nothing disputes the latest one (the Go
+/// validator's thresholds): any one of them reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    /// Sends (L2-to-L1 messages) waiting to be asserted.
+    pub sends: u64,
+    /// AVM gas executed since the latest node.
+    pub gas: u64,
+    /// L1 blocks since the latest node was proposed.
+    pub blocks: u64,
+}
+
+impl Thresholds {
+    /// The Go validator's: 5 sends, 100 G gas, 960 blocks (about 3 hours of L1).
+    pub const GO: Thresholds = Thresholds {
+        sends: 5,
+        gas: 100_000_000_000,
+        blocks: 960,
+    };
+
+    /// Whether `proposal`, made `blocks` after its parent, reaches one of them.
+    pub fn reached(&self, proposal: &Proposal, blocks: u64) -> bool {
+        let (before, after) = (&proposal.assertion.before.state, &proposal.assertion.after);
+        after.send_count - before.send_count >= self.sends
+            || after.gas_used - before.gas_used >= self.gas
+            || blocks >= self.blocks
+    }
+}
+
 /// One validator.
 #[derive(Clone, Debug)]
 pub struct Validator {
@@ -90,6 +119,8 @@ pub struct Validator {
     pub address: [u8; 20],
     /// How it behaves.
     pub strategy: Strategy,
+    /// When a node is worth making.
+    pub thresholds: Thresholds,
     rollup: Rollup,
     reported: std::collections::BTreeSet<u64>,
 }
@@ -112,6 +143,7 @@ impl Validator {
         Validator {
             address,
             strategy,
+            thresholds: Thresholds::GO,
             rollup,
             reported: Default::default(),
         }
@@ -211,6 +243,13 @@ impl Validator {
         let Some(proposal) = watcher.propose(at) else {
             return Ok(done);
         };
+        let disputed = watcher.tree().children(at).next().is_some();
+        let since = watcher
+            .node(at)
+            .map_or(0, |n| status.block.saturating_sub(n.state.proposed_block));
+        if !disputed && !self.thresholds.reached(&proposal, since) {
+            return Ok(done);
+        }
         if let Some(action) = self.create(proposal, l1)? {
             done.push(action);
         }

@@ -21,6 +21,7 @@ use avm_value::{Hash, Int};
 use crate::archive::{Archive, LogQuery};
 use crate::chain::L2Block;
 use crate::core::{CallResult, CallSpec, Refused};
+use crate::node_interface::{self, NODE_INTERFACE};
 use crate::service::NodeHandle;
 use crate::NodeError;
 
@@ -303,6 +304,12 @@ impl Handler for L2Rpc {
             }
             "eth_call" => {
                 let spec = self.call_spec(params)?;
+                if spec.to == Some(NODE_INTERFACE) {
+                    let answer = node_interface::answer(&*self.archive()?, &spec.data);
+                    return answer
+                        .map(|output| bytes_json(&output))
+                        .map_err(|e| RpcError::reverted(Some(&e.to_string()), &[]));
+                }
                 let block = self.state_at(parse_block_tag(param(params, 1))?)?;
                 let result = self.on_node(move |core| core.call(&spec, block))?;
                 match result.code {
