@@ -125,6 +125,11 @@ pub const DEV_MINIMUM_ASSERTION_PERIOD: u64 = 4;
 /// hold a dev chain's withdrawals for half an hour of L1 time.
 pub const DEV_SECONDS_PER_SEND: u64 = 1;
 
+/// Blocks added to both parties' time in a challenge on the node's rollup: with a
+/// 20-block confirm period alone a party has about 20 blocks for all its moves, which
+/// a validator polling once a second on a fast L1 could run out of.
+pub const EXTRA_CHALLENGE_TIME_BLOCKS: u64 = 100;
+
 /// Wei each dev account gets on L2.
 pub const DEV_DEPOSIT: u128 = 1_000 * 1_000_000_000_000_000_000;
 
@@ -194,6 +199,7 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
         extra_config: extra,
         sequencer_delay_blocks: SEQUENCER_DELAY_BLOCKS,
         sequencer_delay_seconds: SEQUENCER_DELAY_SECONDS,
+        extra_challenge_time_blocks: EXTRA_CHALLENGE_TIME_BLOCKS,
         ..RollupParams::dev(machine_hash, owner)
     };
     let contracts = Contracts::open(&config.contracts);

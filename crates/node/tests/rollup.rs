@@ -198,3 +198,114 @@ fn a_validator_asserts_and_confirms_and_a_withdrawal_reaches_the_outbox() {
     started.node.stop().unwrap();
     validators.stop();
 }
+
+fn events(l1: &avm_l1::chain::ChainHandle, address: [u8; 20], signature: &str) -> Vec<avm_l1::Log> {
+    let topic = abi::event_topic(signature);
+    l1.with(move |chain| {
+        chain.logs(&LogFilter {
+            from_block: 0,
+            to_block: None,
+            addresses: vec![address],
+            topic0: vec![topic],
+        })
+    })
+    .unwrap()
+    .unwrap()
+}
+
+#[test]
+fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
+    let dir = scratch("rollup-faulty");
+    let mut config = config(&dir);
+    let spec = |strategy, i| ValidatorSpec {
+        strategy,
+        address: address(i).0,
+        thresholds: DEV_THRESHOLDS,
+    };
+    config.validators = vec![
+        spec(Strategy::Faulty, 3),
+        spec(Strategy::MakeNodes, 1),
+        spec(Strategy::StakeLatest, 2),
+    ];
+    config.validator_poll = Duration::from_millis(50);
+    let started = launch(&config).unwrap();
+    let node = &started.node;
+    let (l1, rollup) = (started.l1.clone(), started.rollup);
+    let validators = started.validators.clone().unwrap();
+    node.submit(signed(5, 0, Some(Address([0xbe; 20])), ether(1), vec![]))
+        .unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let r = rollup.rollup;
+    let (rejected, confirmed) = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no rejection: {:?} {:?}",
+            validators.taken(),
+            validators.errors()
+        );
+        l1.with(|chain| chain.mine(1)).unwrap().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let rejected = events(&l1, r, avm_validator::rollup::EV_NODE_REJECTED);
+        let confirmed = events(&l1, r, avm_validator::rollup::EV_NODE_CONFIRMED);
+        let number = |log: &avm_l1::Log| abi::word_to_u64(&log.topics[1].0).unwrap();
+        if let Some(wrong) = rejected.first().map(number) {
+            // Wait until a node past the rejected one is confirmed.
+            if confirmed.iter().map(number).any(|n| n > wrong) {
+                break (wrong, confirmed.iter().map(number).collect::<Vec<_>>());
+            }
+        }
+    };
+    let taken = validators.taken();
+    // The faulty validator made the rejected node, and an honest one challenged it.
+    let faulty = address(3).0;
+    assert!(
+        taken.iter().any(|t| t.validator == faulty
+            && matches!(t.action, Action::Created { node, .. } if node == rejected)),
+        "{taken:?}"
+    );
+    let challenged = taken
+        .iter()
+        .find_map(|t| match t.action {
+            Action::Challenged {
+                challenge,
+                opponent,
+                ..
+            } => Some((t.validator, challenge, opponent)),
+            _ => None,
+        })
+        .expect("a challenge");
+    assert_eq!(challenged.2, faulty);
+    // On L1: the challenge started, its contract is gone, the faulty staker lost its
+    // stake (a zombie) and the honest challenger holds its own and half the loser's.
+    let started_events = events(&l1, r, avm_validator::rollup::EV_CHALLENGE_STARTED);
+    assert_eq!(started_events.len(), 1);
+    let (honest, challenge) = (challenged.0, challenged.1);
+    let (code, faulty_staked, honest_stake) = l1
+        .with(move |chain| {
+            let code = chain.has_code(challenge)?;
+            let staked =
+                chain.view_word(r, "isStaked(address)", &[Token::Word(abi::address(faulty))])?;
+            let stake = chain.view_word(
+                r,
+                "amountStaked(address)",
+                &[Token::Word(abi::address(honest))],
+            )?;
+            Ok::<_, avm_l1::L1Error>((code, staked, stake))
+        })
+        .unwrap()
+        .unwrap();
+    assert!(!code, "the Challenge is over");
+    assert_eq!(faulty_staked, abi::boolean(false));
+    assert_eq!(honest_stake, abi::uint128(ether(1) + ether(1) / 2));
+    // Confirmed nodes are in order, and the rejected one is not among them.
+    assert!(confirmed.windows(2).all(|w| w[0] < w[1]), "{confirmed:?}");
+    assert!(!confirmed.contains(&rejected));
+    let moves = taken
+        .iter()
+        .filter(|t| matches!(t.action, Action::Moved { .. }))
+        .count();
+    assert!(moves >= 2, "{taken:?}");
+    started.node.stop().unwrap();
+    validators.stop();
+}

@@ -11,6 +11,7 @@
 //!   moving stakes, confirming and rejecting.
 
 pub mod assertion;
+pub mod contest;
 pub mod rollup;
 pub mod staker;
 pub mod watcher;

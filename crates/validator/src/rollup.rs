@@ -363,3 +363,35 @@ impl NodeTree {
         })
     }
 }
+
+/// A staker as the Rollup lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Staker {
+    /// Its address.
+    pub address: [u8; 20],
+    /// The newest node it is staked on.
+    pub latest_staked_node: u64,
+    /// Whether it is in a challenge.
+    pub challenged: bool,
+}
+
+/// Every staker of the Rollup (`stakerCount()`, `getStakerAddress(i)`).
+pub fn stakers(chain: &mut Chain, rollup: &Rollup) -> Result<Vec<Staker>, L1Error> {
+    let r = rollup.rollup;
+    let count = chain.view_u64(r, "stakerCount()", &[])?;
+    let mut out = Vec::new();
+    for i in 0..count {
+        let address = chain.view_address(
+            r,
+            "getStakerAddress(uint256)",
+            &[Token::Word(abi::uint64(i))],
+        )?;
+        let who = [Token::Word(abi::address(address))];
+        out.push(Staker {
+            address,
+            latest_staked_node: chain.view_u64(r, "latestStakedNode(address)", &who)?,
+            challenged: chain.view_address(r, "currentChallenge(address)", &who)? != [0; 20],
+        });
+    }
+    Ok(out)
+}

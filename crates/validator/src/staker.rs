@@ -6,9 +6,10 @@
 use avm_l1::abi::{self, Token};
 use avm_l1::chain::ChainHandle;
 use avm_l1::{CallOutcome, Chain, L1Error, Rollup, TxRequest};
-use avm_value::{keccak256, Hash};
+use avm_value::Hash;
 
 use crate::assertion::confirm_next_node_input;
+use crate::contest::{self, create_challenge_input, faulty_claim, Contest};
 use crate::rollup::{self, Resolution};
 use crate::watcher::{Proposal, Watcher};
 use crate::ValidatorError;
@@ -81,6 +82,24 @@ pub enum Action {
     Rejected(u64),
     /// A wrong node was seen (what a watchtower reports).
     SawWrong(u64),
+    /// `createChallenge` against the staker on a wrong node.
+    Challenged {
+        /// The Challenge contract.
+        challenge: [u8; 20],
+        /// The wrong node's staker.
+        opponent: [u8; 20],
+        /// L1 gas the call used.
+        gas: u64,
+    },
+    /// A move in a challenge.
+    Moved {
+        /// The Challenge contract.
+        challenge: [u8; 20],
+        /// The function called.
+        function: &'static str,
+        /// L1 gas it used.
+        gas: u64,
+    },
 }
 
 /// When a node is worth making while nothing disputes the latest one (the Go
@@ -113,7 +132,7 @@ impl Thresholds {
 }
 
 /// One validator.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Validator {
     /// Its L1 account (whitelisted by the Rollup's owner).
     pub address: [u8; 20],
@@ -123,6 +142,10 @@ pub struct Validator {
     pub thresholds: Thresholds,
     rollup: Rollup,
     reported: std::collections::BTreeSet<u64>,
+    /// The challenge it is in, once it has looked at it.
+    contest: Option<Contest>,
+    /// A faulty validator lies once.
+    lied: bool,
 }
 
 /// Sends `req` if a call of it succeeds now; its receipt (None: the call would revert,
@@ -146,6 +169,8 @@ impl Validator {
             thresholds: Thresholds::GO,
             rollup,
             reported: Default::default(),
+            contest: None,
+            lied: false,
         }
     }
 
@@ -185,7 +210,12 @@ impl Validator {
         }
         let (rollup, me) = (self.rollup, self.address);
         let mut staker = l1.with(move |chain| rollup::staker(chain, &rollup, me))??;
-        if staker.challenge.is_some() {
+        if let Some(challenge) = staker.challenge {
+            self.play(watcher, challenge, l1, &mut done)?;
+            return Ok(done);
+        }
+        self.contest = None;
+        if self.strategy == Strategy::Faulty && self.lied {
             return Ok(done);
         }
         if !staker.staked {
@@ -230,6 +260,10 @@ impl Validator {
             }
             at = next.0;
         }
+        if let Some(action) = self.challenge_wrong_sibling(watcher, at, l1)? {
+            done.push(action);
+            return Ok(done);
+        }
         let make = match self.strategy {
             Strategy::MakeNodes | Strategy::Faulty => true,
             Strategy::StakeLatest | Strategy::Defensive => {
@@ -259,21 +293,18 @@ impl Validator {
     /// Sends `stakeOnNewNode` for `proposal` (a faulty validator first bends its
     /// machine hash).
     fn create(
-        &self,
+        &mut self,
         mut proposal: Proposal,
         l1: &ChainHandle,
     ) -> Result<Option<Action>, ValidatorError> {
         if self.strategy == Strategy::Faulty {
-            let mut bent = proposal.assertion.after.machine_hash.0.to_vec();
-            bent.extend_from_slice(b"faulty");
-            proposal.assertion.after.machine_hash = keccak256(&bent);
+            proposal.assertion.after = faulty_claim(&proposal.assertion.after);
             let execution = proposal
                 .assertion
                 .execution_hash()
                 .ok_or(ValidatorError::Internal(
                     "a proposal that uses less gas than its start",
                 ))?;
-            // The hash depends only on the parts the sibling rule fixed: recompute.
             proposal.node_hash = crate::assertion::node_hash(
                 proposal.has_sibling,
                 &proposal.last_hash,
@@ -294,6 +325,7 @@ impl Validator {
         let Some(receipt) = sent else {
             return Ok(None);
         };
+        self.lied |= self.strategy == Strategy::Faulty;
         let topic = abi::event_topic(rollup::EV_NODE_CREATED);
         let node = receipt
             .logs
@@ -307,6 +339,157 @@ impl Validator {
             hash: proposal.node_hash,
             gas: receipt.gas_used,
         }))
+    }
+
+    /// Starts a challenge when this validator is staked on `at` and a wrong sibling of
+    /// it (or a node under one) has a staker in no challenge.
+    fn challenge_wrong_sibling(
+        &self,
+        watcher: &Watcher,
+        at: u64,
+        l1: &ChainHandle,
+    ) -> Result<Option<Action>, ValidatorError> {
+        if self.strategy == Strategy::Faulty || !watcher.is_correct(at) {
+            return Ok(None);
+        }
+        let Some(mine) = watcher.node(at) else {
+            return Ok(None);
+        };
+        let parent = mine.prev;
+        let wrong: Vec<u64> = watcher
+            .tree()
+            .children(parent)
+            .filter(|n| {
+                n.num != at && n.resolution == Resolution::Pending && watcher.is_wrong(n.num)
+            })
+            .map(|n| n.num)
+            .collect();
+        if at == 0 || wrong.is_empty() {
+            return Ok(None);
+        }
+        let rollup = self.rollup;
+        let stakers = l1.with(move |chain| rollup::stakers(chain, &rollup))??;
+        // The wrong sibling a staker's newest node descends from.
+        let branch_of = |mut node: u64| -> Option<u64> {
+            loop {
+                let n = watcher.node(node)?;
+                if n.prev == parent && n.num != 0 {
+                    return Some(node);
+                }
+                if node == 0 || n.prev >= node {
+                    return None;
+                }
+                node = n.prev;
+            }
+        };
+        let Some((opponent, theirs)) = stakers.iter().find_map(|s| {
+            let branch = branch_of(s.latest_staked_node)?;
+            (s.address != self.address && !s.challenged && wrong.contains(&branch))
+                .then_some((s.address, branch))
+        }) else {
+            return Ok(None);
+        };
+        let (older, younger) = if theirs < at {
+            ((theirs, opponent), (at, self.address))
+        } else {
+            ((at, self.address), (theirs, opponent))
+        };
+        let Some(input) = create_challenge_input(watcher, older, younger) else {
+            return Ok(None);
+        };
+        let me = self.address;
+        let sent = l1.with(move |chain| {
+            send_if_ok(
+                chain,
+                TxRequest::call(me, rollup.rollup, input, "Rollup.createChallenge"),
+            )
+        })??;
+        let Some(receipt) = sent else {
+            return Ok(None);
+        };
+        let topic = abi::event_topic(rollup::EV_CHALLENGE_STARTED);
+        let challenge = receipt
+            .logs
+            .iter()
+            .find(|l| l.address == rollup.rollup && l.topics.first() == Some(&topic))
+            .and_then(|l| l.topics.get(1))
+            .and_then(|t| abi::word_address(&t.0))
+            .ok_or_else(|| {
+                L1Error::Events("createChallenge emitted no RollupChallengeStarted".into())
+            })?;
+        Ok(Some(Action::Challenged {
+            challenge,
+            opponent,
+            gas: receipt.gas_used,
+        }))
+    }
+
+    /// One move in `challenge` when it is this validator's turn, or `timeout()` when
+    /// the opponent's blocks have run out.
+    fn play(
+        &mut self,
+        watcher: &Watcher,
+        challenge: [u8; 20],
+        l1: &ChainHandle,
+        done: &mut Vec<Action>,
+    ) -> Result<(), ValidatorError> {
+        let (rollup, me) = (self.rollup, self.address);
+        if self.contest.as_ref().map(|c| c.started.challenge) != Some(challenge) {
+            let (started, degree, from_block) = l1.with(move |chain| {
+                let started = contest::started(chain, &rollup, challenge)?;
+                let degree =
+                    chain.view_u64(rollup.rollup, "challengeExecutionBisectionDegree()", &[])?;
+                Ok::<_, L1Error>((started, degree, rollup.created_block))
+            })??;
+            self.contest = Contest::new(
+                watcher,
+                started,
+                me,
+                self.strategy == Strategy::Faulty,
+                degree,
+                from_block,
+            );
+        }
+        let Some(contest) = self.contest.as_mut() else {
+            return Ok(());
+        };
+        let Some(initial) = contest.initial() else {
+            return Ok(());
+        };
+        let from_block = contest.from_block;
+        let state = l1.with(move |chain| {
+            let state = contest::game_state(chain, challenge, &initial, from_block)?;
+            Ok::<_, L1Error>((state, chain.block()?.0))
+        })??;
+        let (Some(state), block) = state else {
+            return Ok(());
+        };
+        let (input, function) = if state.responder == me {
+            match contest.respond(watcher, &state.prev) {
+                Some(mv) => mv,
+                None => return Ok(()),
+            }
+        } else if block >= state.timeout_block {
+            (contest::timeout_input(), "timeout")
+        } else {
+            return Ok(());
+        };
+        let sent = l1.with(move |chain| {
+            chain.send(TxRequest::call(
+                me,
+                challenge,
+                input,
+                format!("Challenge.{function}"),
+            ))
+        })??;
+        if sent.status == avm_l1::TxStatus::Ok {
+            done.push(Action::Moved {
+                challenge,
+                function,
+                gas: sent.gas_used,
+            });
+        }
+        Ok(())
     }
 
     /// Confirms or rejects the first unresolved node when the Rollup allows it.

@@ -44,16 +44,22 @@ impl ClassicLie {
     }
 }
 
+/// The false state a liar claims in place of `state`: the same but for its machine
+/// hash (a faulty validator's node claims it too, so its play in a challenge matches
+/// its node).
+pub fn false_state(state: &ExecutionState) -> ExecutionState {
+    let mut s = *state;
+    if let Some(last) = s.machine_hash.0.last_mut() {
+        *last ^= 0x5a;
+    }
+    s
+}
+
 /// A state differing from `state` in its machine hash (or, for an unreachable cut, a
 /// made-up reachable one at `gas`).
 fn falsify(state: Option<ExecutionState>, gas: u64) -> ExecutionState {
     match state {
-        Some(mut s) => {
-            if let Some(last) = s.machine_hash.0.last_mut() {
-                *last ^= 0x5a;
-            }
-            s
-        }
+        Some(s) => false_state(&s),
         None => ExecutionState {
             machine_hash: keccak256(b"a state no run reaches"),
             gas_used: gas,

@@ -33,7 +33,7 @@ pub use hash::{
     assertion_hash, assertion_rest_hash, bisection_chunk_hash, cut_hash, ClassicAssertion,
     UNREACHABLE,
 };
-pub use liar::{ClassicLiar, ClassicLie};
+pub use liar::{false_state, ClassicLiar, ClassicLie};
 pub use moves::{
     executor_for_opcode, BisectExecution, ChunkRef, ClassicMove, OneStepProveExecution,
     ProveContinuedExecution,

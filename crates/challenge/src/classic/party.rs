@@ -34,6 +34,22 @@ pub trait ClassicParty {
     fn steps_executed(&self) -> u64;
 }
 
+/// A party borrowed is still a party (one kept between a validator's rounds is lent
+/// to a wrapper for one move).
+impl<P: ClassicParty + ?Sized> ClassicParty for &mut P {
+    fn disputes(&mut self, assertion: &ClassicAssertion) -> bool {
+        (**self).disputes(assertion)
+    }
+
+    fn respond(&mut self, prev: &Bisection, degree: u64) -> Option<ClassicMove> {
+        (**self).respond(prev, degree)
+    }
+
+    fn steps_executed(&self) -> u64 {
+        (**self).steps_executed()
+    }
+}
+
 /// How a party sees its cuts: the truth, or a lie applied to it.
 pub(crate) type View<'a> = &'a mut dyn FnMut(u64, Cut) -> Cut;
 
