@@ -30,8 +30,6 @@ pub enum L1Choice {
     Embedded {
         /// Its chain id.
         chain_id: u64,
-        /// Seconds between empty blocks it mines on its own (None: only when asked).
-        block_time: Option<u64>,
     },
     /// An Ethereum node over JSON-RPC.
     Remote {
@@ -70,6 +68,10 @@ pub struct NodeConfig {
     pub minimum_assertion_period: Option<u64>,
     /// How often the validators act.
     pub validator_poll: Duration,
+    /// Mine an L1 block this often (the embedded L1's clock, or blocks asked of a
+    /// remote dev node such as anvil), so that the rollup's deadlines pass; None: the
+    /// L1's own blocks only.
+    pub l1_block_time: Option<Duration>,
 }
 
 impl NodeConfig {
@@ -82,10 +84,7 @@ impl NodeConfig {
             arbos,
             contracts,
             chain_id,
-            l1: L1Choice::Embedded {
-                chain_id: 1337,
-                block_time: None,
-            },
+            l1: L1Choice::Embedded { chain_id: 1337 },
             dev: true,
             fees: false,
             batch_interval: Duration::from_secs(5),
@@ -93,6 +92,7 @@ impl NodeConfig {
             validators: Vec::new(),
             minimum_assertion_period: Some(DEV_MINIMUM_ASSERTION_PERIOD),
             validator_poll: Duration::from_secs(1),
+            l1_block_time: None,
         }
     }
 }
@@ -114,6 +114,42 @@ pub struct Started {
     pub accounts: Vec<DevAccount>,
     /// The validators' thread, when there are validators.
     pub validators: Option<Arc<Validators>>,
+    /// The L1 clock's thread, when there is one.
+    pub clock: Option<Arc<L1Clock>>,
+}
+
+/// A thread mining one L1 block every interval, until dropped.
+#[derive(Debug)]
+pub struct L1Clock {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl L1Clock {
+    /// Mines one block on `l1` every `interval`.
+    pub fn start(l1: ChainHandle, interval: Duration) -> Result<L1Clock, NodeError> {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("avm-l1-clock".into())
+            .spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(interval);
+                    if flag.load(std::sync::atomic::Ordering::Relaxed)
+                        || !matches!(l1.with(|chain| chain.mine(1)), Ok(Ok(())))
+                    {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| NodeError::Store(format!("starting the L1 clock: {e}")))?;
+        Ok(L1Clock { stop })
+    }
+}
+
+impl Drop for L1Clock {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The minimum assertion period of a dev chain's Rollup (the contract starts at 75
@@ -161,13 +197,12 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
     let machine_hash = avm_machine::Machine::new(program).hash();
     let accounts = dev_accounts(10)?;
     let (l1, owner) = match &config.l1 {
-        L1Choice::Embedded {
-            chain_id,
-            block_time,
-        } => {
-            let mut l1_config = EmbeddedConfig::dev(*chain_id, accounts.clone());
+        L1Choice::Embedded { chain_id } => {
+            let mut funded = accounts.clone();
+            funded.extend(config.validators.iter().map(|v| v.account.clone()));
+            let mut l1_config = EmbeddedConfig::dev(*chain_id, funded);
             l1_config.data_dir = Some(config.data_dir.join("l1"));
-            if block_time.is_some() {
+            if config.l1_block_time.is_some() {
                 l1_config.clock = Clock::System;
             }
             let owner = accounts[0].address;
@@ -182,6 +217,7 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
                 if config.dev {
                     keys.extend(accounts.iter().cloned());
                 }
+                keys.extend(config.validators.iter().map(|v| v.account.clone()));
                 keys
             });
             let owner = key.address;
@@ -204,7 +240,11 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
     };
     let contracts = Contracts::open(&config.contracts);
     let dev = config.dev;
-    let whitelist: Vec<[u8; 20]> = config.validators.iter().map(|v| v.address).collect();
+    let whitelist: Vec<[u8; 20]> = config
+        .validators
+        .iter()
+        .map(|v| v.account.address)
+        .collect();
     let period = config.minimum_assertion_period;
     let funded: Vec<[u8; 20]> = accounts.iter().map(|a| a.address).collect();
     let (rollup, resumed) =
@@ -263,7 +303,12 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
             config.validator_poll,
         )?))
     };
+    let clock = match config.l1_block_time {
+        Some(interval) => Some(Arc::new(L1Clock::start(l1.clone(), interval)?)),
+        None => None,
+    };
     Ok(Started {
+        clock,
         validators,
         node,
         l1,

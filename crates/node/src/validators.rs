@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use avm_l1::chain::ChainHandle;
-use avm_l1::Rollup;
+use avm_l1::{DevAccount, Rollup};
 use avm_machine::Machine;
 use avm_validator::{Action, Strategy, Thresholds, Validator, Watcher};
 
@@ -26,12 +26,12 @@ pub const DEV_THRESHOLDS: Thresholds = Thresholds {
 };
 
 /// One validator to run: its strategy and L1 account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct ValidatorSpec {
     /// How it behaves.
     pub strategy: Strategy,
-    /// Its L1 account (the L1 must sign for it).
-    pub address: [u8; 20],
+    /// Its L1 account (whitelisted by the owner; the L1 signs with its key).
+    pub account: DevAccount,
     /// When it makes a node while nothing is disputed.
     pub thresholds: Thresholds,
 }
@@ -69,7 +69,7 @@ impl Validators {
         let mut validators: Vec<Validator> = specs
             .iter()
             .map(|s| {
-                let mut validator = Validator::new(rollup, s.address, s.strategy);
+                let mut validator = Validator::new(rollup, s.account.address, s.strategy);
                 validator.thresholds = s.thresholds;
                 validator
             })

@@ -29,7 +29,7 @@ fn a_validator_asserts_and_confirms_and_a_withdrawal_reaches_the_outbox() {
     let mut config = config(&dir);
     config.validators = vec![ValidatorSpec {
         strategy: Strategy::MakeNodes,
-        address: address(1).0,
+        account: avm_l1::dev_accounts(2).unwrap()[1].clone(),
         thresholds: DEV_THRESHOLDS,
     }];
     config.validator_poll = Duration::from_millis(100);
@@ -219,7 +219,7 @@ fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
     let mut config = config(&dir);
     let spec = |strategy, i| ValidatorSpec {
         strategy,
-        address: address(i).0,
+        account: avm_l1::dev_accounts(i + 1).unwrap()[i as usize].clone(),
         thresholds: DEV_THRESHOLDS,
     };
     config.validators = vec![

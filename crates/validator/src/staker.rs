@@ -131,6 +131,46 @@ impl Thresholds {
     }
 }
 
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let wei_in_eth = 1_000_000_000_000_000_000u128;
+        match self {
+            Action::Staked(wei) => write!(
+                f,
+                "staked {}.{:03} ETH",
+                wei / wei_in_eth,
+                wei % wei_in_eth / (wei_in_eth / 1000)
+            ),
+            Action::Created { node, hash, gas } => {
+                write!(f, "created node {node} ({hash}), {gas} L1 gas")
+            }
+            Action::MovedStake(node) => write!(f, "moved its stake to node {node}"),
+            Action::Confirmed { node, gas } => write!(f, "confirmed node {node}, {gas} L1 gas"),
+            Action::Rejected(node) => write!(f, "rejected node {node}"),
+            Action::SawWrong(node) => write!(f, "found node {node} wrong"),
+            Action::Challenged {
+                challenge,
+                opponent,
+                gas,
+            } => write!(
+                f,
+                "challenged 0x{} at Challenge 0x{}, {gas} L1 gas",
+                hex::encode(opponent),
+                hex::encode(challenge)
+            ),
+            Action::Moved {
+                challenge,
+                function,
+                gas,
+            } => write!(
+                f,
+                "{function} in Challenge 0x{}, {gas} L1 gas",
+                hex::encode(challenge)
+            ),
+        }
+    }
+}
+
 /// One validator.
 #[derive(Debug)]
 pub struct Validator {
@@ -281,7 +321,9 @@ impl Validator {
         let since = watcher
             .node(at)
             .map_or(0, |n| status.block.saturating_sub(n.state.proposed_block));
-        if !disputed && !self.thresholds.reached(&proposal, since) {
+        // A faulty validator lies at its first chance (it exists to be caught).
+        let eager = self.strategy == Strategy::Faulty;
+        if !disputed && !eager && !self.thresholds.reached(&proposal, since) {
             return Ok(done);
         }
         if let Some(action) = self.create(proposal, l1)? {

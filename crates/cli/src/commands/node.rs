@@ -11,6 +11,8 @@ use avm_l1::serve::L1Rpc;
 use avm_l1::{DevAccount, DEV_MNEMONIC};
 use avm_node::launch::{launch, L1Choice, NodeConfig, Started, DEV_DEPOSIT};
 use avm_node::rpc::L2Rpc;
+use avm_node::validators::{ValidatorSpec, DEV_THRESHOLDS};
+use avm_validator::{Strategy, Thresholds};
 use serde_json::json;
 
 use crate::dev::{accounts_json, hex20, print_accounts, wait_for_shutdown};
@@ -73,9 +75,83 @@ pub struct NodeArgs {
     /// Also serve the embedded L1's JSON-RPC here (to watch the rollup's contracts).
     #[arg(long, value_name = "ADDR:PORT", conflicts_with = "l1")]
     pub l1_rpc: Option<String>,
+    /// A validator to run, repeatable: STRATEGY is watchtower, defensive,
+    /// stake-latest, make-nodes or faulty; KEY its L1 private key (hex). With --dev the
+    /// key may be left out (accounts 1, 2, … of the test mnemonic), and --dev alone
+    /// runs one make-nodes validator.
+    #[arg(long, value_name = "STRATEGY[:KEY]")]
+    pub validator: Vec<String>,
+    /// Mine an L1 block every SECS seconds (the embedded L1, or a dev node such as
+    /// anvil at --l1), so that the rollup's deadlines pass; 1 with --dev.
+    #[arg(long, value_name = "SECS")]
+    pub l1_block_time: Option<f64>,
     /// Print one JSON object (accounts, addresses, endpoints) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The validators `--validator` (and `--dev`) ask for.
+fn validators(args: &NodeArgs) -> Result<Vec<ValidatorSpec>, CliError> {
+    let asked: Vec<String> = if args.validator.is_empty() && args.dev {
+        vec!["make-nodes".into()]
+    } else {
+        args.validator.clone()
+    };
+    let dev = avm_l1::dev_accounts(10).map_err(|e| CliError::Input(e.to_string()))?;
+    let mut next_dev = 1;
+    let mut specs = Vec::new();
+    for text in &asked {
+        let (name, key) = match text.split_once(':') {
+            Some((name, key)) => (name, Some(key)),
+            None => (text.as_str(), None),
+        };
+        let strategy = Strategy::parse(name).ok_or_else(|| {
+            CliError::Input(format!(
+                "--validator {text}: no strategy {name:?} (watchtower, defensive, stake-latest, \
+                 make-nodes, faulty)"
+            ))
+        })?;
+        let account = match key {
+            Some(key) => DevAccount::from_hex(key)
+                .map_err(|e| CliError::Input(format!("--validator {name}:KEY: {e}")))?,
+            None if args.dev => {
+                let account = dev.get(next_dev).cloned().ok_or_else(|| {
+                    CliError::Input(format!(
+                        "--validator {name}: the test mnemonic's accounts 1 to 9 are all taken \
+                         (give a KEY)"
+                    ))
+                })?;
+                next_dev += 1;
+                account
+            }
+            None => {
+                return Err(CliError::Input(format!(
+                    "--validator {name}: give its L1 key as {name}:KEY (only --dev lends the \
+                     test mnemonic's accounts)"
+                )))
+            }
+        };
+        let owner = match &args.l1_key {
+            Some(key) => DevAccount::from_hex(key).map(|a| a.address).ok(),
+            None => dev.first().map(|a| a.address),
+        };
+        if Some(account.address) == owner {
+            return Err(CliError::Input(format!(
+                "--validator {text}: that account owns the rollup, and the owner's calls go \
+                 to the admin facet: it cannot validate"
+            )));
+        }
+        specs.push(ValidatorSpec {
+            strategy,
+            account,
+            thresholds: if args.dev {
+                DEV_THRESHOLDS
+            } else {
+                Thresholds::GO
+            },
+        });
+    }
+    Ok(specs)
 }
 
 fn node_error(e: avm_node::NodeError) -> CliError {
@@ -121,7 +197,6 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
         },
         _ => L1Choice::Embedded {
             chain_id: args.l1_chain_id,
-            block_time: None,
         },
     };
     let config = NodeConfig {
@@ -134,11 +209,22 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
         fees: args.fees,
         batch_interval: Duration::from_secs_f64(args.batch_interval.min(1e6)),
         record: args.record.is_some(),
-        validators: Vec::new(),
+        validators: validators(args)?,
         minimum_assertion_period: args
             .dev
             .then_some(avm_node::launch::DEV_MINIMUM_ASSERTION_PERIOD),
         validator_poll: Duration::from_secs(1),
+        l1_block_time: match args.l1_block_time {
+            Some(secs) if secs.is_finite() && secs > 0.0 => {
+                Some(Duration::from_secs_f64(secs.min(1e6)))
+            }
+            Some(_) => {
+                return Err(CliError::Input(
+                    "--l1-block-time: a positive number of seconds".into(),
+                ))
+            }
+            None => args.dev.then_some(Duration::from_secs(1)),
+        },
     };
     if !args.json {
         errln!("avm node: starting (creating the rollup and booting ArbOS on a new chain takes a few seconds)");
@@ -184,7 +270,17 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
             l1_rpc: l1_server.as_ref().map(|s| s.local_addr().to_string()),
         },
     );
+    let printer = match (&started.validators, args.json) {
+        (Some(validators), false) => Some(print_validators(validators.clone())),
+        _ => None,
+    };
     wait_for_shutdown();
+    if let Some(printer) = printer {
+        printer.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    if let Some(validators) = &started.validators {
+        validators.stop();
+    }
     if !args.json {
         errln!("avm node: stopping (posting what was sequenced)");
     }
@@ -230,6 +326,31 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Prints what the validators do, as they do it, until the flag returned is set.
+fn print_validators(
+    validators: Arc<avm_node::validators::Validators>,
+) -> Arc<std::sync::atomic::AtomicBool> {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    std::thread::spawn(move || {
+        let (mut shown, mut errors) = (0, 0);
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            let taken = validators.taken();
+            for t in taken.iter().skip(shown) {
+                errln!("validator {}: {}", hex20(&t.validator), t.action);
+            }
+            shown = taken.len();
+            let failed = validators.errors();
+            for e in failed.iter().skip(errors) {
+                errln!("validator round failed (retried): {e}");
+            }
+            errors = failed.len();
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    });
+    stop
+}
+
 /// Where the chain stands and is served, as the node starts.
 struct Where<'a> {
     data_dir: &'a std::path::Path,
@@ -239,6 +360,11 @@ struct Where<'a> {
     inbox: (u64, u64),
     rpc: String,
     l1_rpc: Option<String>,
+}
+
+/// The L1 block time the node runs with (as `run` computes it).
+fn config_block_time(args: &NodeArgs) -> Option<f64> {
+    args.l1_block_time.or(args.dev.then_some(1.0))
 }
 
 fn announce(args: &NodeArgs, started: &Started, at: &Where<'_>) {
@@ -273,6 +399,10 @@ fn announce(args: &NodeArgs, started: &Started, at: &Where<'_>) {
                 "mnemonic": DEV_MNEMONIC,
                 "accounts": accounts_json(accounts, ether),
                 "rollup": rollup,
+                "validators": validators(args).unwrap_or_default().iter().map(|v| json!({
+                    "address": hex20(&v.account.address),
+                    "strategy": v.strategy.name(),
+                })).collect::<Vec<_>>(),
             })
         );
         return;
@@ -312,6 +442,16 @@ fn announce(args: &NodeArgs, started: &Started, at: &Where<'_>) {
         inbox.0,
         inbox.1
     );
+    for spec in validators(args).unwrap_or_default() {
+        outln!(
+            "validator           {} ({})",
+            hex20(&spec.account.address),
+            spec.strategy.name()
+        );
+    }
+    if let Some(secs) = started.clock.as_ref().and(config_block_time(args)) {
+        outln!("L1 clock            a block every {secs}s");
+    }
     if *throwaway {
         outln!(
             "\nchain kept in {} until the node stops (block {head}); --data-dir keeps it",

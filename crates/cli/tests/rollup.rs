@@ -1,0 +1,233 @@
+//! A rollup run from `avm node` as a user would, checked on the L1 itself: two honest
+//! validators and a faulty one on a dev chain, on the embedded L1 (served with
+//! `--l1-rpc`) and on anvil. The faulty node is challenged and rejected, the honest
+//! ones confirmed in order, and a withdrawal made on L2 with `cast` is executed on L1
+//! through the Outbox with the proof NodeInterface (0x…C8) serves.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use avm_testkit::tools::{cast_ok, free_port, start_anvil, wait_for_rpc};
+use avm_testkit::wallet::rpc;
+use serde_json::{json, Value as Json};
+
+const WITHDRAWAL: &str = "2000000000000000000";
+const DEST: &str = "0x00000000000000000000000000000000000a11ce";
+
+fn topic(signature: &str) -> String {
+    cast_ok(&["keccak", signature])
+}
+
+/// The logs of `address` with topic0 `signature`, read through the L1's JSON-RPC.
+fn logs(l1: &str, address: &str, signature: &str) -> Vec<Json> {
+    let found = rpc(
+        l1,
+        "eth_getLogs",
+        json!([{"fromBlock": "0x0", "toBlock": "latest", "address": address, "topics": [topic(signature)]}]),
+    )
+    .unwrap();
+    found.as_array().cloned().unwrap_or_default()
+}
+
+fn topic_number(log: &Json, i: usize) -> u64 {
+    u64::from_str_radix(
+        log["topics"][i].as_str().unwrap().trim_start_matches("0x"),
+        16,
+    )
+    .unwrap()
+}
+
+fn call(l1: &str, to: &str, signature: &str, args: &[&str]) -> String {
+    let mut all = vec!["call", "--rpc-url", l1, to, signature];
+    all.extend_from_slice(args);
+    cast_ok(&all)
+}
+
+/// Runs the whole cycle on a node started with `l1_args`, whose L1 answers at `l1`.
+fn cycle(name: &str, l1_args: &[&str], l1: &str) {
+    let dir = std::env::temp_dir().join(format!("avm-cli-rollup-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rpc_at = format!("127.0.0.1:{}", free_port());
+    let mut args = vec![
+        "node",
+        "--dev",
+        "--json",
+        "--rpc",
+        &rpc_at,
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--batch-interval",
+        "0.5",
+        "--l1-block-time",
+        "0.25",
+        "--validator",
+        "make-nodes",
+        "--validator",
+        "stake-latest",
+        "--validator",
+        "faulty",
+    ];
+    args.extend_from_slice(l1_args);
+    let (_node, info) = common::start_server(&args, Duration::from_secs(300));
+    let l2 = format!("http://{rpc_at}");
+    wait_for_rpc(&l2, Duration::from_secs(30));
+    let rollup = info["rollup"]["rollup"].as_str().unwrap().to_owned();
+    let outbox = info["rollup"]["outbox"].as_str().unwrap().to_owned();
+    let validators: Vec<String> = info["validators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["address"].as_str().unwrap().to_owned())
+        .collect();
+    let faulty = validators[2].clone();
+    let user = info["accounts"][5]["privateKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A withdrawal on L2, with cast.
+    let sent = cast_ok(&[
+        "send",
+        "--legacy",
+        "--json",
+        "--rpc-url",
+        &l2,
+        "--private-key",
+        &user,
+        "0x0000000000000000000000000000000000000064",
+        "withdrawEth(address)",
+        DEST,
+        "--value",
+        WITHDRAWAL,
+    ]);
+    let receipt: Json = serde_json::from_str(&sent).unwrap();
+    assert_eq!(receipt["status"], "0x1");
+
+    // Wait, on the L1, for the faulty node's rejection and the withdrawal's entry.
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let (rejected, entries) = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no rejection and outbox entry on the L1 in time"
+        );
+        let rejected = logs(l1, &rollup, "NodeRejected(uint256)");
+        let entries = logs(
+            l1,
+            &outbox,
+            "OutboxEntryCreated(uint256,uint256,bytes32,uint256)",
+        );
+        if !rejected.is_empty() && !entries.is_empty() {
+            let wrong = topic_number(&rejected[0], 1);
+            let confirmed = logs(
+                l1,
+                &rollup,
+                "NodeConfirmed(uint256,bytes32,uint256,bytes32,uint256)",
+            );
+            if confirmed.iter().any(|c| topic_number(c, 1) > wrong) {
+                break (wrong, entries);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+
+    // The challenge: started once, against the faulty validator, won by the honest one.
+    let started = logs(
+        l1,
+        &rollup,
+        "RollupChallengeStarted(address,address,address,uint256)",
+    );
+    assert_eq!(started.len(), 1);
+    let data = started[0]["data"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("0x");
+    let asserter = format!("0x{}", &data[24..64]);
+    let challenger = format!("0x{}", &data[88..128]);
+    let honest = if asserter == faulty {
+        challenger.clone()
+    } else {
+        asserter.clone()
+    };
+    assert!(
+        asserter == faulty || challenger == faulty,
+        "{asserter} {challenger} {faulty}"
+    );
+    assert_eq!(
+        call(l1, &rollup, "isStaked(address)(bool)", &[&faulty]),
+        "false"
+    );
+    assert_eq!(
+        call(l1, &rollup, "amountStaked(address)(uint256)", &[&honest]),
+        "1500000000000000000 [1.5e18]"
+    );
+    // The faulty validator's node is the rejected one: its NodeCreated names it.
+    let created = logs(
+        l1,
+        &rollup,
+        "NodeCreated(uint256,bytes32,bytes32,bytes32,uint256,uint256,bytes32,bytes32[3][2],uint256[4][2])",
+    );
+    let by_faulty = created
+        .iter()
+        .find(|c| topic_number(c, 1) == rejected)
+        .expect("the rejected node's NodeCreated");
+    let tx = rpc(
+        l1,
+        "eth_getTransactionByHash",
+        json!([by_faulty["transactionHash"]]),
+    )
+    .unwrap();
+    assert_eq!(tx["from"].as_str().unwrap().to_lowercase(), faulty);
+    // Confirmations in order, the rejected node never among them.
+    let confirmed: Vec<u64> = logs(
+        l1,
+        &rollup,
+        "NodeConfirmed(uint256,bytes32,uint256,bytes32,uint256)",
+    )
+    .iter()
+    .map(|c| topic_number(c, 1))
+    .collect();
+    assert!(confirmed.windows(2).all(|w| w[0] < w[1]), "{confirmed:?}");
+    assert!(!confirmed.contains(&rejected));
+
+    // The withdrawal: NodeInterface's proof on L2, executed on L1 by anyone.
+    let batch = topic_number(&entries[0], 1).to_string();
+    let answer = cast_ok(&[
+        "call", "--rpc-url", &l2, "0x00000000000000000000000000000000000000C8",
+        "lookupMessageBatchProof(uint256,uint64)(bytes32[],uint256,address,address,uint256,uint256,uint256,uint256,bytes)",
+        &batch, "0",
+    ]);
+    let fields: Vec<&str> = answer
+        .lines()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(fields[3].to_lowercase(), DEST);
+    let anyone = info["accounts"][6]["privateKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = cast_ok(&["balance", "--rpc-url", l1, DEST]);
+    assert_eq!(before, "0");
+    cast_ok(&[
+        "send", "--rpc-url", l1, "--private-key", &anyone, &outbox,
+        "executeTransaction(uint256,bytes32[],uint256,address,address,uint256,uint256,uint256,uint256,bytes)",
+        &batch, fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], fields[6], fields[7], fields[8],
+    ]);
+    assert_eq!(cast_ok(&["balance", "--rpc-url", l1, DEST]), WITHDRAWAL);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_rollup_cycle_on_the_embedded_l1() {
+    let l1_at = format!("127.0.0.1:{}", free_port());
+    let l1 = format!("http://{l1_at}");
+    cycle("embedded", &["--l1-rpc", &l1_at], &l1);
+}
+
+#[test]
+fn a_rollup_cycle_on_anvil() {
+    let (_anvil, url) = start_anvil();
+    let owner = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    cycle("anvil", &["--l1", &url, "--l1-key", owner], &url);
+}
