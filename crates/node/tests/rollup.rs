@@ -217,7 +217,7 @@ fn events(l1: &avm_l1::chain::ChainHandle, address: [u8; 20], signature: &str) -
 fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
     let dir = scratch("rollup-faulty");
     let mut config = config(&dir);
-    let spec = |strategy, i| ValidatorSpec {
+    let spec = |strategy, i: u32| ValidatorSpec {
         strategy,
         account: avm_l1::dev_accounts(i + 1).unwrap()[i as usize].clone(),
         thresholds: DEV_THRESHOLDS,
