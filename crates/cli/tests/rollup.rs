@@ -215,6 +215,76 @@ fn cycle(name: &str, l1_args: &[&str], l1: &str) {
         &batch, fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], fields[6], fields[7], fields[8],
     ]);
     assert_eq!(cast_ok(&["balance", "--rpc-url", l1, DEST]), WITHDRAWAL);
+
+    // A follower on the same L1 rebuilds the chain from it alone: the same blocks and
+    // receipts, and it refuses transactions.
+    let follower_at = format!("127.0.0.1:{}", free_port());
+    let (_follower, _) = common::start_server(
+        &[
+            "node",
+            "--follow",
+            "--json",
+            "--l1",
+            l1,
+            "--rollup",
+            &rollup,
+            "--rpc",
+            &follower_at,
+        ],
+        Duration::from_secs(120),
+    );
+    let follower = format!("http://{follower_at}");
+    wait_for_rpc(&follower, Duration::from_secs(30));
+    let tx_hash = receipt["transactionHash"].clone();
+    let tx_block = u64::from_str_radix(
+        receipt["blockNumber"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let head = loop {
+        let head = rpc(&follower, "eth_blockNumber", json!([])).unwrap();
+        let head =
+            u64::from_str_radix(head.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+        if head >= tx_block {
+            break head;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the follower did not reach block {tx_block}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(
+        rpc(&follower, "eth_getTransactionReceipt", json!([tx_hash])).unwrap(),
+        rpc(&l2, "eth_getTransactionReceipt", json!([tx_hash])).unwrap()
+    );
+    for n in 0..=head {
+        let tag = format!("0x{n:x}");
+        let theirs = rpc(&l2, "eth_getBlockByNumber", json!([tag, true])).unwrap();
+        let ours = rpc(&follower, "eth_getBlockByNumber", json!([tag, true])).unwrap();
+        assert_eq!(ours, theirs, "block {n}");
+    }
+    let raw = avm_testkit::wallet::Legacy {
+        chain_id: 412_346,
+        nonce: 1,
+        gas_price: 0,
+        gas: 100_000,
+        to: Some([0xbe; 20]),
+        value: 1,
+        data: Vec::new(),
+    }
+    .sign(&avm_testkit::wallet::dev_account(5).0);
+    let refused = rpc(
+        &follower,
+        "eth_sendRawTransaction",
+        json!([avm_testkit::wallet::hex0x(&raw)]),
+    );
+    let why = refused.unwrap_err();
+    assert!(why.contains("follows the rollup"), "{why}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -59,6 +59,9 @@ pub enum Refused {
     /// Too large to take, or to prove on L1.
     #[error("{0}")]
     TooLarge(String),
+    /// The node follows the rollup and sequences nothing.
+    #[error("this node follows the rollup on L1 and sequences nothing: send transactions to the rollup's sequencer")]
+    Follower,
     /// The node failed.
     #[error("{0}")]
     Node(String),
@@ -147,6 +150,9 @@ pub struct CoreConfig {
     pub chain_id: u64,
     /// Record everything the machine reads and writes (`--record`; a new chain only).
     pub record: bool,
+    /// Follow the rollup: the machine reads the SequencerInbox as the L1 holds it, and
+    /// the node sequences nothing.
+    pub follow: bool,
 }
 
 /// The node's state, owned by its thread.
@@ -183,6 +189,8 @@ pub struct NodeCore {
     pub timing: Timing,
     /// What the machine ran since the last commit (see [`NodeCore::flush`]).
     staged: Staged,
+    /// A follower: reads the L1's inbox, sequences nothing.
+    follow: bool,
 }
 
 /// Messages run and blocks closed but not yet written to the data dir: under load,
@@ -349,6 +357,11 @@ impl NodeCore {
                 core
             }
         };
+        core.follow = config.follow;
+        if core.follow {
+            core.follow_l1()?;
+            return Ok(core);
+        }
         core.sync_l1()?;
         core.pull_delayed()?;
         core.post_pending()?;
@@ -391,6 +404,7 @@ impl NodeCore {
             recording: None,
             timing: Timing::default(),
             staged: Staged::default(),
+            follow: false,
         }
     }
 
@@ -701,6 +715,9 @@ impl NodeCore {
     }
 
     fn sequence(&mut self, batch: Vec<Result<Checked, Refused>>) -> Vec<Result<Hash, Refused>> {
+        if self.follow {
+            return batch.iter().map(|_| Err(Refused::Follower)).collect();
+        }
         let mut answers = Vec::with_capacity(batch.len());
         let mut ready: Vec<Checked> = Vec::new();
         for checked in batch {
@@ -822,8 +839,45 @@ impl NodeCore {
         Ok(())
     }
 
-    /// Periodic work: new delayed messages in, pending sections out.
+    /// The most messages a follower feeds its machine in one turn of the node's
+    /// thread (calls wait for no longer than these take).
+    const FOLLOW_CHUNK: usize = 1024;
+
+    /// A follower's turn: the messages the SequencerInbox holds beyond those read,
+    /// into the machine (as many as [`NodeCore::FOLLOW_CHUNK`]).
+    pub fn follow_l1(&mut self) -> Result<(), NodeError> {
+        let from = usize::try_from(self.seq.position).unwrap_or(usize::MAX);
+        let values: Vec<Value> = self.with_reader(move |chain, reader| {
+            reader.sync(chain)?;
+            Ok(reader
+                .inbox()
+                .values()
+                .iter()
+                .skip(from)
+                .take(Self::FOLLOW_CHUNK)
+                .cloned()
+                .collect())
+        })?;
+        if values.is_empty() {
+            return Ok(());
+        }
+        self.seq.position += values.len() as u64;
+        self.seq.posted(self.seq.position);
+        self.run(values)?;
+        self.flush()
+    }
+
+    /// Whether this node follows the rollup (and sequences nothing).
+    pub fn is_follower(&self) -> bool {
+        self.follow
+    }
+
+    /// Periodic work: new delayed messages in, pending sections out (a follower:
+    /// the L1's new messages in).
     pub fn tick(&mut self, post: bool) -> Result<(), NodeError> {
+        if self.follow {
+            return self.follow_l1();
+        }
         self.pull_delayed()?;
         if post {
             self.post_pending()?;

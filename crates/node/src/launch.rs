@@ -35,8 +35,9 @@ pub enum L1Choice {
     Remote {
         /// Its endpoint.
         url: String,
-        /// The key the node sends with (the rollup's owner and sequencer).
-        key: DevAccount,
+        /// The key the node sends with (the rollup's owner and sequencer); a follower
+        /// sends nothing and needs none.
+        key: Option<DevAccount>,
     },
 }
 
@@ -68,6 +69,9 @@ pub struct NodeConfig {
     pub minimum_assertion_period: Option<u64>,
     /// How often the validators act.
     pub validator_poll: Duration,
+    /// Follow the rollup at this address (a node without a sequencer that rebuilds
+    /// the chain from the L1 alone) instead of creating one.
+    pub follow: Option<[u8; 20]>,
     /// Mine an L1 block this often (the embedded L1's clock, or blocks asked of a
     /// remote dev node such as anvil), so that the rollup's deadlines pass; None: the
     /// L1's own blocks only.
@@ -93,6 +97,7 @@ impl NodeConfig {
             minimum_assertion_period: Some(DEV_MINIMUM_ASSERTION_PERIOD),
             validator_poll: Duration::from_secs(1),
             l1_block_time: None,
+            follow: None,
         }
     }
 }
@@ -213,14 +218,24 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
         }
         L1Choice::Remote { url, key } => {
             let remote = RemoteConfig::new(url.clone(), {
-                let mut keys = vec![key.clone()];
+                let mut keys: Vec<DevAccount> = key.iter().cloned().collect();
                 if config.dev {
                     keys.extend(accounts.iter().cloned());
                 }
                 keys.extend(config.validators.iter().map(|v| v.account.clone()));
                 keys
             });
-            let owner = key.address;
+            let owner = match (key, config.follow) {
+                (Some(key), _) => key.address,
+                (None, Some(_)) => [0; 20],
+                (None, None) => {
+                    return Err(NodeError::Input(
+                        "--l1 needs --l1-key (the key that creates, owns and sequences the \
+                         rollup), unless the node only follows one (--follow)"
+                            .into(),
+                    ))
+                }
+            };
             (ChainHandle::spawn(move || Chain::remote(remote))?, owner)
         }
     };
@@ -247,8 +262,18 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
         .collect();
     let period = config.minimum_assertion_period;
     let funded: Vec<[u8; 20]> = accounts.iter().map(|a| a.address).collect();
+    let follow = config.follow;
+    let had_l2 = config.data_dir.join("l2.redb").exists();
+    if follow.is_some() && matches!(config.l1, L1Choice::Embedded { .. }) {
+        return Err(NodeError::Input(
+            "--follow reads a rollup on another node's L1: give it with --l1 URL".into(),
+        ));
+    }
     let (rollup, resumed) =
         l1.with(move |chain| -> Result<(Rollup, bool), avm_l1::L1Error> {
+            if let Some(address) = follow {
+                return Ok((Rollup::attach(chain, address)?, had_l2));
+            }
             if let Some(rollup) = Rollup::find(chain)? {
                 rollup_admin(chain, &rollup, &whitelist, None)?;
                 return Ok((rollup, true));
@@ -280,6 +305,7 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
         arbos: config.arbos.clone(),
         chain_id: config.chain_id,
         record: config.record,
+        follow: config.follow.is_some(),
     };
     let l1_for_core = l1.clone();
     let rollup_for_core = rollup;

@@ -64,11 +64,19 @@ pub struct NodeArgs {
     pub record: Option<PathBuf>,
     /// A real Ethereum node as the L1 (its JSON-RPC endpoint) instead of the embedded
     /// one.
-    #[arg(long, value_name = "URL", requires = "l1_key")]
+    #[arg(long, value_name = "URL")]
     pub l1: Option<String>,
     /// With --l1: the private key (hex) that creates, owns and sequences the rollup.
     #[arg(long, value_name = "KEY", requires = "l1")]
     pub l1_key: Option<String>,
+    /// Follow the rollup at --rollup on the L1 at --l1: no sequencer; the chain is
+    /// rebuilt from the L1's Bridge and SequencerInbox alone and served over the same
+    /// JSON-RPC (transactions are refused: send them to the sequencer).
+    #[arg(long, requires_all = ["l1", "rollup"], conflicts_with_all = ["dev", "l1_key", "record"])]
+    pub follow: bool,
+    /// With --follow: the Rollup contract's address.
+    #[arg(long, value_name = "ADDRESS", requires = "follow")]
+    pub rollup: Option<String>,
     /// The embedded L1's chain id.
     #[arg(long, value_name = "N", default_value_t = 1337, conflicts_with = "l1")]
     pub l1_chain_id: u64,
@@ -88,6 +96,12 @@ pub struct NodeArgs {
     /// Print one JSON object (accounts, addresses, endpoints) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A 20-byte address in hex (0x optional).
+fn parse_address(text: &str) -> Option<[u8; 20]> {
+    let bytes = hex::decode(text.trim_start_matches("0x")).ok()?;
+    bytes.try_into().ok()
 }
 
 /// The validators `--validator` (and `--dev`) ask for.
@@ -175,7 +189,7 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
         ));
     }
     let mut scratch = None;
-    let data_dir = match (&args.data_dir, args.dev) {
+    let data_dir = match (&args.data_dir, args.dev || args.follow) {
         (Some(dir), _) => dir.clone(),
         (None, true) => {
             let dir = std::env::temp_dir().join(format!("avm-node-{}", std::process::id()));
@@ -185,15 +199,21 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
         }
         (None, false) => {
             return Err(CliError::Input(
-                "--data-dir D is needed (or --dev, for a throwaway dev chain)".into(),
+                "--data-dir D is needed (or --dev, for a throwaway dev chain; a follower \
+                 without one keeps its copy until it stops)"
+                    .into(),
             ))
         }
     };
     let l1 = match (&args.l1, &args.l1_key) {
-        (Some(url), Some(key)) => L1Choice::Remote {
+        (Some(url), key) => L1Choice::Remote {
             url: url.clone(),
-            key: DevAccount::from_hex(key)
-                .map_err(|e| CliError::Input(format!("--l1-key: {e}")))?,
+            key: key
+                .as_ref()
+                .map(|key| {
+                    DevAccount::from_hex(key).map_err(|e| CliError::Input(format!("--l1-key: {e}")))
+                })
+                .transpose()?,
         },
         _ => L1Choice::Embedded {
             chain_id: args.l1_chain_id,
@@ -210,6 +230,12 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
         batch_interval: Duration::from_secs_f64(args.batch_interval.min(1e6)),
         record: args.record.is_some(),
         validators: validators(args)?,
+        follow: match &args.rollup {
+            Some(text) => Some(parse_address(text).ok_or_else(|| {
+                CliError::Input(format!("--rollup {text}: not a 20-byte hex address"))
+            })?),
+            None => None,
+        },
         minimum_assertion_period: args
             .dev
             .then_some(avm_node::launch::DEV_MINIMUM_ASSERTION_PERIOD),
@@ -432,11 +458,18 @@ fn announce(args: &NodeArgs, started: &Started, at: &Where<'_>) {
     if let Some(l1_rpc) = l1_rpc {
         outln!("L1 JSON-RPC         http://{l1_rpc}");
     }
-    outln!(
-        "sequencer           {} (batches every {}s)",
-        hex20(&started.rollup.sequencer),
-        args.batch_interval
-    );
+    if args.follow {
+        outln!(
+            "sequencer           none here: the chain is read from the L1 (sequenced by {})",
+            hex20(&started.rollup.sequencer)
+        );
+    } else {
+        outln!(
+            "sequencer           {} (batches every {}s)",
+            hex20(&started.rollup.sequencer),
+            args.batch_interval
+        );
+    }
     outln!(
         "inbox               {} messages, {} not yet on the L1",
         inbox.0,
