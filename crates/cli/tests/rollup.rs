@@ -301,3 +301,83 @@ fn a_rollup_cycle_on_anvil() {
     let owner = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
     cycle("anvil", &["--l1", &url, "--l1-key", owner], &url);
 }
+
+#[test]
+fn a_node_killed_in_the_middle_of_a_challenge_still_wins_it_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("avm-cli-rollup-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rpc_at = format!("127.0.0.1:{}", free_port());
+    let l1_at = format!("127.0.0.1:{}", free_port());
+    let l1 = format!("http://{l1_at}");
+    let args = [
+        "node",
+        "--dev",
+        "--json",
+        "--rpc",
+        &rpc_at,
+        "--l1-rpc",
+        &l1_at,
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--batch-interval",
+        "0.5",
+        "--l1-block-time",
+        "0.25",
+        "--validator",
+        "make-nodes",
+        "--validator",
+        "faulty",
+    ];
+    let (node, info) = common::start_server(&args, Duration::from_secs(300));
+    let rollup = info["rollup"]["rollup"].as_str().unwrap().to_owned();
+    let faulty = info["validators"][1]["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let honest = info["validators"][0]["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Wait for the challenge to start, and for at least one move in it.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let challenge = loop {
+        assert!(Instant::now() < deadline, "no challenge started");
+        let started = logs(
+            &l1,
+            &rollup,
+            "RollupChallengeStarted(address,address,address,uint256)",
+        );
+        if let Some(s) = started.first() {
+            let address = format!("0x{}", &s["topics"][1].as_str().unwrap()[26..]);
+            if !logs(&l1, &address, "Bisected(bytes32,uint256,uint256,bytes32[])").is_empty() {
+                break address;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(node); // kill -9
+    let code = rpc(&l1, "eth_getCode", json!([challenge, "latest"]));
+    assert!(code.is_err(), "the L1 died with the node");
+    let (_node, _) = common::start_server(&args, Duration::from_secs(300));
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        assert!(Instant::now() < deadline, "no rejection after the restart");
+        if !logs(&l1, &rollup, "NodeRejected(uint256)").is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(
+        rpc(&l1, "eth_getCode", json!([challenge, "latest"])).unwrap(),
+        "0x"
+    );
+    assert_eq!(
+        call(&l1, &rollup, "isStaked(address)(bool)", &[&faulty]),
+        "false"
+    );
+    assert_eq!(
+        call(&l1, &rollup, "amountStaked(address)(uint256)", &[&honest]),
+        "1500000000000000000 [1.5e18]"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -255,6 +255,9 @@ impl Validator {
             return Ok(done);
         }
         self.contest = None;
+        // A faulty validator lies once: once any node is wrong (its own, as the L1
+        // shows after a restart too), it only watches.
+        self.lied |= watcher.tree().nodes().any(|n| watcher.is_wrong(n.num));
         if self.strategy == Strategy::Faulty && self.lied {
             return Ok(done);
         }
