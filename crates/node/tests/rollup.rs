@@ -225,7 +225,7 @@ fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
     config.validators = vec![
         spec(Strategy::Faulty, 3),
         spec(Strategy::MakeNodes, 1),
-        spec(Strategy::StakeLatest, 2),
+        spec(Strategy::Defensive, 2),
     ];
     config.validator_poll = Duration::from_millis(50);
     let started = launch(&config).unwrap();
@@ -249,9 +249,14 @@ fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
         let rejected = events(&l1, r, avm_validator::rollup::EV_NODE_REJECTED);
         let confirmed = events(&l1, r, avm_validator::rollup::EV_NODE_CONFIRMED);
         let number = |log: &avm_l1::Log| abi::word_to_u64(&log.topics[1].0).unwrap();
+        let defensive_done = validators
+            .taken()
+            .iter()
+            .any(|t| t.validator == address(2).0 && matches!(t.action, Action::Withdrew(_)));
         if let Some(wrong) = rejected.first().map(number) {
-            // Wait until a node past the rejected one is confirmed.
-            if confirmed.iter().map(number).any(|n| n > wrong) {
+            // Wait until a node past the rejected one is confirmed, and the defensive
+            // validator has its stake back.
+            if defensive_done && confirmed.iter().map(number).any(|n| n > wrong) {
                 break (wrong, confirmed.iter().map(number).collect::<Vec<_>>());
             }
         }
@@ -301,6 +306,26 @@ fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
     // Confirmed nodes are in order, and the rejected one is not among them.
     assert!(confirmed.windows(2).all(|w| w[0] < w[1]), "{confirmed:?}");
     assert!(!confirmed.contains(&rejected));
+    // The defensive validator staked only while a wrong node stood, and has its
+    // stake back in its account.
+    let defensive = address(2).0;
+    assert!(taken
+        .iter()
+        .any(|t| t.validator == defensive && t.action == Action::Staked(ether(1))));
+    assert!(taken
+        .iter()
+        .any(|t| t.action == Action::Returned(defensive)));
+    let (staked, funds) = l1
+        .with(move |chain| {
+            let who = [Token::Word(abi::address(defensive))];
+            Ok::<_, avm_l1::L1Error>((
+                chain.view_word(r, "isStaked(address)", &who)?,
+                chain.view_word(r, "withdrawableFunds(address)", &who)?,
+            ))
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!((staked, funds), (abi::boolean(false), abi::uint128(0)));
     let moves = taken
         .iter()
         .filter(|t| matches!(t.action, Action::Moved { .. }))

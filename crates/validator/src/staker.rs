@@ -91,6 +91,10 @@ pub enum Action {
         /// L1 gas the call used.
         gas: u64,
     },
+    /// `returnOldDeposit` for this staker (its stake became withdrawable funds).
+    Returned([u8; 20]),
+    /// `withdrawStakerFunds`: this many wei back to the validator.
+    Withdrew(u128),
     /// A move in a challenge.
     Moved {
         /// The Challenge contract.
@@ -147,6 +151,13 @@ impl std::fmt::Display for Action {
             Action::MovedStake(node) => write!(f, "moved its stake to node {node}"),
             Action::Confirmed { node, gas } => write!(f, "confirmed node {node}, {gas} L1 gas"),
             Action::Rejected(node) => write!(f, "rejected node {node}"),
+            Action::Returned(who) => write!(f, "returned the stake of 0x{}", hex::encode(who)),
+            Action::Withdrew(wei) => write!(
+                f,
+                "withdrew {}.{:03} ETH from the Rollup",
+                wei / wei_in_eth,
+                wei % wei_in_eth / (wei_in_eth / 1000)
+            ),
             Action::SawWrong(node) => write!(f, "found node {node} wrong"),
             Action::Challenged {
                 challenge,
@@ -186,6 +197,8 @@ pub struct Validator {
     contest: Option<Contest>,
     /// A faulty validator lies once.
     lied: bool,
+    /// The latest confirmed node when old stakers were last looked for.
+    refunds_checked: Option<u64>,
 }
 
 /// Sends `req` if a call of it succeeds now; its receipt (None: the call would revert,
@@ -211,6 +224,7 @@ impl Validator {
             reported: Default::default(),
             contest: None,
             lied: false,
+            refunds_checked: None,
         }
     }
 
@@ -241,13 +255,6 @@ impl Validator {
             return Ok(done);
         }
         self.resolve(watcher, &status, l1, &mut done)?;
-        let active = match self.strategy {
-            Strategy::Defensive => !wrong.is_empty(),
-            _ => true,
-        };
-        if !active {
-            return Ok(done);
-        }
         let (rollup, me) = (self.rollup, self.address);
         let mut staker = l1.with(move |chain| rollup::staker(chain, &rollup, me))??;
         if let Some(challenge) = staker.challenge {
@@ -255,6 +262,14 @@ impl Validator {
             return Ok(done);
         }
         self.contest = None;
+        self.settle(&status, &staker, wrong.is_empty(), l1, &mut done)?;
+        let active = match self.strategy {
+            Strategy::Defensive => !wrong.is_empty(),
+            _ => true,
+        };
+        if !active {
+            return Ok(done);
+        }
         // A faulty validator lies once: once any node is wrong (its own, as the L1
         // shows after a restart too), it only watches.
         self.lied |= watcher.tree().nodes().any(|n| watcher.is_wrong(n.num));
@@ -384,6 +399,77 @@ impl Validator {
             hash: proposal.node_hash,
             gas: receipt.gas_used,
         }))
+    }
+
+    /// Stakes that have done their work go back: a defensive validator's own once no
+    /// wrong node is left (its stake is on a confirmed node), any other staker's whose
+    /// newest node is confirmed (the Go validator's `removeOldStakers`), and the funds
+    /// the Rollup holds for this validator are withdrawn.
+    fn settle(
+        &mut self,
+        status: &rollup::RollupStatus,
+        staker: &rollup::StakerStatus,
+        nothing_wrong: bool,
+        l1: &ChainHandle,
+        done: &mut Vec<Action>,
+    ) -> Result<(), ValidatorError> {
+        let (rollup, me) = (self.rollup, self.address);
+        let mut refund = Vec::new();
+        if staker.staked
+            && self.strategy == Strategy::Defensive
+            && nothing_wrong
+            && staker.latest_staked_node <= status.latest_confirmed
+        {
+            refund.push(me);
+        }
+        if self.refunds_checked != Some(status.latest_confirmed) {
+            self.refunds_checked = Some(status.latest_confirmed);
+            let stakers = l1.with(move |chain| rollup::stakers(chain, &rollup))??;
+            refund.extend(
+                stakers
+                    .iter()
+                    .filter(|s| {
+                        s.address != me
+                            && !s.challenged
+                            && s.latest_staked_node < status.latest_confirmed
+                    })
+                    .map(|s| s.address),
+            );
+        }
+        for who in refund {
+            let input = abi::encode_call(
+                "returnOldDeposit(address)",
+                &[Token::Word(abi::address(who))],
+            );
+            let sent = l1.with(move |chain| {
+                send_if_ok(
+                    chain,
+                    TxRequest::call(me, rollup.rollup, input, "Rollup.returnOldDeposit"),
+                )
+            })??;
+            if sent.is_some() {
+                done.push(Action::Returned(who));
+            }
+        }
+        let withdrawable = l1
+            .with(move |chain| rollup::staker(chain, &rollup, me))??
+            .withdrawable;
+        if withdrawable > 0 {
+            let input = abi::encode_call(
+                "withdrawStakerFunds(address)",
+                &[Token::Word(abi::address(me))],
+            );
+            let sent = l1.with(move |chain| {
+                send_if_ok(
+                    chain,
+                    TxRequest::call(me, rollup.rollup, input, "Rollup.withdrawStakerFunds"),
+                )
+            })??;
+            if sent.is_some() {
+                done.push(Action::Withdrew(withdrawable));
+            }
+        }
+        Ok(())
     }
 
     /// Starts a challenge when this validator is staked on `at` and a wrong sibling of
