@@ -166,10 +166,10 @@ pub const DEV_MINIMUM_ASSERTION_PERIOD: u64 = 4;
 /// hold a dev chain's withdrawals for half an hour of L1 time.
 pub const DEV_SECONDS_PER_SEND: u64 = 1;
 
-/// Blocks added to both parties' time in a challenge on the node's rollup: with a
-/// 20-block confirm period alone a party has about 20 blocks for all its moves, which
-/// a validator polling once a second on a fast L1 could run out of.
-pub const EXTRA_CHALLENGE_TIME_BLOCKS: u64 = 100;
+/// Blocks added to both parties' time in a challenge on the node's rollup: a party's
+/// time is otherwise what is left of the confirm period (20 blocks on a dev chain)
+/// when the challenge starts, and a validator loses a block or so to each of its moves.
+pub const EXTRA_CHALLENGE_TIME_BLOCKS: u64 = 10;
 
 /// Wei each dev account gets on L2.
 pub const DEV_DEPOSIT: u128 = 1_000 * 1_000_000_000_000_000_000;

@@ -252,7 +252,7 @@ fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
         let defensive_done = validators
             .taken()
             .iter()
-            .any(|t| t.validator == address(2).0 && matches!(t.action, Action::Withdrew(_)));
+            .any(|t| t.validator == address(2).0 && matches!(t.action, Action::Withdrew { .. }));
         if let Some(wrong) = rejected.first().map(number) {
             // Wait until a node past the rejected one is confirmed, and the defensive
             // validator has its stake back.
@@ -309,12 +309,11 @@ fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
     // The defensive validator staked only while a wrong node stood, and has its
     // stake back in its account.
     let defensive = address(2).0;
+    assert!(taken.iter().any(|t| t.validator == defensive
+        && matches!(t.action, Action::Staked { wei, .. } if wei == ether(1))));
     assert!(taken
         .iter()
-        .any(|t| t.validator == defensive && t.action == Action::Staked(ether(1))));
-    assert!(taken
-        .iter()
-        .any(|t| t.action == Action::Returned(defensive)));
+        .any(|t| matches!(t.action, Action::Returned { staker, .. } if staker == defensive)));
     let (staked, funds) = l1
         .with(move |chain| {
             let who = [Token::Word(abi::address(defensive))];

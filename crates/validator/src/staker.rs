@@ -59,18 +59,30 @@ impl Strategy {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// `newStake()` with this many wei.
-    Staked(u128),
+    Staked {
+        /// The stake.
+        wei: u128,
+        /// L1 gas the call used.
+        gas: u64,
+    },
     /// `stakeOnNewNode`: the new node's number and hash.
     Created {
         /// The node's number.
         node: u64,
         /// Its hash.
         hash: Hash,
+        /// The AVMGas its assertion covers.
+        avm_gas: u64,
         /// L1 gas the call used.
         gas: u64,
     },
     /// `stakeOnExistingNode` on this node.
-    MovedStake(u64),
+    MovedStake {
+        /// The node.
+        node: u64,
+        /// L1 gas the call used.
+        gas: u64,
+    },
     /// `confirmNextNode` confirmed this node.
     Confirmed {
         /// The node.
@@ -79,7 +91,12 @@ pub enum Action {
         gas: u64,
     },
     /// `rejectNextNode` rejected this node.
-    Rejected(u64),
+    Rejected {
+        /// The node.
+        node: u64,
+        /// L1 gas the call used.
+        gas: u64,
+    },
     /// A wrong node was seen (what a watchtower reports).
     SawWrong(u64),
     /// `createChallenge` against the staker on a wrong node.
@@ -92,9 +109,19 @@ pub enum Action {
         gas: u64,
     },
     /// `returnOldDeposit` for this staker (its stake became withdrawable funds).
-    Returned([u8; 20]),
+    Returned {
+        /// The staker.
+        staker: [u8; 20],
+        /// L1 gas the call used.
+        gas: u64,
+    },
     /// `withdrawStakerFunds`: this many wei back to the validator.
-    Withdrew(u128),
+    Withdrew {
+        /// The funds.
+        wei: u128,
+        /// L1 gas the call used.
+        gas: u64,
+    },
     /// A move in a challenge.
     Moved {
         /// The Challenge contract.
@@ -139,22 +166,34 @@ impl std::fmt::Display for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let wei_in_eth = 1_000_000_000_000_000_000u128;
         match self {
-            Action::Staked(wei) => write!(
+            Action::Staked { wei, gas } => write!(
                 f,
-                "staked {}.{:03} ETH",
+                "staked {}.{:03} ETH, {gas} L1 gas",
                 wei / wei_in_eth,
                 wei % wei_in_eth / (wei_in_eth / 1000)
             ),
-            Action::Created { node, hash, gas } => {
-                write!(f, "created node {node} ({hash}), {gas} L1 gas")
-            }
-            Action::MovedStake(node) => write!(f, "moved its stake to node {node}"),
-            Action::Confirmed { node, gas } => write!(f, "confirmed node {node}, {gas} L1 gas"),
-            Action::Rejected(node) => write!(f, "rejected node {node}"),
-            Action::Returned(who) => write!(f, "returned the stake of 0x{}", hex::encode(who)),
-            Action::Withdrew(wei) => write!(
+            Action::Created {
+                node,
+                hash,
+                avm_gas,
+                gas,
+            } => write!(
                 f,
-                "withdrew {}.{:03} ETH from the Rollup",
+                "created node {node} ({hash}) over {avm_gas} AVMGas, {gas} L1 gas"
+            ),
+            Action::MovedStake { node, gas } => {
+                write!(f, "moved its stake to node {node}, {gas} L1 gas")
+            }
+            Action::Confirmed { node, gas } => write!(f, "confirmed node {node}, {gas} L1 gas"),
+            Action::Rejected { node, gas } => write!(f, "rejected node {node}, {gas} L1 gas"),
+            Action::Returned { staker, gas } => write!(
+                f,
+                "returned the stake of 0x{}, {gas} L1 gas",
+                hex::encode(staker)
+            ),
+            Action::Withdrew { wei, gas } => write!(
+                f,
+                "withdrew {}.{:03} ETH from the Rollup, {gas} L1 gas",
                 wei / wei_in_eth,
                 wei % wei_in_eth / (wei_in_eth / 1000)
             ),
@@ -278,7 +317,7 @@ impl Validator {
         }
         if !staker.staked {
             let stake = status.required_stake;
-            l1.with(move |chain| {
+            let receipt = l1.with(move |chain| {
                 chain.must(
                     TxRequest::call(
                         me,
@@ -289,7 +328,10 @@ impl Validator {
                     .with_value(stake),
                 )
             })??;
-            done.push(Action::Staked(stake));
+            done.push(Action::Staked {
+                wei: stake,
+                gas: receipt.gas_used,
+            });
             staker.latest_staked_node = status.latest_confirmed;
         }
         // Move along the correct nodes already made.
@@ -311,10 +353,13 @@ impl Validator {
                         TxRequest::call(me, rollup.rollup, input, "Rollup.stakeOnExistingNode"),
                     )
                 })??;
-                if sent.is_none() {
+                let Some(receipt) = sent else {
                     break;
-                }
-                done.push(Action::MovedStake(next.0));
+                };
+                done.push(Action::MovedStake {
+                    node: next.0,
+                    gas: receipt.gas_used,
+                });
             }
             at = next.0;
         }
@@ -397,6 +442,7 @@ impl Validator {
         Ok(Some(Action::Created {
             node,
             hash: proposal.node_hash,
+            avm_gas: proposal.assertion.after.gas_used - proposal.assertion.before.state.gas_used,
             gas: receipt.gas_used,
         }))
     }
@@ -447,8 +493,11 @@ impl Validator {
                     TxRequest::call(me, rollup.rollup, input, "Rollup.returnOldDeposit"),
                 )
             })??;
-            if sent.is_some() {
-                done.push(Action::Returned(who));
+            if let Some(receipt) = sent {
+                done.push(Action::Returned {
+                    staker: who,
+                    gas: receipt.gas_used,
+                });
             }
         }
         let withdrawable = l1
@@ -465,8 +514,11 @@ impl Validator {
                     TxRequest::call(me, rollup.rollup, input, "Rollup.withdrawStakerFunds"),
                 )
             })??;
-            if sent.is_some() {
-                done.push(Action::Withdrew(withdrawable));
+            if let Some(receipt) = sent {
+                done.push(Action::Withdrew {
+                    wei: withdrawable,
+                    gas: receipt.gas_used,
+                });
             }
         }
         Ok(())
@@ -665,8 +717,11 @@ impl Validator {
                     TxRequest::call(me, rollup.rollup, input, "Rollup.rejectNextNode"),
                 )
             })??;
-            if sent.is_some() {
-                done.push(Action::Rejected(next));
+            if let Some(receipt) = sent {
+                done.push(Action::Rejected {
+                    node: next,
+                    gas: receipt.gas_used,
+                });
             }
         }
         Ok(())

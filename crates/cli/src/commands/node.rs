@@ -239,7 +239,11 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
         minimum_assertion_period: args
             .dev
             .then_some(avm_node::launch::DEV_MINIMUM_ASSERTION_PERIOD),
-        validator_poll: Duration::from_secs(1),
+        // Validators look at the L1 twice a block (at most once a second), so that
+        // a challenge's moves cost them about a block of their time each.
+        validator_poll: Duration::from_secs_f64(
+            (config_block_time(args).unwrap_or(12.0) / 2.0).clamp(0.05, 1.0),
+        ),
         l1_block_time: match args.l1_block_time {
             Some(secs) if secs.is_finite() && secs > 0.0 => {
                 Some(Duration::from_secs_f64(secs.min(1e6)))
