@@ -45,30 +45,34 @@ fn call(l1: &str, to: &str, signature: &str, args: &[&str]) -> String {
     cast_ok(&all)
 }
 
-/// Runs the whole cycle on a node started with `l1_args`, whose L1 answers at `l1`.
-fn cycle(name: &str, l1_args: &[&str], l1: &str) {
-    let dir = std::env::temp_dir().join(format!("avm-cli-rollup-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let rpc_at = format!("127.0.0.1:{}", free_port());
-    let mut args = vec![
+/// A dev node's arguments: JSON out, RPC at `rpc_at`, data in `dir`, batches every
+/// 0.5 s, an L1 block every 0.25 s, a make-nodes validator (more go after).
+fn dev_node_args<'a>(rpc_at: &'a str, dir: &'a str) -> Vec<&'a str> {
+    vec![
         "node",
         "--dev",
         "--json",
         "--rpc",
-        &rpc_at,
+        rpc_at,
         "--data-dir",
-        dir.to_str().unwrap(),
+        dir,
         "--batch-interval",
         "0.5",
         "--l1-block-time",
         "0.25",
         "--validator",
         "make-nodes",
-        "--validator",
-        "stake-latest",
-        "--validator",
-        "faulty",
-    ];
+    ]
+}
+
+/// Runs the whole cycle on a node started with `l1_args`, whose L1 answers at `l1`.
+fn cycle(name: &str, l1_args: &[&str], l1: &str) {
+    let dir = std::env::temp_dir().join(format!("avm-cli-rollup-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rpc_at = format!("127.0.0.1:{}", free_port());
+    let dir_arg = dir.to_str().unwrap().to_owned();
+    let mut args = dev_node_args(&rpc_at, &dir_arg);
+    args.extend(["--validator", "stake-latest", "--validator", "faulty"]);
     args.extend_from_slice(l1_args);
     let (_node, info) = common::start_server(&args, Duration::from_secs(300));
     let l2 = format!("http://{rpc_at}");
@@ -309,25 +313,9 @@ fn a_node_killed_in_the_middle_of_a_challenge_still_wins_it_after_a_restart() {
     let rpc_at = format!("127.0.0.1:{}", free_port());
     let l1_at = format!("127.0.0.1:{}", free_port());
     let l1 = format!("http://{l1_at}");
-    let args = [
-        "node",
-        "--dev",
-        "--json",
-        "--rpc",
-        &rpc_at,
-        "--l1-rpc",
-        &l1_at,
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--batch-interval",
-        "0.5",
-        "--l1-block-time",
-        "0.25",
-        "--validator",
-        "make-nodes",
-        "--validator",
-        "faulty",
-    ];
+    let dir_arg = dir.to_str().unwrap().to_owned();
+    let mut args = dev_node_args(&rpc_at, &dir_arg);
+    args.extend(["--l1-rpc", &l1_at, "--validator", "faulty"]);
     let (node, info) = common::start_server(&args, Duration::from_secs(300));
     let rollup = info["rollup"]["rollup"].as_str().unwrap().to_owned();
     let faulty = info["validators"][1]["address"]

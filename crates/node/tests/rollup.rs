@@ -64,7 +64,6 @@ fn a_validator_asserts_and_confirms_and_a_withdrawal_reaches_the_outbox() {
     // L1 time passes; the validator acts.
     let validators = started.validators.clone().unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
-    let outbox_topic = abi::event_topic("OutboxEntryCreated(uint256,uint256,bytes32,uint256)");
     let entries = loop {
         assert!(
             Instant::now() < deadline,
@@ -74,18 +73,11 @@ fn a_validator_asserts_and_confirms_and_a_withdrawal_reaches_the_outbox() {
         );
         l1.with(|chain| chain.mine(1)).unwrap().unwrap();
         std::thread::sleep(Duration::from_millis(50));
-        let outbox = rollup.outbox;
-        let logs = l1
-            .with(move |chain| {
-                chain.logs(&LogFilter {
-                    from_block: 0,
-                    to_block: None,
-                    addresses: vec![outbox],
-                    topic0: vec![outbox_topic],
-                })
-            })
-            .unwrap()
-            .unwrap();
+        let logs = events(
+            &l1,
+            rollup.outbox,
+            "OutboxEntryCreated(uint256,uint256,bytes32,uint256)",
+        );
         if logs.len() >= 2 {
             break logs;
         }
@@ -118,19 +110,8 @@ fn a_validator_asserts_and_confirms_and_a_withdrawal_reaches_the_outbox() {
         .unwrap()
         .unwrap();
     assert!(latest >= *confirmed.last().unwrap());
-    let confirmed_topic = abi::event_topic(avm_validator::rollup::EV_NODE_CONFIRMED);
-    let events = l1
-        .with(move |chain| {
-            chain.logs(&LogFilter {
-                from_block: 0,
-                to_block: None,
-                addresses: vec![r],
-                topic0: vec![confirmed_topic],
-            })
-        })
-        .unwrap()
-        .unwrap();
-    assert!(events.len() as u64 >= latest);
+    let confirmed_events = events(&l1, r, avm_validator::rollup::EV_NODE_CONFIRMED);
+    assert!(confirmed_events.len() as u64 >= latest);
     // The Outbox's entries are ArbOS's batches 0 and 1, with one and three items.
     let entry = |log: &avm_l1::Log| {
         (

@@ -253,6 +253,30 @@ fn send_if_ok(chain: &mut Chain, req: TxRequest) -> Result<Option<avm_l1::Receip
 }
 
 impl Validator {
+    /// Sends `input` to the Rollup from this validator if a call of it succeeds now
+    /// (None: it would revert, so nothing was sent).
+    fn send_to_rollup(
+        &self,
+        l1: &ChainHandle,
+        input: Vec<u8>,
+        label: &'static str,
+    ) -> Result<Option<avm_l1::Receipt>, ValidatorError> {
+        let (rollup, me) = (self.rollup.rollup, self.address);
+        Ok(l1.with(move |chain| send_if_ok(chain, TxRequest::call(me, rollup, input, label)))??)
+    }
+
+    /// Sends `call(address who)` to the Rollup (`returnOldDeposit`, `withdrawStakerFunds`,
+    /// `rejectNextNode`), if it would succeed.
+    fn send_for(
+        &self,
+        l1: &ChainHandle,
+        call: &'static str,
+        who: [u8; 20],
+    ) -> Result<Option<avm_l1::Receipt>, ValidatorError> {
+        let input = abi::encode_call(call, &[Token::Word(abi::address(who))]);
+        self.send_to_rollup(l1, input, call)
+    }
+
     /// A validator of `rollup` sending from `address`.
     pub fn new(rollup: Rollup, address: [u8; 20], strategy: Strategy) -> Validator {
         Validator {
@@ -347,12 +371,7 @@ impl Validator {
                     "stakeOnExistingNode(uint256,bytes32)",
                     &[Token::Word(abi::uint64(next.0)), Token::Word(next.1 .0)],
                 );
-                let sent = l1.with(move |chain| {
-                    send_if_ok(
-                        chain,
-                        TxRequest::call(me, rollup.rollup, input, "Rollup.stakeOnExistingNode"),
-                    )
-                })??;
+                let sent = self.send_to_rollup(l1, input, "Rollup.stakeOnExistingNode")?;
                 let Some(receipt) = sent else {
                     break;
                 };
@@ -420,13 +439,7 @@ impl Validator {
         let input = proposal
             .assertion
             .stake_on_new_node_input(&proposal.node_hash, &proposal.batch.proof);
-        let (rollup, me) = (self.rollup, self.address);
-        let sent = l1.with(move |chain| {
-            send_if_ok(
-                chain,
-                TxRequest::call(me, rollup.rollup, input, "Rollup.stakeOnNewNode"),
-            )
-        })??;
+        let sent = self.send_to_rollup(l1, input, "Rollup.stakeOnNewNode")?;
         let Some(receipt) = sent else {
             return Ok(None);
         };
@@ -483,17 +496,7 @@ impl Validator {
             );
         }
         for who in refund {
-            let input = abi::encode_call(
-                "returnOldDeposit(address)",
-                &[Token::Word(abi::address(who))],
-            );
-            let sent = l1.with(move |chain| {
-                send_if_ok(
-                    chain,
-                    TxRequest::call(me, rollup.rollup, input, "Rollup.returnOldDeposit"),
-                )
-            })??;
-            if let Some(receipt) = sent {
+            if let Some(receipt) = self.send_for(l1, "returnOldDeposit(address)", who)? {
                 done.push(Action::Returned {
                     staker: who,
                     gas: receipt.gas_used,
@@ -504,17 +507,7 @@ impl Validator {
             .with(move |chain| rollup::staker(chain, &rollup, me))??
             .withdrawable;
         if withdrawable > 0 {
-            let input = abi::encode_call(
-                "withdrawStakerFunds(address)",
-                &[Token::Word(abi::address(me))],
-            );
-            let sent = l1.with(move |chain| {
-                send_if_ok(
-                    chain,
-                    TxRequest::call(me, rollup.rollup, input, "Rollup.withdrawStakerFunds"),
-                )
-            })??;
-            if let Some(receipt) = sent {
+            if let Some(receipt) = self.send_for(l1, "withdrawStakerFunds(address)", me)? {
                 done.push(Action::Withdrew {
                     wei: withdrawable,
                     gas: receipt.gas_used,
@@ -580,13 +573,7 @@ impl Validator {
         let Some(input) = create_challenge_input(watcher, older, younger) else {
             return Ok(None);
         };
-        let me = self.address;
-        let sent = l1.with(move |chain| {
-            send_if_ok(
-                chain,
-                TxRequest::call(me, rollup.rollup, input, "Rollup.createChallenge"),
-            )
-        })??;
+        let sent = self.send_to_rollup(l1, input, "Rollup.createChallenge")?;
         let Some(receipt) = sent else {
             return Ok(None);
         };
@@ -687,7 +674,7 @@ impl Validator {
         if next > status.latest_node_created {
             return Ok(());
         }
-        let (rollup, me) = (self.rollup, self.address);
+        let me = self.address;
         if let Some(end) = watcher.run_of(next) {
             let Some(node) = watcher.node(next) else {
                 return Ok(());
@@ -696,12 +683,7 @@ impl Validator {
                 return Ok(());
             };
             let input = confirm_next_node_input(&assertion, &end.sends);
-            let sent = l1.with(move |chain| {
-                send_if_ok(
-                    chain,
-                    TxRequest::call(me, rollup.rollup, input, "Rollup.confirmNextNode"),
-                )
-            })??;
+            let sent = self.send_to_rollup(l1, input, "Rollup.confirmNextNode")?;
             if let Some(receipt) = sent {
                 done.push(Action::Confirmed {
                     node: next,
@@ -709,15 +691,7 @@ impl Validator {
                 });
             }
         } else if watcher.is_wrong(next) {
-            let input =
-                abi::encode_call("rejectNextNode(address)", &[Token::Word(abi::address(me))]);
-            let sent = l1.with(move |chain| {
-                send_if_ok(
-                    chain,
-                    TxRequest::call(me, rollup.rollup, input, "Rollup.rejectNextNode"),
-                )
-            })??;
-            if let Some(receipt) = sent {
+            if let Some(receipt) = self.send_for(l1, "rejectNextNode(address)", me)? {
                 done.push(Action::Rejected {
                     node: next,
                     gas: receipt.gas_used,
