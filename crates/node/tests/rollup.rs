@@ -14,7 +14,7 @@ use avm_l1::{LogFilter, TxRequest, TxStatus};
 use avm_node::launch::launch;
 use avm_node::node_interface::{self, LOOKUP_MESSAGE_BATCH_PROOF};
 use avm_node::validators::{ValidatorSpec, DEV_THRESHOLDS};
-use avm_validator::{Action, Strategy};
+use avm_validator::{Action, Fault, Strategy};
 use common::*;
 
 const ARBSYS: Address = Address({
@@ -195,8 +195,22 @@ fn events(l1: &avm_l1::chain::ChainHandle, address: [u8; 20], signature: &str) -
 }
 
 #[test]
-fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
-    let dir = scratch("rollup-faulty");
+fn a_validator_claiming_a_wrong_machine_hash_is_challenged_and_loses() {
+    a_faulty_validator_is_challenged_loses_and_its_node_is_rejected(Fault::MachineHash);
+}
+
+#[test]
+fn a_validator_claiming_a_send_too_many_is_challenged_and_loses() {
+    a_faulty_validator_is_challenged_loses_and_its_node_is_rejected(Fault::Sends);
+}
+
+#[test]
+fn a_validator_claiming_a_message_too_many_is_challenged_and_loses() {
+    a_faulty_validator_is_challenged_loses_and_its_node_is_rejected(Fault::Messages);
+}
+
+fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected(fault: Fault) {
+    let dir = scratch(&format!("rollup-faulty-{fault:?}"));
     let mut config = config(&dir);
     let spec = |strategy, i: u32| ValidatorSpec {
         strategy,
@@ -204,7 +218,7 @@ fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected() {
         thresholds: DEV_THRESHOLDS,
     };
     config.validators = vec![
-        spec(Strategy::Faulty, 3),
+        spec(Strategy::Faulty(fault), 3),
         spec(Strategy::MakeNodes, 1),
         spec(Strategy::Defensive, 2),
     ];

@@ -14,9 +14,11 @@ use avm_challenge::classic::{
 use avm_challenge::Role;
 use avm_l1::abi::{self, Token};
 use avm_l1::{encode_move, Chain, L1Error, Log, LogFilter, Rollup, WithInboxSuffix};
-use avm_value::Hash;
+use avm_value::{keccak256, Hash};
+use avm_verifier::classic::ExecutionState;
 
 use crate::rollup::EV_CHALLENGE_STARTED;
+use crate::staker::Fault;
 use crate::watcher::Watcher;
 
 /// `Bisected(bytes32 indexed challengeRoot, uint256 start, uint256 length, bytes32[]
@@ -251,9 +253,21 @@ pub fn create_challenge_input(
     ))
 }
 
-/// The after-state a faulty validator claims for a run ending in `state`.
-pub fn faulty_claim(
-    state: &avm_verifier::classic::ExecutionState,
-) -> avm_verifier::classic::ExecutionState {
-    false_state(state)
+/// The after-state a faulty validator with `fault` claims for a run ending in `state`.
+pub fn faulty_claim(state: &ExecutionState, fault: Fault) -> ExecutionState {
+    match fault {
+        Fault::MachineHash => false_state(state),
+        Fault::Sends => {
+            let mut claim = *state;
+            let mut preimage = state.send_acc.0.to_vec();
+            preimage.extend_from_slice(&keccak256(b"a send the machine never made").0);
+            claim.send_acc = keccak256(&preimage);
+            claim.send_count += 1;
+            claim
+        }
+        Fault::Messages => ExecutionState {
+            inbox_count: state.inbox_count + 1,
+            ..*state
+        },
+    }
 }

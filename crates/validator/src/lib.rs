@@ -18,7 +18,7 @@ pub mod watcher;
 
 pub use assertion::{Assertion, NodeState};
 pub use rollup::{NodeTree, Resolution, RollupNode, RollupStatus, StakerStatus};
-pub use staker::{Action, Strategy, Thresholds, Validator};
+pub use staker::{Action, Fault, Strategy, Thresholds, Validator};
 pub use watcher::{Judgement, Proposal, RunEnd, Watcher};
 
 /// Why a validator could not act.

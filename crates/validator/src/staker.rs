@@ -25,20 +25,33 @@ pub enum Strategy {
     StakeLatest,
     /// Makes a new node whenever the Rollup allows one.
     MakeNodes,
-    /// Makes nodes that claim a wrong machine hash (for demonstrations and tests).
-    Faulty,
+    /// Makes one node whose claim is false (for demonstrations and tests).
+    Faulty(Fault),
+}
+
+/// What a faulty validator's node claims falsely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// A wrong machine hash (the challenge liar's false state).
+    MachineHash,
+    /// One send more than the machine made, with a send accumulator to match.
+    Sends,
+    /// One message more than the machine read (made once the L1 holds one more).
+    Messages,
 }
 
 impl Strategy {
     /// The strategy named `name` (`watchtower`, `defensive`, `stake-latest`,
-    /// `make-nodes`, `faulty`).
+    /// `make-nodes`, `faulty`, `faulty-sends`, `faulty-messages`).
     pub fn parse(name: &str) -> Option<Strategy> {
         Some(match name {
             "watchtower" => Strategy::Watchtower,
             "defensive" => Strategy::Defensive,
             "stake-latest" => Strategy::StakeLatest,
             "make-nodes" => Strategy::MakeNodes,
-            "faulty" => Strategy::Faulty,
+            "faulty" => Strategy::Faulty(Fault::MachineHash),
+            "faulty-sends" => Strategy::Faulty(Fault::Sends),
+            "faulty-messages" => Strategy::Faulty(Fault::Messages),
             _ => return None,
         })
     }
@@ -50,8 +63,15 @@ impl Strategy {
             Strategy::Defensive => "defensive",
             Strategy::StakeLatest => "stake-latest",
             Strategy::MakeNodes => "make-nodes",
-            Strategy::Faulty => "faulty",
+            Strategy::Faulty(Fault::MachineHash) => "faulty",
+            Strategy::Faulty(Fault::Sends) => "faulty-sends",
+            Strategy::Faulty(Fault::Messages) => "faulty-messages",
         }
+    }
+
+    /// Whether it is one of the faulty ones.
+    pub fn is_faulty(self) -> bool {
+        matches!(self, Strategy::Faulty(_))
     }
 }
 
@@ -336,7 +356,7 @@ impl Validator {
         // A faulty validator lies once: once any node is wrong (its own, as the L1
         // shows after a restart too), it only watches.
         self.lied |= watcher.tree().nodes().any(|n| watcher.is_wrong(n.num));
-        if self.strategy == Strategy::Faulty && self.lied {
+        if self.strategy.is_faulty() && self.lied {
             return Ok(done);
         }
         if !staker.staked {
@@ -387,7 +407,7 @@ impl Validator {
             return Ok(done);
         }
         let make = match self.strategy {
-            Strategy::MakeNodes | Strategy::Faulty => true,
+            Strategy::MakeNodes | Strategy::Faulty(_) => true,
             Strategy::StakeLatest | Strategy::Defensive => {
                 watcher.tree().children(at).any(|c| watcher.is_wrong(c.num))
             }
@@ -396,7 +416,13 @@ impl Validator {
         if !make || !watcher.is_correct(at) {
             return Ok(done);
         }
-        let Some(proposal) = watcher.propose(at) else {
+        // A validator claiming one message too many asserts over one message fewer
+        // than the L1 holds, and claims them all.
+        let cap = match self.strategy {
+            Strategy::Faulty(Fault::Messages) => Some(status.message_count.saturating_sub(1)),
+            _ => None,
+        };
+        let Some(proposal) = watcher.propose(at, cap) else {
             return Ok(done);
         };
         let disputed = watcher.tree().children(at).next().is_some();
@@ -404,11 +430,11 @@ impl Validator {
             .node(at)
             .map_or(0, |n| status.block.saturating_sub(n.state.proposed_block));
         // A faulty validator lies at its first chance (it exists to be caught).
-        let eager = self.strategy == Strategy::Faulty;
+        let eager = self.strategy.is_faulty();
         if !disputed && !eager && !self.thresholds.reached(&proposal, since) {
             return Ok(done);
         }
-        if let Some(action) = self.create(proposal, l1)? {
+        if let Some(action) = self.create(watcher, proposal, l1)? {
             done.push(action);
         }
         Ok(done)
@@ -418,11 +444,20 @@ impl Validator {
     /// machine hash).
     fn create(
         &mut self,
+        watcher: &Watcher,
         mut proposal: Proposal,
         l1: &ChainHandle,
     ) -> Result<Option<Action>, ValidatorError> {
-        if self.strategy == Strategy::Faulty {
-            proposal.assertion.after = faulty_claim(&proposal.assertion.after);
+        if let Strategy::Faulty(fault) = self.strategy {
+            proposal.assertion.after = faulty_claim(&proposal.assertion.after, fault);
+            if fault == Fault::Messages {
+                proposal.batch = watcher
+                    .inbox()
+                    .batch_proof(proposal.assertion.after.inbox_count)
+                    .ok_or(ValidatorError::Internal(
+                        "no batch holds the claimed message",
+                    ))?;
+            }
             let execution = proposal
                 .assertion
                 .execution_hash()
@@ -443,7 +478,7 @@ impl Validator {
         let Some(receipt) = sent else {
             return Ok(None);
         };
-        self.lied |= self.strategy == Strategy::Faulty;
+        self.lied |= self.strategy.is_faulty();
         let topic = abi::event_topic(rollup::EV_NODE_CREATED);
         let node = receipt
             .logs
@@ -525,7 +560,7 @@ impl Validator {
         at: u64,
         l1: &ChainHandle,
     ) -> Result<Option<Action>, ValidatorError> {
-        if self.strategy == Strategy::Faulty || !watcher.is_correct(at) {
+        if self.strategy.is_faulty() || !watcher.is_correct(at) {
             return Ok(None);
         }
         let Some(mine) = watcher.node(at) else {
@@ -615,7 +650,7 @@ impl Validator {
                 watcher,
                 started,
                 me,
-                self.strategy == Strategy::Faulty,
+                self.strategy.is_faulty(),
                 degree,
                 from_block,
             );

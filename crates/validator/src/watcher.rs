@@ -221,8 +221,9 @@ impl Watcher {
     }
 
     /// The assertion an honest validator makes now from correct node `from`, within
-    /// the Rollup's limits (None: too early, nothing new, or too small to be accepted).
-    pub fn propose(&self, from: u64) -> Option<Proposal> {
+    /// the Rollup's limits (None: too early, nothing new, or too small to be accepted),
+    /// reading at most `cap` messages when given.
+    pub fn propose(&self, from: u64, cap: Option<u64>) -> Option<Proposal> {
         let status = self.status?;
         let parent = self.tree.get(from)?;
         let start = self.run_of(from)?;
@@ -236,7 +237,10 @@ impl Watcher {
             .gas_used
             .saturating_add(min_gas.saturating_mul(4));
         let inbox = self.reader.inbox();
-        let messages = inbox.len().min(status.message_count);
+        let messages = inbox
+            .len()
+            .min(status.message_count)
+            .min(cap.unwrap_or(u64::MAX));
         let mut end = run(&start.machine, inbox.values(), messages, target);
         // At most 100 sends: search back for the largest gas that stays within.
         let max_sends = start.state.send_count + MAX_SENDS_PER_ASSERTION;

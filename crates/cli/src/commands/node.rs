@@ -84,7 +84,8 @@ pub struct NodeArgs {
     #[arg(long, value_name = "ADDR:PORT", conflicts_with = "l1")]
     pub l1_rpc: Option<String>,
     /// A validator to run, repeatable: STRATEGY is watchtower, defensive,
-    /// stake-latest, make-nodes or faulty; KEY its L1 private key (hex). With --dev the
+    /// stake-latest, make-nodes, or for demonstrations faulty (a false machine hash),
+    /// faulty-sends or faulty-messages; KEY its L1 private key (hex). With --dev the
     /// key may be left out (accounts 1, 2, … of the test mnemonic), and --dev alone
     /// runs one make-nodes validator.
     #[arg(long, value_name = "STRATEGY[:KEY]")]
@@ -122,7 +123,7 @@ fn validators(args: &NodeArgs) -> Result<Vec<ValidatorSpec>, CliError> {
         let strategy = Strategy::parse(name).ok_or_else(|| {
             CliError::Input(format!(
                 "--validator {text}: no strategy {name:?} (watchtower, defensive, stake-latest, \
-                 make-nodes, faulty)"
+                 make-nodes, faulty, faulty-sends, faulty-messages)"
             ))
         })?;
         let account = match key {
