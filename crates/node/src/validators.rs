@@ -45,12 +45,50 @@ pub struct Taken {
     pub action: Action,
 }
 
+/// A bounded log: the newest [`Journal::KEEP`] entries, each with its number since
+/// the start (so a reader can ask for what came after what it saw).
+#[derive(Debug)]
+pub struct Journal<T> {
+    first: u64,
+    entries: std::collections::VecDeque<T>,
+}
+
+impl<T: Clone> Journal<T> {
+    /// How many entries are kept.
+    pub const KEEP: usize = 10_000;
+
+    fn new() -> Journal<T> {
+        Journal {
+            first: 0,
+            entries: Default::default(),
+        }
+    }
+
+    fn push(&mut self, entry: T) {
+        if self.entries.len() == Self::KEEP {
+            self.entries.pop_front();
+            self.first += 1;
+        }
+        self.entries.push_back(entry);
+    }
+
+    /// The entries numbered `from` on that are still kept, and the number the next
+    /// one will have.
+    pub fn since(&self, from: u64) -> (Vec<T>, u64) {
+        let skip = usize::try_from(from.saturating_sub(self.first)).unwrap_or(usize::MAX);
+        let next = self.first + self.entries.len() as u64;
+        (self.entries.iter().skip(skip).cloned().collect(), next)
+    }
+}
+
+type Shared<T> = Arc<Mutex<Journal<T>>>;
+
 /// The validators' thread.
 #[derive(Debug)]
 pub struct Validators {
     stop: Arc<AtomicBool>,
-    taken: Arc<Mutex<Vec<Taken>>>,
-    errors: Arc<Mutex<Vec<String>>>,
+    taken: Shared<Taken>,
+    errors: Shared<String>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -64,8 +102,8 @@ impl Validators {
         poll: Duration,
     ) -> Result<Validators, NodeError> {
         let stop = Arc::new(AtomicBool::new(false));
-        let taken = Arc::new(Mutex::new(Vec::new()));
-        let errors = Arc::new(Mutex::new(Vec::new()));
+        let taken = Arc::new(Mutex::new(Journal::new()));
+        let errors = Arc::new(Mutex::new(Journal::new()));
         let mut validators: Vec<Validator> = specs
             .iter()
             .map(|s| {
@@ -111,14 +149,30 @@ impl Validators {
         })
     }
 
-    /// Everything the validators did so far, in order.
+    /// What the validators did (the newest [`Journal::KEEP`] actions), in order.
     pub fn taken(&self) -> Vec<Taken> {
-        self.taken.lock().map(|t| t.clone()).unwrap_or_default()
+        self.taken_since(0).0
     }
 
-    /// The errors of failed rounds so far.
+    /// The actions numbered `from` on, and the number of the next.
+    pub fn taken_since(&self, from: u64) -> (Vec<Taken>, u64) {
+        self.taken
+            .lock()
+            .map(|t| t.since(from))
+            .unwrap_or((Vec::new(), from))
+    }
+
+    /// The errors of failed rounds (the newest [`Journal::KEEP`]).
     pub fn errors(&self) -> Vec<String> {
-        self.errors.lock().map(|e| e.clone()).unwrap_or_default()
+        self.errors_since(0).0
+    }
+
+    /// The errors numbered `from` on, and the number of the next.
+    pub fn errors_since(&self, from: u64) -> (Vec<String>, u64) {
+        self.errors
+            .lock()
+            .map(|e| e.since(from))
+            .unwrap_or((Vec::new(), from))
     }
 
     /// Stops the thread after its current round.
@@ -134,5 +188,29 @@ impl Validators {
 impl Drop for Validators {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::Journal;
+
+    #[test]
+    fn a_journal_keeps_the_newest_entries_and_numbers_them_from_the_start() {
+        let mut journal = Journal::new();
+        let total = Journal::<u64>::KEEP as u64 + 5;
+        for i in 0..total {
+            journal.push(i);
+        }
+        let (all, next) = journal.since(0);
+        assert_eq!(next, total);
+        assert_eq!(all.len(), Journal::<u64>::KEEP);
+        assert_eq!(all.first(), Some(&5));
+        assert_eq!(
+            journal.since(total - 2),
+            (vec![total - 2, total - 1], total)
+        );
+        assert_eq!(journal.since(total), (vec![], total));
     }
 }

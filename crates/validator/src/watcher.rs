@@ -65,6 +65,9 @@ pub fn run(start: &Machine, inbox: &[Value], max_messages: u64, gas: u64) -> Run
 pub enum Judgement {
     /// Its assertion is what the L1's inbox makes: the machine there and its sends.
     Correct(Box<RunEnd>),
+    /// Correct, and behind the latest confirmed node: nothing will be asserted from
+    /// it again, so its run is no longer kept.
+    Settled,
     /// Its assertion is not (with what the run gave instead, None when unreachable).
     Wrong(Option<ExecutionState>),
     /// Its parent is wrong or unjudged: nothing to say.
@@ -151,7 +154,10 @@ impl Watcher {
 
     /// Whether node `num` is judged correct.
     pub fn is_correct(&self, num: u64) -> bool {
-        matches!(self.judged.get(&num), Some(Judgement::Correct(_)))
+        matches!(
+            self.judged.get(&num),
+            Some(Judgement::Correct(_) | Judgement::Settled)
+        )
     }
 
     /// Whether node `num` is judged wrong.
@@ -191,6 +197,12 @@ impl Watcher {
         for num in &new {
             let judgement = self.judge(*num);
             self.judged.insert(*num, judgement);
+        }
+        // Runs of nodes behind the latest confirmed one are never needed again.
+        for (_, judgement) in self.judged.range_mut(..status.latest_confirmed) {
+            if matches!(judgement, Judgement::Correct(_)) {
+                *judgement = Judgement::Settled;
+            }
         }
         Ok(new)
     }

@@ -366,16 +366,16 @@ fn print_validators(
     std::thread::spawn(move || {
         let (mut shown, mut errors) = (0, 0);
         while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-            let taken = validators.taken();
-            for t in taken.iter().skip(shown) {
+            let (taken, next) = validators.taken_since(shown);
+            for t in taken {
                 errln!("validator {}: {}", hex20(&t.validator), t.action);
             }
-            shown = taken.len();
-            let failed = validators.errors();
-            for e in failed.iter().skip(errors) {
+            shown = next;
+            let (failed, next) = validators.errors_since(errors);
+            for e in failed {
                 errln!("validator round failed (retried): {e}");
             }
-            errors = failed.len();
+            errors = next;
             std::thread::sleep(Duration::from_millis(250));
         }
     });
