@@ -6,6 +6,14 @@
 //! Everything it needs to move is read back from the L1 each round (the responder,
 //! the time left, the last `Bisected` event), so a validator restarted mid-game
 //! carries on from the contract's state.
+//!
+//! This is not a second move loop: avm-challenge's [`play`] drives both parties of a
+//! game in one process, block after block, before any referee; a validator on a live
+//! rollup has one party, its opponent elsewhere, and the L1's clock. What the two
+//! share is everything but the loop: the parties (honest and liars), the game's hashes
+//! and segments, and the moves' encoding (avm-l1's [`encode_move`]).
+//!
+//! [`play`]: avm_challenge::classic::play
 
 use avm_challenge::classic::{
     false_state, Bisection, ClassicAssertion, ClassicLiar, ClassicLie, ClassicParty,
