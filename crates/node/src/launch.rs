@@ -327,6 +327,7 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
             avm_machine::Machine::new(program),
             &config.validators,
             config.validator_poll,
+            Some(config.data_dir.join("validators")),
         )?))
     };
     let clock = match config.l1_block_time {

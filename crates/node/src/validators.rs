@@ -4,6 +4,10 @@
 //!
 //! What they did goes to a shared list (what `avm node` prints and tests read); a
 //! failed round is kept as an error and retried on the next one.
+//!
+//! The watcher's machine at the latest confirmed node is saved in the data dir
+//! (`D/validators`, an avm-store) each time a node is confirmed, so a restarted node's
+//! validators run only what came after it (the nodes before are final on the L1).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,6 +17,7 @@ use std::time::Duration;
 use avm_l1::chain::ChainHandle;
 use avm_l1::{DevAccount, Rollup};
 use avm_machine::Machine;
+use avm_store::Store;
 use avm_validator::{Action, Strategy, Thresholds, Validator, Watcher};
 
 use crate::NodeError;
@@ -86,6 +91,10 @@ type Shared<T> = Arc<Mutex<Journal<T>>>;
 /// The validators' thread.
 #[derive(Debug)]
 pub struct Validators {
+    /// The confirmed node the validators' checkpoint matched at the start.
+    based: Arc<Mutex<Option<u64>>>,
+    /// The confirmed node of the newest checkpoint saved.
+    saved: Arc<Mutex<Option<u64>>>,
     stop: Arc<AtomicBool>,
     taken: Shared<Taken>,
     errors: Shared<String>,
@@ -100,6 +109,7 @@ impl Validators {
         initial: Machine,
         specs: &[ValidatorSpec],
         poll: Duration,
+        dir: Option<std::path::PathBuf>,
     ) -> Result<Validators, NodeError> {
         let stop = Arc::new(AtomicBool::new(false));
         let taken = Arc::new(Mutex::new(Journal::new()));
@@ -113,13 +123,55 @@ impl Validators {
             })
             .collect();
         let (stop_flag, taken_list, error_list) = (stop.clone(), taken.clone(), errors.clone());
+        let based = Arc::new(Mutex::new(None));
+        let based_on = based.clone();
+        let saved_at = Arc::new(Mutex::new(None));
+        let saved_report = saved_at.clone();
+        let mut store = match dir {
+            Some(dir) => Some(
+                Store::open(&dir)
+                    .map_err(|e| NodeError::Store(format!("{}: {e}", dir.display())))?,
+            ),
+            None => None,
+        };
+        let report = move |e: String| {
+            if let Ok(mut list) = error_list.lock() {
+                list.push(e);
+            }
+        };
         let thread = std::thread::Builder::new()
             .name("avm-validators".into())
             .spawn(move || {
-                let mut watcher = Watcher::new(rollup, initial);
+                let checkpoint = store
+                    .as_ref()
+                    .and_then(|s| s.restore_latest().ok().flatten());
+                let mut saved = checkpoint.as_ref().map(|(info, _)| info.seq);
+                let mut watcher = match checkpoint {
+                    Some((_, machine)) => {
+                        Watcher::from_checkpoint(rollup, initial.clone(), machine)
+                    }
+                    None => Watcher::new(rollup, initial.clone()),
+                };
+                let mut saved_node = 0;
+                let mut first = true;
                 while !stop_flag.load(Ordering::Relaxed) {
                     let mut round = || -> Result<(), avm_validator::ValidatorError> {
                         watcher.sync(&l1)?;
+                        if std::mem::take(&mut first) {
+                            if watcher.checkpoint_unmatched() {
+                                report(
+                                    "the validators' checkpoint is no confirmed node of this \
+                                     rollup: starting from its creation"
+                                        .into(),
+                                );
+                                watcher = Watcher::new(rollup, initial.clone());
+                                watcher.sync(&l1)?;
+                            }
+                            if let Ok(mut b) = based_on.lock() {
+                                *b = watcher.based_on();
+                            }
+                            saved_node = watcher.based_on().unwrap_or(0);
+                        }
                         for validator in &mut validators {
                             for action in validator.act(&watcher, &l1)? {
                                 if let Ok(mut list) = taken_list.lock() {
@@ -133,8 +185,26 @@ impl Validators {
                         Ok(())
                     };
                     if let Err(e) = round() {
-                        if let Ok(mut list) = error_list.lock() {
-                            list.push(e.to_string());
+                        report(e.to_string());
+                    }
+                    if let Some(store) = store.as_mut() {
+                        let confirmed = watcher.status().map_or(0, |s| s.latest_confirmed);
+                        if confirmed > saved_node {
+                            if let Some(run) = watcher.run_of(confirmed) {
+                                let mut machine = run.machine.clone();
+                                match store.save(&mut machine) {
+                                    Ok(info) => {
+                                        if let Some(old) = saved.replace(info.seq) {
+                                            let _ = store.delete(&[old]);
+                                        }
+                                        saved_node = confirmed;
+                                        if let Ok(mut s) = saved_report.lock() {
+                                            *s = Some(confirmed);
+                                        }
+                                    }
+                                    Err(e) => report(format!("saving a checkpoint: {e}")),
+                                }
+                            }
                         }
                     }
                     std::thread::sleep(poll);
@@ -142,11 +212,24 @@ impl Validators {
             })
             .map_err(|e| NodeError::Store(format!("starting the validators' thread: {e}")))?;
         Ok(Validators {
+            based,
+            saved: saved_at,
             stop,
             taken,
             errors,
             thread: Mutex::new(Some(thread)),
         })
+    }
+
+    /// The confirmed node whose checkpoint the validators started from (None: from
+    /// the rollup's creation, or not started yet).
+    pub fn started_from(&self) -> Option<u64> {
+        self.based.lock().ok().and_then(|b| *b)
+    }
+
+    /// The confirmed node of the newest checkpoint saved since the start.
+    pub fn checkpointed(&self) -> Option<u64> {
+        self.saved.lock().ok().and_then(|s| *s)
     }
 
     /// What the validators did (the newest [`Journal::KEEP`] actions), in order.

@@ -328,3 +328,85 @@ fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected(fault: Fault)
     started.node.stop().unwrap();
     validators.stop();
 }
+
+#[test]
+fn restarted_validators_start_from_their_checkpoint_and_go_on() {
+    let dir = scratch("rollup-restart");
+    let mut config = config(&dir);
+    config.validators = vec![ValidatorSpec {
+        strategy: Strategy::MakeNodes,
+        account: avm_l1::dev_accounts(2).unwrap()[1].clone(),
+        thresholds: DEV_THRESHOLDS,
+    }];
+    config.validator_poll = Duration::from_millis(50);
+    let withdraw = |nonce: u64| {
+        let data = abi::encode_call(
+            "withdrawEth(address)",
+            &[Token::Word(abi::address([0x77; 20]))],
+        );
+        signed(2, nonce, Some(ARBSYS), ether(1), data)
+    };
+    // Mines until the Outbox holds `entries` entries; the latest confirmed node then.
+    let wait_for_entries = |started: &avm_node::launch::Started, entries: usize| {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "{:?}",
+                started.validators.as_ref().unwrap().errors()
+            );
+            started.l1.with(|chain| chain.mine(1)).unwrap().unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+            let found = events(
+                &started.l1,
+                started.rollup.outbox,
+                "OutboxEntryCreated(uint256,uint256,bytes32,uint256)",
+            );
+            if found.len() >= entries {
+                let r = started.rollup.rollup;
+                return started
+                    .l1
+                    .with(move |chain| chain.view_u64(r, "latestConfirmed()", &[]))
+                    .unwrap()
+                    .unwrap();
+            }
+        }
+    };
+    let started = launch(&config).unwrap();
+    started.node.submit(withdraw(0)).unwrap();
+    let confirmed = wait_for_entries(&started, 1);
+    assert!(confirmed >= 1);
+    let validators = started.validators.clone().unwrap();
+    assert_eq!(validators.started_from(), None);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while validators.checkpointed() < Some(confirmed) {
+        assert!(
+            Instant::now() < deadline,
+            "no checkpoint: {:?}",
+            validators.errors()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let confirmed = validators.checkpointed().unwrap();
+    validators.stop();
+    started.node.stop().unwrap();
+    drop(validators);
+    drop(started);
+
+    let started = launch(&config).unwrap();
+    assert!(started.resumed);
+    let validators = started.validators.clone().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while validators.started_from().is_none() {
+        assert!(Instant::now() < deadline, "{:?}", validators.errors());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // It started from the node confirmed last (or a later one, confirmed since).
+    assert!(validators.started_from().unwrap() >= confirmed);
+    started.node.submit(withdraw(1)).unwrap();
+    let after = wait_for_entries(&started, 2);
+    assert!(after > confirmed);
+    assert!(validators.errors().is_empty(), "{:?}", validators.errors());
+    validators.stop();
+    started.node.stop().unwrap();
+}

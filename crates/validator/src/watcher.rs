@@ -18,7 +18,7 @@ use avm_value::{Hash, Value};
 use avm_verifier::classic::ExecutionState;
 
 use crate::assertion::{node_hash, Assertion, NodeState};
-use crate::rollup::{self, NodeTree, RollupNode, RollupStatus};
+use crate::rollup::{self, NodeTree, Resolution, RollupNode, RollupStatus};
 use crate::ValidatorError;
 
 /// At most this many sends in one assertion (RollupCore's MAX_SEND_COUNT).
@@ -98,6 +98,11 @@ pub struct Watcher {
     tree: NodeTree,
     judged: BTreeMap<u64, Judgement>,
     status: Option<RollupStatus>,
+    /// A machine saved at a confirmed node's after-state, until the node it belongs
+    /// to is found among the Rollup's nodes.
+    base: Option<RunEnd>,
+    /// The node the checkpoint matched.
+    based_on: Option<u64>,
 }
 
 impl std::fmt::Debug for Watcher {
@@ -129,7 +134,54 @@ impl Watcher {
             tree: NodeTree::new(rollup, hash),
             judged: BTreeMap::from([(0, Judgement::Correct(Box::new(end)))]),
             status: None,
+            base: None,
+            based_on: None,
         }
+    }
+
+    /// A watcher that starts from `base`, a machine saved at the after-state of a
+    /// confirmed node (a validator's checkpoint): the nodes before it are taken as
+    /// the L1 resolved them, and only what follows it is run again.
+    pub fn from_checkpoint(rollup: avm_l1::Rollup, initial: Machine, base: Machine) -> Watcher {
+        let mut watcher = Watcher::new(rollup, initial);
+        let mut machine = base;
+        let mut state = execution_state(&mut machine);
+        state.inbox_acc = Hash::ZERO;
+        watcher.base = Some(RunEnd {
+            machine,
+            state,
+            sends: Vec::new(),
+            reached: true,
+        });
+        watcher
+    }
+
+    /// The confirmed node a checkpoint given to [`Watcher::from_checkpoint`] matched.
+    pub fn based_on(&self) -> Option<u64> {
+        self.based_on
+    }
+
+    /// Whether a checkpoint given to [`Watcher::from_checkpoint`] has not (yet)
+    /// matched a confirmed node.
+    pub fn checkpoint_unmatched(&self) -> bool {
+        self.base.is_some()
+    }
+
+    /// While a checkpoint waits for its node: the judgement of node `num` from the
+    /// L1's resolution (the checkpoint's own node gets its run).
+    fn judge_before_base(&mut self, num: u64) -> Option<Judgement> {
+        let base = self.base.as_ref()?;
+        let node = self.tree.get(num)?;
+        let after = node.assertion.map(|a| a.after);
+        Some(match node.resolution {
+            Resolution::Confirmed if after == Some(base.state) => {
+                self.based_on = Some(num);
+                Judgement::Correct(Box::new(self.base.take()?))
+            }
+            Resolution::Confirmed => Judgement::Settled,
+            Resolution::Rejected => Judgement::Wrong(None),
+            Resolution::Pending => Judgement::Unknown,
+        })
     }
 
     /// The node tree.
@@ -195,7 +247,10 @@ impl Watcher {
         self.tree = tree;
         self.status = Some(status);
         for num in &new {
-            let judgement = self.judge(*num);
+            let judgement = match self.judge_before_base(*num) {
+                Some(judgement) => judgement,
+                None => self.judge(*num),
+            };
             self.judged.insert(*num, judgement);
         }
         // Runs of nodes behind the latest confirmed one are never needed again.
