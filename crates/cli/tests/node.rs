@@ -458,6 +458,47 @@ fn a_missing_input_is_an_error_naming_its_flag() {
             "--contracts",
         ),
         (&["node"][..], "--data-dir"),
+        (
+            &["node", "--dev", "--validator", "lazy"][..],
+            "--validator lazy",
+        ),
+        (
+            &["node", "--data-dir", "/tmp/x", "--validator", "make-nodes"][..],
+            "--validator make-nodes",
+        ),
+        (
+            &[
+                "node",
+                "--dev",
+                "--validator",
+                "make-nodes:0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+            ][..],
+            "owns the rollup",
+        ),
+        (&["node", "--dev", "--validator", "faulty:0x12"][..], "KEY"),
+        (
+            &["node", "--dev", "--l1-block-time", "0"][..],
+            "--l1-block-time",
+        ),
+        (
+            &["node", "--follow", "--l1", "http://127.0.0.1:1"][..],
+            "--rollup",
+        ),
+        (
+            &[
+                "node",
+                "--follow",
+                "--l1",
+                "http://127.0.0.1:1",
+                "--rollup",
+                "0x12",
+            ][..],
+            "--rollup",
+        ),
+        (
+            &["node", "--data-dir", "/tmp/x", "--l1", "http://127.0.0.1:1"][..],
+            "--l1-key",
+        ),
     ] {
         let out = common::avm(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
