@@ -847,23 +847,35 @@ impl NodeCore {
     /// into the machine (as many as [`NodeCore::FOLLOW_CHUNK`]).
     pub fn follow_l1(&mut self) -> Result<(), NodeError> {
         let from = usize::try_from(self.seq.position).unwrap_or(usize::MAX);
-        let values: Vec<Value> = self.with_reader(move |chain, reader| {
+        let (on_l1, values): (u64, Vec<Value>) = self.with_reader(move |chain, reader| {
             reader.sync(chain)?;
-            Ok(reader
-                .inbox()
+            let inbox = reader.inbox();
+            let values = inbox
                 .values()
                 .iter()
                 .skip(from)
                 .take(Self::FOLLOW_CHUNK)
                 .cloned()
-                .collect())
+                .collect();
+            Ok((inbox.len(), values))
         })?;
+        if on_l1 < self.seq.position {
+            return Err(NodeError::Store(format!(
+                "this data dir's machine has read {} messages, the rollup's SequencerInbox \
+                 holds {on_l1}: it is no follower's data dir of this rollup",
+                self.seq.position
+            )));
+        }
         if values.is_empty() {
             return Ok(());
         }
-        self.seq.position += values.len() as u64;
+        let count = values.len() as u64;
+        self.seq.position += count;
+        if let Err(e) = self.run(values) {
+            self.seq.position -= count;
+            return Err(e);
+        }
         self.seq.posted(self.seq.position);
-        self.run(values)?;
         self.flush()
     }
 

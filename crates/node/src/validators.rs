@@ -172,14 +172,24 @@ impl Validators {
                             }
                             saved_node = watcher.based_on().unwrap_or(0);
                         }
+                        // One validator's failure (its L1 account out of funds, say)
+                        // is its own: the others act all the same.
                         for validator in &mut validators {
-                            for action in validator.act(&watcher, &l1)? {
-                                if let Ok(mut list) = taken_list.lock() {
-                                    list.push(Taken {
-                                        validator: validator.address,
-                                        action,
-                                    });
+                            match validator.act(&watcher, &l1) {
+                                Ok(actions) => {
+                                    if let Ok(mut list) = taken_list.lock() {
+                                        for action in actions {
+                                            list.push(Taken {
+                                                validator: validator.address,
+                                                action,
+                                            });
+                                        }
+                                    }
                                 }
+                                Err(e) => report(format!(
+                                    "validator 0x{}: {e}",
+                                    hex::encode(validator.address)
+                                )),
                             }
                         }
                         Ok(())

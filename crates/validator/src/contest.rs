@@ -16,8 +16,8 @@
 //! [`play`]: avm_challenge::classic::play
 
 use avm_challenge::classic::{
-    false_state, Bisection, ClassicAssertion, ClassicLiar, ClassicLie, ClassicParty,
-    ClassicSegment, HonestClassic,
+    cut_hash, false_state, Bisection, ClassicLiar, ClassicLie, ClassicParty, ClassicSegment,
+    HonestClassic,
 };
 use avm_challenge::Role;
 use avm_l1::abi::{self, Token};
@@ -44,6 +44,8 @@ pub struct Started {
     pub challenger: [u8; 20],
     /// The older node, whose assertion is disputed.
     pub node: u64,
+    /// The L1 block it started in (the game's events are from there on).
+    pub block: u64,
 }
 
 /// Reads the `RollupChallengeStarted` event of `challenge`.
@@ -75,6 +77,7 @@ pub fn started(
             .and_then(|w| abi::word_address(&w))
             .ok_or_else(bad)?,
         node: word(2).and_then(|w| abi::word_to_u64(&w)).ok_or_else(bad)?,
+        block: log.block,
     })
 }
 
@@ -136,8 +139,8 @@ pub struct Contest {
     pub started: Started,
     /// Its role in it.
     pub role: Role,
-    /// The assertion disputed.
-    pub assertion: ClassicAssertion,
+    /// The bisection the game starts from: the disputed node's single chunk.
+    pub initial: Bisection,
     /// The bisection degree.
     pub degree: u64,
     /// The block it started in (its events start there).
@@ -167,22 +170,28 @@ impl Contest {
         from_block: u64,
     ) -> Option<Contest> {
         let node = watcher.node(started.node)?;
-        let after = node.assertion?.after;
         let parent = watcher.run_of(node.prev)?;
-        let assertion = ClassicAssertion {
-            before: parent.state,
-            after,
+        // The claim as the event's raw words give it (a bogus claim's counts pass 64
+        // bits: the game still starts from its cut hash).
+        let claimed_gas = abi::word_to_u64(&node.claimed_gas)?;
+        let max_messages = abi::word_to_u64(&node.claimed_inbox).unwrap_or(u64::MAX);
+        let initial = Bisection {
+            segment: ClassicSegment {
+                start: parent.state.gas_used,
+                length: claimed_gas.checked_sub(parent.state.gas_used)?,
+            },
+            cuts: vec![cut_hash(&parent.state), node.claimed_cut],
         };
         let honest = HonestClassic::new(
             parent.machine.clone(),
             watcher.inbox().values(),
-            after.inbox_count,
+            max_messages,
         );
         let party: Box<dyn ClassicParty + Send> = if faulty {
             Box::new(ClassicLiar::new(
                 honest,
                 ClassicLie::WrongFinal,
-                after.gas_used,
+                claimed_gas,
             ))
         } else {
             Box::new(honest)
@@ -195,21 +204,10 @@ impl Contest {
         Some(Contest {
             started,
             role,
-            assertion,
+            initial,
             degree,
             from_block,
             party,
-        })
-    }
-
-    /// The bisection a game over the assertion starts from.
-    pub fn initial(&self) -> Option<Bisection> {
-        Some(Bisection {
-            segment: self.assertion.segment()?,
-            cuts: vec![
-                avm_challenge::classic::cut_hash(&self.assertion.before),
-                avm_challenge::classic::cut_hash(&self.assertion.after),
-            ],
         })
     }
 
@@ -239,24 +237,18 @@ pub fn create_challenge_input(
     older: (u64, [u8; 20]),
     younger: (u64, [u8; 20]),
 ) -> Option<Vec<u8>> {
-    let side = |num: u64| -> Option<(Hash, u64, u64)> {
-        let node = watcher.node(num)?;
-        let assertion = node.assertion?;
-        Some((
-            assertion.execution_hash()?,
-            node.state.proposed_block,
-            assertion.after.inbox_count,
-        ))
-    };
-    let (a, b) = (side(older.0)?, side(younger.0)?);
+    let (a, b) = (watcher.node(older.0)?, watcher.node(younger.0)?);
     Some(abi::encode_call(
         "createChallenge(address[2],uint256[2],bytes32[2],uint256[2],uint256[2])",
         &[
             Token::FixedWords(vec![abi::address(older.1), abi::address(younger.1)]),
             Token::FixedWords(vec![abi::uint64(older.0), abi::uint64(younger.0)]),
-            Token::FixedWords(vec![a.0 .0, b.0 .0]),
-            Token::FixedWords(vec![abi::uint64(a.1), abi::uint64(b.1)]),
-            Token::FixedWords(vec![abi::uint64(a.2), abi::uint64(b.2)]),
+            Token::FixedWords(vec![a.execution_hash.0, b.execution_hash.0]),
+            Token::FixedWords(vec![
+                abi::uint64(a.state.proposed_block),
+                abi::uint64(b.state.proposed_block),
+            ]),
+            Token::FixedWords(vec![a.claimed_inbox, b.claimed_inbox]),
         ],
     ))
 }

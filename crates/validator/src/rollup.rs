@@ -61,7 +61,12 @@ pub struct StakerStatus {
     pub withdrawable: u128,
 }
 
+/// A word as a `u128`, saturated (an amount of wei past 2^128 is more than any
+/// account holds).
 fn word_u128(word: &Word) -> u128 {
+    if word[..16].iter().any(|b| *b != 0) {
+        return u128::MAX;
+    }
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&word[16..]);
     u128::from_be_bytes(bytes)
@@ -189,6 +194,26 @@ pub struct RollupNode {
     pub batch_acc: Hash,
     /// Confirmed, rejected, or neither.
     pub resolution: Resolution,
+    /// Its `executionHash` as the event gives it.
+    pub execution_hash: Hash,
+    /// The cut hash of its claimed after-state, from the event's raw words (what a
+    /// challenge over it starts from, whatever the claim).
+    pub claimed_cut: Hash,
+    /// Its claimed AVMGas used, raw.
+    pub claimed_gas: Word,
+    /// Its claimed inbox count, raw (a challenge's `maxMessageCount`).
+    pub claimed_inbox: Word,
+    /// Whether a claimed count passes 64 bits (no run reaches it: the node is wrong,
+    /// and `assertion` holds no after-state).
+    pub bogus: bool,
+}
+
+/// `ChallengeLib.assertionHash(gas, assertionRestHash(inboxCount, machineHash,
+/// sendAcc, sendCount, logAcc, logCount))` over an event's raw words.
+fn cut_of_words([gas, machine, inbox, sends, logs, send_acc, log_acc]: [Word; 7]) -> Hash {
+    let rest: Vec<u8> = [inbox, machine, send_acc, sends, log_acc, logs].concat();
+    let rest = avm_value::keccak256(&rest);
+    avm_value::keccak256(&[gas, rest.0].concat())
 }
 
 /// The Rollup's nodes, read from its events.
@@ -239,6 +264,11 @@ impl NodeTree {
             batch_end_count: 0,
             batch_acc: Hash::ZERO,
             resolution: Resolution::Confirmed,
+            execution_hash: Hash::ZERO,
+            claimed_cut: Hash::ZERO,
+            claimed_gas: [0; 32],
+            claimed_inbox: [0; 32],
+            bogus: false,
         };
         NodeTree {
             next_block: rollup.created_block,
@@ -265,10 +295,9 @@ impl NodeTree {
             .filter(move |n| n.num != 0 && n.prev == num)
     }
 
-    /// Reads the Rollup's node events up to the chain's newest block; the nodes new
-    /// since the last call.
-    pub fn sync(&mut self, chain: &mut Chain) -> Result<Vec<u64>, L1Error> {
-        let to = chain.readable_block()?;
+    /// Reads the Rollup's node events up to block `to`; the nodes new since the last
+    /// call.
+    pub fn sync_to(&mut self, chain: &mut Chain, to: u64) -> Result<Vec<u64>, L1Error> {
         let created = abi::event_topic(EV_NODE_CREATED);
         let confirmed = abi::event_topic(EV_NODE_CONFIRMED);
         let rejected = abi::event_topic(EV_NODE_REJECTED);
@@ -339,19 +368,37 @@ impl NodeTree {
                 inbox_acc: Hash::ZERO,
             })
         };
-        let after = state(1)?;
-        let assertion = Assertion {
-            before: NodeState {
-                state: state(0)?,
-                ..parent.state
-            },
-            after,
+        let word = |i: usize| words.get(i).copied().unwrap_or([0; 32]);
+        let claimed_cut = cut_of_words([
+            word(15),
+            word(8),
+            word(16),
+            word(17),
+            word(18),
+            word(9),
+            word(10),
+        ]);
+        // A claim whose counts pass 64 bits is recorded (it must be met with a
+        // challenge like any other wrong node), its after-state left out.
+        let (assertion, after, bogus) = match (state(0), state(1)) {
+            (Ok(before), Ok(after)) => (
+                Some(Assertion {
+                    before: NodeState {
+                        state: before,
+                        ..parent.state
+                    },
+                    after,
+                }),
+                after,
+                false,
+            ),
+            _ => (None, ExecutionState::default(), true),
         };
         Ok(RollupNode {
             num,
             prev,
             hash: words_hash(&words, 0)?,
-            assertion: Some(assertion),
+            assertion,
             state: NodeState {
                 state: after,
                 proposed_block: log.block,
@@ -360,6 +407,11 @@ impl NodeTree {
             batch_end_count: words_u64(&words, 3)?,
             batch_acc: words_hash(&words, 4)?,
             resolution: Resolution::Pending,
+            execution_hash: words_hash(&words, 1)?,
+            claimed_cut,
+            claimed_gas: word(15),
+            claimed_inbox: word(16),
+            bogus,
         })
     }
 }
@@ -394,4 +446,123 @@ pub fn stakers(chain: &mut Chain, rollup: &Rollup) -> Result<Vec<Staker>, L1Erro
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn rollup() -> Rollup {
+        Rollup {
+            rollup: [1; 20],
+            inbox: [2; 20],
+            bridge: [3; 20],
+            sequencer_inbox: [4; 20],
+            outbox: [5; 20],
+            rollup_event_bridge: [6; 20],
+            challenge_factory: [7; 20],
+            owner: [8; 20],
+            sequencer: [8; 20],
+            created_block: 10,
+        }
+    }
+
+    fn state(n: u64) -> ExecutionState {
+        ExecutionState {
+            machine_hash: Hash([n as u8; 32]),
+            inbox_acc: Hash::ZERO,
+            inbox_count: n + 1,
+            gas_used: 1000 * n,
+            send_count: n + 2,
+            log_count: n + 3,
+            send_acc: Hash([n as u8 + 1; 32]),
+            log_acc: Hash([n as u8 + 2; 32]),
+        }
+    }
+
+    /// A NodeCreated log of node `num` from node 0, claiming `after`, with its log
+    /// count word replaced by `log_count` when given.
+    fn created(
+        num: u64,
+        before: &ExecutionState,
+        after: &ExecutionState,
+        log_count: Option<Word>,
+    ) -> Log {
+        let mut words: Vec<Word> = vec![
+            [0xaa; 32],
+            [0xbb; 32],
+            abi::uint64(7),
+            abi::uint64(7),
+            [0xcc; 32],
+        ];
+        for s in [before, after] {
+            words.extend([s.machine_hash.0, s.send_acc.0, s.log_acc.0]);
+        }
+        for s in [before, after] {
+            words.extend([
+                abi::uint64(s.gas_used),
+                abi::uint64(s.inbox_count),
+                abi::uint64(s.send_count),
+                abi::uint64(s.log_count),
+            ]);
+        }
+        if let Some(word) = log_count {
+            words[18] = word;
+        }
+        Log {
+            address: [1; 20],
+            topics: vec![
+                abi::event_topic(EV_NODE_CREATED),
+                Hash(abi::uint64(num)),
+                Hash::ZERO,
+            ],
+            data: words.concat(),
+            block: 20,
+            tx_hash: Hash::ZERO,
+            log_index: 0,
+        }
+    }
+
+    #[test]
+    fn a_node_reads_back_as_the_contract_logged_it() {
+        let tree = NodeTree::new(rollup(), Hash([9; 32]));
+        let before = ExecutionState {
+            machine_hash: Hash([9; 32]),
+            ..ExecutionState::default()
+        };
+        let node = tree
+            .read_created(1, &created(1, &before, &state(5), None))
+            .unwrap();
+        assert!(!node.bogus);
+        assert_eq!(node.prev, 0);
+        assert_eq!(node.assertion.unwrap().after, state(5));
+        assert_eq!(node.state.proposed_block, 20);
+        assert_eq!(node.hash, Hash([0xaa; 32]));
+        // The claimed cut from raw words is the challenge crate's cut hash.
+        assert_eq!(
+            node.claimed_cut,
+            avm_challenge::classic::cut_hash(&state(5))
+        );
+    }
+
+    #[test]
+    fn a_claim_past_64_bits_is_recorded_as_a_bogus_node_not_an_error() {
+        let tree = NodeTree::new(rollup(), Hash([9; 32]));
+        let mut huge = [0u8; 32];
+        huge[0] = 1;
+        let node = tree
+            .read_created(
+                1,
+                &created(1, &ExecutionState::default(), &state(5), Some(huge)),
+            )
+            .unwrap();
+        assert!(node.bogus);
+        assert!(node.assertion.is_none());
+        assert_eq!(node.execution_hash, Hash([0xbb; 32]));
+        assert_ne!(
+            node.claimed_cut,
+            avm_challenge::classic::cut_hash(&state(5))
+        );
+    }
 }

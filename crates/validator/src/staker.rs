@@ -563,47 +563,61 @@ impl Validator {
         if self.strategy.is_faulty() || !watcher.is_correct(at) {
             return Ok(None);
         }
-        let Some(mine) = watcher.node(at) else {
-            return Ok(None);
-        };
-        let parent = mine.prev;
-        let wrong: Vec<u64> = watcher
-            .tree()
-            .children(parent)
-            .filter(|n| {
-                n.num != at && n.resolution == Resolution::Pending && watcher.is_wrong(n.num)
-            })
-            .map(|n| n.num)
-            .collect();
-        if at == 0 || wrong.is_empty() {
+        // This validator is staked on `at` and every node before it: a wrong sibling of
+        // any of them that is still unresolved is a conflict to challenge.
+        let mut conflicts: Vec<(u64, u64)> = Vec::new();
+        let mut mine = at;
+        while let Some(node) = watcher.node(mine).filter(|n| n.num != 0) {
+            if node.resolution != Resolution::Pending {
+                break;
+            }
+            conflicts.extend(
+                watcher
+                    .tree()
+                    .children(node.prev)
+                    .filter(|n| {
+                        n.num != mine
+                            && n.resolution == Resolution::Pending
+                            && watcher.is_wrong(n.num)
+                    })
+                    .map(|n| (mine, n.num)),
+            );
+            if node.prev >= mine {
+                break;
+            }
+            mine = node.prev;
+        }
+        if conflicts.is_empty() {
             return Ok(None);
         }
         let rollup = self.rollup;
         let stakers = l1.with(move |chain| rollup::stakers(chain, &rollup))??;
-        // The wrong sibling a staker's newest node descends from.
-        let branch_of = |mut node: u64| -> Option<u64> {
+        // Whether `wrong` is `node` or comes before it.
+        let under = |wrong: u64, mut node: u64| -> bool {
             loop {
-                let n = watcher.node(node)?;
-                if n.prev == parent && n.num != 0 {
-                    return Some(node);
+                if node == wrong {
+                    return true;
                 }
-                if node == 0 || n.prev >= node {
-                    return None;
+                match watcher.node(node) {
+                    Some(n) if n.num != 0 && n.prev < node && node > wrong => node = n.prev,
+                    _ => return false,
                 }
-                node = n.prev;
             }
         };
-        let Some((opponent, theirs)) = stakers.iter().find_map(|s| {
-            let branch = branch_of(s.latest_staked_node)?;
-            (s.address != self.address && !s.challenged && wrong.contains(&branch))
-                .then_some((s.address, branch))
+        let Some((ours, theirs, opponent)) = conflicts.iter().find_map(|&(ours, wrong)| {
+            stakers
+                .iter()
+                .find(|s| {
+                    s.address != self.address && !s.challenged && under(wrong, s.latest_staked_node)
+                })
+                .map(|s| (ours, wrong, s.address))
         }) else {
             return Ok(None);
         };
-        let (older, younger) = if theirs < at {
-            ((theirs, opponent), (at, self.address))
+        let (older, younger) = if theirs < ours {
+            ((theirs, opponent), (ours, self.address))
         } else {
-            ((at, self.address), (theirs, opponent))
+            ((ours, self.address), (theirs, opponent))
         };
         let Some(input) = create_challenge_input(watcher, older, younger) else {
             return Ok(None);
@@ -640,12 +654,13 @@ impl Validator {
     ) -> Result<(), ValidatorError> {
         let (rollup, me) = (self.rollup, self.address);
         if self.contest.as_ref().map(|c| c.started.challenge) != Some(challenge) {
-            let (started, degree, from_block) = l1.with(move |chain| {
+            let (started, degree) = l1.with(move |chain| {
                 let started = contest::started(chain, &rollup, challenge)?;
                 let degree =
                     chain.view_u64(rollup.rollup, "challengeExecutionBisectionDegree()", &[])?;
-                Ok::<_, L1Error>((started, degree, rollup.created_block))
+                Ok::<_, L1Error>((started, degree))
             })??;
+            let from_block = started.block;
             self.contest = Contest::new(
                 watcher,
                 started,
@@ -658,9 +673,7 @@ impl Validator {
         let Some(contest) = self.contest.as_mut() else {
             return Ok(());
         };
-        let Some(initial) = contest.initial() else {
-            return Ok(());
-        };
+        let initial = contest.initial.clone();
         let from_block = contest.from_block;
         let state = l1.with(move |chain| {
             let state = contest::game_state(chain, challenge, &initial, from_block)?;
@@ -726,7 +739,20 @@ impl Validator {
                 });
             }
         } else if watcher.is_wrong(next) {
-            if let Some(receipt) = self.send_for(l1, "rejectNextNode(address)", me)? {
+            // The call names a staker on a sibling of the node (when its parent is the
+            // latest confirmed node): this validator, or else any staker that is.
+            let mut sent = self.send_for(l1, "rejectNextNode(address)", me)?;
+            if sent.is_none() {
+                let rollup = self.rollup;
+                let stakers = l1.with(move |chain| rollup::stakers(chain, &rollup))??;
+                for staker in stakers.iter().filter(|s| s.address != me) {
+                    sent = self.send_for(l1, "rejectNextNode(address)", staker.address)?;
+                    if sent.is_some() {
+                        break;
+                    }
+                }
+            }
+            if let Some(receipt) = sent {
                 done.push(Action::Rejected {
                     node: next,
                     gas: receipt.gas_used,

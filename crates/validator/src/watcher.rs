@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use avm_challenge::classic::run_to_gas;
 use avm_l1::chain::ChainHandle;
 use avm_l1::delivery::InboxReader;
-use avm_machine::{Machine, RuntimeEnv};
+use avm_machine::{Machine, RunLimits, RuntimeEnv, StopReason};
 use avm_prover::classic::{execution_state, BatchProof};
 use avm_value::{Hash, Value};
 use avm_verifier::classic::ExecutionState;
@@ -50,6 +50,39 @@ pub fn run(start: &Machine, inbox: &[Value], max_messages: u64, gas: u64) -> Run
         .to_vec();
     let mut env = RuntimeEnv::with_inbox(messages);
     let reached = run_to_gas(&mut machine, &mut env, gas);
+    let mut state = execution_state(&mut machine);
+    state.inbox_acc = Hash::ZERO;
+    RunEnd {
+        machine,
+        state,
+        sends: env.outputs.sends.into_iter().map(|s| s.value).collect(),
+        reached,
+    }
+}
+
+/// Runs `start` as [`run`] does, but to the last state whose gas used is at most
+/// `cap` (an assertion may not claim more gas than the Rollup's speed limit allows,
+/// and the first state past a target can be an instruction past it).
+pub fn run_within(start: &Machine, inbox: &[Value], max_messages: u64, cap: u64) -> RunEnd {
+    let mut machine = start.clone();
+    let consumed = usize::try_from(machine.inbox_position().consumed).unwrap_or(usize::MAX);
+    let limit = usize::try_from(max_messages).unwrap_or(usize::MAX);
+    let messages = inbox
+        .get(consumed..limit.min(inbox.len()))
+        .unwrap_or_default()
+        .to_vec();
+    let mut env = RuntimeEnv::with_inbox(messages);
+    let limits = RunLimits {
+        max_steps: None,
+        max_gas: Some(cap),
+    };
+    let reached = loop {
+        match machine.run(&mut env, &limits).reason {
+            StopReason::Breakpoint | StopReason::StepLimit | StopReason::Paused => continue,
+            StopReason::GasLimit => break true,
+            StopReason::Halted | StopReason::ErrorStop | StopReason::Blocked => break false,
+        }
+    };
     let mut state = execution_state(&mut machine);
     state.inbox_acc = Hash::ZERO;
     RunEnd {
@@ -103,6 +136,8 @@ pub struct Watcher {
     base: Option<RunEnd>,
     /// The node the checkpoint matched.
     based_on: Option<u64>,
+    /// Nodes not judged yet: they claim messages the inbox read so far lacks.
+    deferred: Vec<u64>,
 }
 
 impl std::fmt::Debug for Watcher {
@@ -136,6 +171,7 @@ impl Watcher {
             status: None,
             base: None,
             based_on: None,
+            deferred: Vec::new(),
         }
     }
 
@@ -236,8 +272,10 @@ impl Watcher {
         let mut tree = self.tree.clone();
         let (reader, tree, read) = l1.with(move |chain| {
             let read = (|| -> Result<_, avm_l1::L1Error> {
-                reader.sync(chain)?;
-                let new = tree.sync(chain)?;
+                // One block for both: a node is never read before the messages it reads.
+                let to = chain.readable_block()?;
+                reader.sync_to(chain, to)?;
+                let new = tree.sync_to(chain, to)?;
                 Ok((new, rollup::status(chain, &rollup)?))
             })();
             (reader, tree, read)
@@ -246,12 +284,31 @@ impl Watcher {
         let (new, status) = read?;
         self.tree = tree;
         self.status = Some(status);
-        for num in &new {
-            let judgement = match self.judge_before_base(*num) {
+        // Nodes put off before come first: a node is judged once the L1's inbox holds
+        // the messages it claims to read (a remote L1's logs can lag), and its parent is.
+        let mut waiting = std::mem::take(&mut self.deferred);
+        waiting.extend(new.iter().copied());
+        for num in waiting {
+            let parent_waits = self
+                .tree
+                .get(num)
+                .is_some_and(|n| self.deferred.contains(&n.prev));
+            let ahead = self
+                .tree
+                .get(num)
+                .and_then(|n| n.assertion)
+                .is_some_and(|a| {
+                    a.after.inbox_count > self.reader.inbox().len() && self.base.is_none()
+                });
+            if parent_waits || ahead {
+                self.deferred.push(num);
+                continue;
+            }
+            let judgement = match self.judge_before_base(num) {
                 Some(judgement) => judgement,
-                None => self.judge(*num),
+                None => self.judge(num),
             };
-            self.judged.insert(*num, judgement);
+            self.judged.insert(num, judgement);
         }
         // Runs of nodes behind the latest confirmed one are never needed again.
         for (_, judgement) in self.judged.range_mut(..status.latest_confirmed) {
@@ -266,6 +323,9 @@ impl Watcher {
         let Some(node) = self.tree.get(num) else {
             return Judgement::Unknown;
         };
+        if node.bogus {
+            return Judgement::Wrong(None);
+        }
         let (Some(assertion), Some(parent)) = (node.assertion, self.run_of(node.prev)) else {
             return Judgement::Unknown;
         };
@@ -308,7 +368,7 @@ impl Watcher {
             .len()
             .min(status.message_count)
             .min(cap.unwrap_or(u64::MAX));
-        let mut end = run(&start.machine, inbox.values(), messages, target);
+        let mut end = run_within(&start.machine, inbox.values(), messages, target);
         // At most 100 sends: search back for the largest gas that stays within.
         let max_sends = start.state.send_count + MAX_SENDS_PER_ASSERTION;
         if end.state.send_count > max_sends {

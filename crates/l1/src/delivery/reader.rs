@@ -71,6 +71,12 @@ impl InboxReader {
     /// Reads every inbox event up to the chain's newest (or open) block.
     pub fn sync(&mut self, chain: &mut Chain) -> Result<(), L1Error> {
         let to = chain.readable_block()?;
+        self.sync_to(chain, to)
+    }
+
+    /// Reads every inbox event up to block `to` (so that a reader of other events can
+    /// read them up to the same block: a remote chain's head moves between calls).
+    pub fn sync_to(&mut self, chain: &mut Chain, to: u64) -> Result<(), L1Error> {
         if to < self.next_block {
             return Ok(());
         }
