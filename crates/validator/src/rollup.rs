@@ -127,6 +127,8 @@ pub struct NodeView {
     pub staker_count: u64,
     /// `latestChildNumber()` (0: no child).
     pub latest_child_number: u64,
+    /// `firstChildBlock()` (0: no child yet).
+    pub first_child_block: u64,
 }
 
 /// Reads node `num`'s contract.
@@ -151,6 +153,7 @@ pub fn node_view(
         deadline_block: chain.view_u64(address, "deadlineBlock()", &[])?,
         staker_count: chain.view_u64(address, "stakerCount()", &[])?,
         latest_child_number: chain.view_u64(address, "latestChildNumber()", &[])?,
+        first_child_block: chain.view_u64(address, "firstChildBlock()", &[])?,
     }))
 }
 

@@ -619,6 +619,37 @@ impl Validator {
         } else {
             ((ours, self.address), (theirs, opponent))
         };
+        // Past the common end time (the older node's dispute window) the Rollup
+        // settles a challenge at once for the older node's staker: never start one
+        // this validator would lose that way.
+        if younger.1 == self.address {
+            let (Some(old_node), Some(young_node)) =
+                (watcher.node(older.0), watcher.node(younger.0))
+            else {
+                return Ok(None);
+            };
+            let (prev, old_num, young_proposed) =
+                (old_node.prev, old_node.num, young_node.state.proposed_block);
+            let old_proposed = old_node.state.proposed_block;
+            let common_end = l1.with(move |chain| -> Result<Option<u64>, L1Error> {
+                let (Some(parent), Some(old)) = (
+                    rollup::node_view(chain, &rollup, prev)?,
+                    rollup::node_view(chain, &rollup, old_num)?,
+                ) else {
+                    return Ok(None);
+                };
+                let extra = chain.view_u64(rollup.rollup, "extraChallengeTimeBlocks()", &[])?;
+                Ok(old.deadline_block.checked_sub(old_proposed).map(|window| {
+                    parent
+                        .first_child_block
+                        .saturating_add(window)
+                        .saturating_add(extra)
+                }))
+            })??;
+            if common_end.is_none_or(|end| end < young_proposed) {
+                return Ok(None);
+            }
+        }
         let Some(input) = create_challenge_input(watcher, older, younger) else {
             return Ok(None);
         };
