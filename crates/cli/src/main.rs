@@ -62,7 +62,8 @@ enum Command {
     /// the rollup on a real Ethereum node.
     L1(commands::l1::L1Args),
     /// An Arbitrum Classic chain in one process: ArbOS on avm as the L2 of a rollup on
-    /// the embedded (or a real) L1, a sequencer, and Ethereum JSON-RPC.
+    /// the embedded (or a real) L1, a sequencer, validators, and Ethereum JSON-RPC
+    /// (or, with --follow, the chain rebuilt from the L1 alone).
     Node(commands::node::NodeArgs),
 }
 
