@@ -38,9 +38,15 @@ pub struct RunEnd {
     pub reached: bool,
 }
 
-/// Runs `start` over `inbox` (the whole inbox, message k the k-th ever read) limited
-/// to `max_messages` messages, to the first state whose gas used is at least `gas`.
-pub fn run(start: &Machine, inbox: &[Value], max_messages: u64, gas: u64) -> RunEnd {
+/// Runs a copy of `start` over `inbox` (the whole inbox, message k the k-th ever
+/// read) limited to `max_messages` messages, with `go` (whether it got where it was
+/// sent); where it ended.
+fn run_with(
+    start: &Machine,
+    inbox: &[Value],
+    max_messages: u64,
+    go: impl FnOnce(&mut Machine, &mut RuntimeEnv) -> bool,
+) -> RunEnd {
     let mut machine = start.clone();
     let consumed = usize::try_from(machine.inbox_position().consumed).unwrap_or(usize::MAX);
     let limit = usize::try_from(max_messages).unwrap_or(usize::MAX);
@@ -49,7 +55,7 @@ pub fn run(start: &Machine, inbox: &[Value], max_messages: u64, gas: u64) -> Run
         .unwrap_or_default()
         .to_vec();
     let mut env = RuntimeEnv::with_inbox(messages);
-    let reached = run_to_gas(&mut machine, &mut env, gas);
+    let reached = go(&mut machine, &mut env);
     let mut state = execution_state(&mut machine);
     state.inbox_acc = Hash::ZERO;
     RunEnd {
@@ -60,37 +66,29 @@ pub fn run(start: &Machine, inbox: &[Value], max_messages: u64, gas: u64) -> Run
     }
 }
 
+/// Runs `start` over `inbox` limited to `max_messages` messages, to the first state
+/// whose gas used is at least `gas` (the cut the contracts mean by a gas figure).
+pub fn run(start: &Machine, inbox: &[Value], max_messages: u64, gas: u64) -> RunEnd {
+    run_with(start, inbox, max_messages, |machine, env| {
+        run_to_gas(machine, env, gas)
+    })
+}
+
 /// Runs `start` as [`run`] does, but to the last state whose gas used is at most
 /// `cap` (an assertion may not claim more gas than the Rollup's speed limit allows,
 /// and the first state past a target can be an instruction past it).
 pub fn run_within(start: &Machine, inbox: &[Value], max_messages: u64, cap: u64) -> RunEnd {
-    let mut machine = start.clone();
-    let consumed = usize::try_from(machine.inbox_position().consumed).unwrap_or(usize::MAX);
-    let limit = usize::try_from(max_messages).unwrap_or(usize::MAX);
-    let messages = inbox
-        .get(consumed..limit.min(inbox.len()))
-        .unwrap_or_default()
-        .to_vec();
-    let mut env = RuntimeEnv::with_inbox(messages);
     let limits = RunLimits {
         max_steps: None,
         max_gas: Some(cap),
     };
-    let reached = loop {
-        match machine.run(&mut env, &limits).reason {
+    run_with(start, inbox, max_messages, |machine, env| loop {
+        match machine.run(env, &limits).reason {
             StopReason::Breakpoint | StopReason::StepLimit | StopReason::Paused => continue,
-            StopReason::GasLimit => break true,
-            StopReason::Halted | StopReason::ErrorStop | StopReason::Blocked => break false,
+            StopReason::GasLimit => return true,
+            StopReason::Halted | StopReason::ErrorStop | StopReason::Blocked => return false,
         }
-    };
-    let mut state = execution_state(&mut machine);
-    state.inbox_acc = Hash::ZERO;
-    RunEnd {
-        machine,
-        state,
-        sends: env.outputs.sends.into_iter().map(|s| s.value).collect(),
-        reached,
-    }
+    })
 }
 
 /// What the watcher thinks of a node.
