@@ -257,8 +257,8 @@ impl NodeCore {
                 let seq = Sequencer::new(rollup.sequencer);
                 let mut core = NodeCore::assemble(config, l1, rollup, archive, persist, l2, seq);
                 core.recording = config.record.then(Recording::default);
-                let closed = core.absorb(outputs)?;
-                let positions = vec![0; closed.len()];
+                let (closed, positions): (Vec<L2Block>, Vec<u64>) =
+                    core.absorb(outputs)?.into_iter().unzip();
                 core.commit_at(0, Vec::new(), closed, positions)?;
                 core
             }
@@ -543,16 +543,15 @@ impl NodeCore {
             self.staged.first = first;
         }
         // No copy of the machine is kept while it runs: a copy would make every tuple
-        // it changes a new one (copy on write). A block's state is named by the inbox
-        // position before the message whose reading closed it.
-        for value in &values {
-            let before = self.l2.consumed();
-            let ran = self.l2.ran;
-            let outputs = self.l2.feed(vec![value.clone()])?;
-            self.timing.machine += self.l2.ran - ran;
-            let blocks = self.absorb(outputs)?;
-            self.staged.positions.extend(blocks.iter().map(|_| before));
-            self.staged.blocks.extend(blocks);
+        // it changes a new one (copy on write). The messages run in one go; a block's
+        // state is named by the inbox position before the message whose reading
+        // closed it (its summary was logged having read that message).
+        let ran = self.l2.ran;
+        let outputs = self.l2.feed(values.clone())?;
+        self.timing.machine += self.l2.ran - ran;
+        for (block, position) in self.absorb(outputs)? {
+            self.staged.positions.push(position);
+            self.staged.blocks.push(block);
         }
         if let Some(recording) = &mut self.recording {
             recording.inbox.extend(values.iter().cloned());
@@ -647,15 +646,21 @@ impl NodeCore {
         self.checkpoint()
     }
 
-    /// Reads ArbOS's outputs: receipts join the open block, a summary closes it.
-    fn absorb(&mut self, outputs: Outputs) -> Result<Vec<L2Block>, NodeError> {
+    /// Reads ArbOS's outputs: receipts join the open block, a summary closes it. The
+    /// blocks closed, each with its state's inbox position.
+    fn absorb(&mut self, outputs: Outputs) -> Result<Vec<(L2Block, u64)>, NodeError> {
         if let Some(recording) = &mut self.recording {
             recording.logs.extend(outputs.raw_logs.iter().cloned());
             recording.sends.extend(outputs.sends.iter().cloned());
         }
         self.sends.extend(outputs.sends);
         let mut closed = Vec::new();
-        for (log, raw) in outputs.logs.into_iter().zip(outputs.raw_logs) {
+        for ((log, raw), consumed) in outputs
+            .logs
+            .into_iter()
+            .zip(outputs.raw_logs)
+            .zip(outputs.consumed)
+        {
             match log {
                 ArbosLog::Receipt(receipt) => self.open.push(L2Tx::new(*receipt, raw)),
                 ArbosLog::OutboxBatch(batch) => self.open_outbox.push((batch, raw)),
@@ -671,7 +676,7 @@ impl NodeCore {
                     let outbox = std::mem::take(&mut self.open_outbox);
                     let block = L2Block::new(*summary, raw, txs, self.tip).with_outbox(outbox);
                     self.tip = block.hash;
-                    closed.push(block);
+                    closed.push((block, consumed.saturating_sub(1)));
                 }
                 _ => {}
             }

@@ -22,6 +22,8 @@ pub struct Outputs {
     pub logs: Vec<ArbosLog>,
     /// The raw log values, in the same order (what an archive keeps).
     pub raw_logs: Vec<Value>,
+    /// For each log, the inbox messages the machine had read when it logged it.
+    pub consumed: Vec<u64>,
     /// Its sends (L2-to-L1 messages), in order.
     pub sends: Vec<Vec<u8>>,
 }
@@ -74,10 +76,11 @@ impl L2Machine {
         if report.reason != StopReason::Blocked {
             return Err(NodeError::ArbosStopped(report.reason.name().to_owned()));
         }
-        let raw_logs: Vec<Value> = std::mem::take(&mut self.env.outputs.logs)
-            .into_iter()
-            .map(|output| output.value)
-            .collect();
+        let (raw_logs, consumed): (Vec<Value>, Vec<u64>) =
+            std::mem::take(&mut self.env.outputs.logs)
+                .into_iter()
+                .map(|output| (output.value, output.at.inbox_consumed))
+                .unzip();
         let logs = raw_logs
             .iter()
             .map(|value| ArbosLog::from_value(value).map_err(|e| NodeError::Log(e.to_string())))
@@ -90,6 +93,7 @@ impl L2Machine {
         Ok(Outputs {
             logs,
             raw_logs,
+            consumed,
             sends,
         })
     }
