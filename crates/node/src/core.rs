@@ -846,10 +846,10 @@ impl NodeCore {
 
     /// The most messages a follower feeds its machine in one turn of the node's
     /// thread (calls wait for no longer than these take).
-    const FOLLOW_CHUNK: usize = 1024;
+    pub const FOLLOW_CHUNK: usize = 1024;
 
     /// A follower's turn: the messages the SequencerInbox holds beyond those read,
-    /// into the machine (as many as [`NodeCore::FOLLOW_CHUNK`]).
+    /// into the machine (at most 1,024 a turn).
     pub fn follow_l1(&mut self) -> Result<(), NodeError> {
         let from = usize::try_from(self.seq.position).unwrap_or(usize::MAX);
         let (on_l1, values): (u64, Vec<Value>) = self.with_reader(move |chain, reader| {
