@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use avm_challenge::classic::CutWords;
 use avm_l1::abi::{self, Token, Word};
 use avm_l1::{Chain, L1Error, Log, LogFilter, Rollup};
 use avm_value::Hash;
@@ -211,14 +212,6 @@ pub struct RollupNode {
     pub bogus: bool,
 }
 
-/// `ChallengeLib.assertionHash(gas, assertionRestHash(inboxCount, machineHash,
-/// sendAcc, sendCount, logAcc, logCount))` over an event's raw words.
-fn cut_of_words([gas, machine, inbox, sends, logs, send_acc, log_acc]: [Word; 7]) -> Hash {
-    let rest: Vec<u8> = [inbox, machine, send_acc, sends, log_acc, logs].concat();
-    let rest = avm_value::keccak256(&rest);
-    avm_value::keccak256(&[gas, rest.0].concat())
-}
-
 /// The Rollup's nodes, read from its events.
 #[derive(Clone, Debug)]
 pub struct NodeTree {
@@ -372,15 +365,16 @@ impl NodeTree {
             })
         };
         let word = |i: usize| words.get(i).copied().unwrap_or([0; 32]);
-        let claimed_cut = cut_of_words([
-            word(15),
-            word(8),
-            word(16),
-            word(17),
-            word(18),
-            word(9),
-            word(10),
-        ]);
+        let claimed_cut = CutWords {
+            gas_used: word(15),
+            inbox_count: word(16),
+            machine_hash: word(8),
+            send_acc: word(9),
+            send_count: word(17),
+            log_acc: word(10),
+            log_count: word(18),
+        }
+        .cut_hash();
         // A claim whose counts pass 64 bits is recorded (it must be met with a
         // challenge like any other wrong node), its after-state left out.
         let (assertion, after, bogus) = match (state(0), state(1)) {

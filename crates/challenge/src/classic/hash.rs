@@ -33,17 +33,63 @@ fn keccak_words(words: &[[u8; 32]]) -> Hash {
     keccak256(&data)
 }
 
+/// A state's cut fields as the 32-byte words the contracts hash (and a Rollup event
+/// carries): a claim read from L1 may have counts past 64 bits, which no
+/// [`ExecutionState`] holds but the cut hash covers all the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CutWords {
+    /// AVMGas used.
+    pub gas_used: [u8; 32],
+    /// Inbox messages read.
+    pub inbox_count: [u8; 32],
+    /// The machine hash.
+    pub machine_hash: [u8; 32],
+    /// The send accumulator.
+    pub send_acc: [u8; 32],
+    /// Sends made.
+    pub send_count: [u8; 32],
+    /// The log accumulator.
+    pub log_acc: [u8; 32],
+    /// Logs made.
+    pub log_count: [u8; 32],
+}
+
+impl CutWords {
+    /// The words of `state`.
+    pub fn of(state: &ExecutionState) -> CutWords {
+        CutWords {
+            gas_used: word(u128::from(state.gas_used)),
+            inbox_count: word(u128::from(state.inbox_count)),
+            machine_hash: state.machine_hash.0,
+            send_acc: state.send_acc.0,
+            send_count: word(u128::from(state.send_count)),
+            log_acc: state.log_acc.0,
+            log_count: word(u128::from(state.log_count)),
+        }
+    }
+
+    /// `ChallengeLib.assertionRestHash` over these words.
+    pub fn rest_hash(&self) -> Hash {
+        keccak_words(&[
+            self.inbox_count,
+            self.machine_hash,
+            self.send_acc,
+            self.send_count,
+            self.log_acc,
+            self.log_count,
+        ])
+    }
+
+    /// The cut hash: `ChallengeLib.assertionHash(gasUsed, restHash)`.
+    pub fn cut_hash(&self) -> Hash {
+        keccak_words(&[self.gas_used, self.rest_hash().0])
+    }
+}
+
 /// `ChallengeLib.assertionRestHash` of a state: everything in a cut but the gas used.
 /// A bisection's start is named by its gas and this hash.
 pub fn assertion_rest_hash(state: &ExecutionState) -> Hash {
-    keccak_words(&[
-        word(u128::from(state.inbox_count)),
-        state.machine_hash.0,
-        state.send_acc.0,
-        word(u128::from(state.send_count)),
-        state.log_acc.0,
-        word(u128::from(state.log_count)),
-    ])
+    CutWords::of(state).rest_hash()
 }
 
 /// `ChallengeLib.assertionHash`: a cut from its gas used and rest hash (never zero in
@@ -54,7 +100,7 @@ pub fn assertion_hash(gas_used: u128, rest: &Hash) -> Hash {
 
 /// The cut hash of a reachable state, hashed with its own gas used.
 pub fn cut_hash(state: &ExecutionState) -> Hash {
-    assertion_hash(u128::from(state.gas_used), &assertion_rest_hash(state))
+    CutWords::of(state).cut_hash()
 }
 
 /// The cut hash of a state that may be unreachable (None: [`UNREACHABLE`]).

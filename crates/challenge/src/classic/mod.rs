@@ -31,7 +31,7 @@ pub use game::{
 };
 pub use hash::{
     assertion_hash, assertion_rest_hash, bisection_chunk_hash, cut_hash, ClassicAssertion,
-    UNREACHABLE,
+    CutWords, UNREACHABLE,
 };
 pub use liar::{false_state, ClassicLiar, ClassicLie};
 pub use moves::{
