@@ -199,7 +199,9 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
         .map_err(|e| NodeError::Store(format!("{}: {e}", config.data_dir.display())))?;
     let program = avm_code::load_mexe(&config.arbos, &avm_code::LoadOptions::default())
         .map_err(|e| NodeError::Input(format!("--arbos: {e}")))?;
-    let machine_hash = avm_machine::Machine::new(program).hash();
+    // ArbOS before it reads anything: node 0's machine, which validators start from.
+    let mut initial = avm_machine::Machine::new(program);
+    let machine_hash = initial.hash();
     let accounts = dev_accounts(10)?;
     let (l1, owner) = match &config.l1 {
         L1Choice::Embedded { chain_id } => {
@@ -319,12 +321,10 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
     let validators = if config.validators.is_empty() {
         None
     } else {
-        let program = avm_code::load_mexe(&config.arbos, &avm_code::LoadOptions::default())
-            .map_err(|e| NodeError::Input(format!("--arbos: {e}")))?;
         Some(Arc::new(Validators::start(
             l1.clone(),
             rollup,
-            avm_machine::Machine::new(program),
+            initial,
             &config.validators,
             config.validator_poll,
             Some(config.data_dir.join("validators")),

@@ -143,8 +143,6 @@ pub struct Contest {
     pub initial: Bisection,
     /// The bisection degree.
     pub degree: u64,
-    /// The block it started in (its events start there).
-    pub from_block: u64,
     party: Box<dyn ClassicParty + Send>,
 }
 
@@ -167,7 +165,6 @@ impl Contest {
         me: [u8; 20],
         faulty: bool,
         degree: u64,
-        from_block: u64,
     ) -> Option<Contest> {
         let node = watcher.node(started.node)?;
         let parent = watcher.run_of(node.prev)?;
@@ -206,7 +203,6 @@ impl Contest {
             role,
             initial,
             degree,
-            from_block,
             party,
         })
     }

@@ -299,6 +299,7 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
             inbox,
             rpc: listening.to_string(),
             l1_rpc: l1_server.as_ref().map(|s| s.local_addr().to_string()),
+            validators: &config.validators,
         },
     );
     let printer = match (&started.validators, args.json) {
@@ -391,6 +392,8 @@ struct Where<'a> {
     inbox: (u64, u64),
     rpc: String,
     l1_rpc: Option<String>,
+    /// The validators the node runs.
+    validators: &'a [ValidatorSpec],
 }
 
 /// The L1 block time the node runs with (as `run` computes it).
@@ -406,6 +409,7 @@ fn announce(args: &NodeArgs, started: &Started, at: &Where<'_>) {
         inbox,
         rpc,
         l1_rpc,
+        validators,
     } = at;
     let ether = u64::try_from(DEV_DEPOSIT / 1_000_000_000_000_000_000).unwrap_or(u64::MAX);
     let accounts = if args.dev {
@@ -430,7 +434,7 @@ fn announce(args: &NodeArgs, started: &Started, at: &Where<'_>) {
                 "mnemonic": DEV_MNEMONIC,
                 "accounts": accounts_json(accounts, ether),
                 "rollup": rollup,
-                "validators": validators(args).unwrap_or_default().iter().map(|v| json!({
+                "validators": validators.iter().map(|v| json!({
                     "address": hex20(&v.account.address),
                     "strategy": v.strategy.name(),
                 })).collect::<Vec<_>>(),
@@ -480,7 +484,7 @@ fn announce(args: &NodeArgs, started: &Started, at: &Where<'_>) {
         inbox.0,
         inbox.1
     );
-    for spec in validators(args).unwrap_or_default() {
+    for spec in validators.iter() {
         outln!(
             "validator           {} ({})",
             hex20(&spec.account.address),
