@@ -691,21 +691,13 @@ impl Validator {
                     chain.view_u64(rollup.rollup, "challengeExecutionBisectionDegree()", &[])?;
                 Ok::<_, L1Error>((started, degree))
             })??;
-            let from_block = started.block;
-            self.contest = Contest::new(
-                watcher,
-                started,
-                me,
-                self.strategy.is_faulty(),
-                degree,
-                from_block,
-            );
+            self.contest = Contest::new(watcher, started, me, self.strategy.is_faulty(), degree);
         }
         let Some(contest) = self.contest.as_mut() else {
             return Ok(());
         };
         let initial = contest.initial.clone();
-        let from_block = contest.from_block;
+        let from_block = contest.started.block;
         let state = l1.with(move |chain| {
             let state = contest::game_state(chain, challenge, &initial, from_block)?;
             Ok::<_, L1Error>((state, chain.block()?.0))
@@ -770,11 +762,20 @@ impl Validator {
                 });
             }
         } else if watcher.is_wrong(next) {
+            // A child of the latest confirmed node is rejected only past its deadline
+            // (a node on a branch that lost is rejected at once): wait for it without
+            // trying every staker each round.
+            let rollup = self.rollup;
+            let view = l1.with(move |chain| rollup::node_view(chain, &rollup, next))??;
+            if view.is_some_and(|v| {
+                v.prev == status.latest_confirmed && status.block < v.deadline_block
+            }) {
+                return Ok(());
+            }
             // The call names a staker on a sibling of the node (when its parent is the
             // latest confirmed node): this validator, or else any staker that is.
             let mut sent = self.send_for(l1, "rejectNextNode(address)", me)?;
             if sent.is_none() {
-                let rollup = self.rollup;
                 let stakers = l1.with(move |chain| rollup::stakers(chain, &rollup))??;
                 for staker in stakers.iter().filter(|s| s.address != me) {
                     sent = self.send_for(l1, "rejectNextNode(address)", staker.address)?;
