@@ -68,6 +68,16 @@ fn parse_gas(text: &str) -> Result<(u64, u64), CliError> {
     Ok((a, b))
 }
 
+/// An inbox's messages as the L1 messages a Classic game delivers.
+fn classic_messages(inbox: &[avm_value::Value]) -> Result<Vec<avm_l1::DelayedMessage>, CliError> {
+    inbox
+        .iter()
+        .enumerate()
+        .map(|(i, m)| delayed_message_from_value(i, m))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Input(format!("{e} (a Classic inbox holds L1 messages)")))
+}
+
 fn load_contracts(dir: &Path) -> Result<Contracts, CliError> {
     Contracts::load(dir).map_err(|e| {
         CliError::Input(format!(
@@ -96,12 +106,7 @@ pub fn check(
                 source,
             })?;
             let transcript = Transcript::parse(&text).map_err(does_not_replay)?;
-            let messages = inbox
-                .iter()
-                .enumerate()
-                .map(|(i, m)| delayed_message_from_value(i, m))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| CliError::Input(format!("{e} (a Classic inbox holds L1 messages)")))?;
+            let messages = classic_messages(&inbox)?;
             let gas = args.gas.as_deref().map(parse_gas).transpose()?;
             check_against_program(
                 &transcript,
@@ -226,12 +231,7 @@ pub fn run(
     let hardfork = Hardfork::from_name(&args.hardfork)
         .ok_or_else(|| CliError::Input(format!("--hardfork {}: unknown", args.hardfork)))?;
     let gas = args.gas.as_deref().map(parse_gas).transpose()?;
-    let messages = inbox
-        .iter()
-        .enumerate()
-        .map(|(i, m)| delayed_message_from_value(i, m))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::Input(format!("{e} (a Classic inbox holds L1 messages)")))?;
+    let messages = classic_messages(inbox)?;
     let contracts = load_contracts(&args.contracts)?;
     let machine = Machine::new(program);
     let fail = |e: avm_l1::ChallengeError| CliError::Input(format!("the Classic game: {e}"));
