@@ -28,5 +28,5 @@ pub use opcode::{
     category_of, classic_op, info_for_byte, mnemonic_for_byte, BlockRole, ClassicOp, OpInfo,
     Opcode, CLASSIC_INVALID_VERIFIER, OPCODES,
 };
-pub use ready::{Fused, Ready};
+pub use ready::{Form, Fused, Ready};
 pub use segment::{Instruction, Segment};

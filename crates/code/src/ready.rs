@@ -12,6 +12,7 @@
 
 use crate::opcode::{BlockRole, Opcode, OPCODES};
 use crate::Instruction;
+use avm_value::Value;
 
 /// A run of instructions the engine may execute as one (a super-instruction): the
 /// pairs that copy a tuple only to read one of its slots, where executing them one by
@@ -20,7 +21,8 @@ use crate::Instruction;
 pub enum Fused {
     /// Nothing to fuse here.
     No,
-    /// `dup0` then `tget` with an immediate index: pushes that slot of the top tuple.
+    /// `dup0` then `tget` with an immediate slot number: pushes that slot of the top
+    /// tuple.
     Dup0TgetImm,
     /// `dup1` then `tget`: only a marker, for the pattern below.
     Dup1Tget,
@@ -40,13 +42,145 @@ impl Fused {
     }
 }
 
+/// The kind of an instruction's immediate, which decides its [`Form`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Imm {
+    None,
+    /// An integer below 8: a tuple slot number.
+    Slot(u8),
+    Int,
+    CodePoint,
+    Other,
+}
+
+impl Imm {
+    fn of(immediate: Option<&Value>) -> Imm {
+        match immediate {
+            None => Imm::None,
+            Some(Value::Int(n)) => match n.as_limbs() {
+                [i, 0, 0, 0] if *i < 8 => Imm::Slot(*i as u8),
+                _ => Imm::Int,
+            },
+            Some(Value::CodePoint(_)) => Imm::CodePoint,
+            Some(Value::Tuple(_) | Value::Buffer(_)) => Imm::Other,
+        }
+    }
+}
+
+/// The engine's fast form of an instruction: its opcode together with the kind of
+/// its immediate, worked out at load so that the engine dispatches on one byte. A form
+/// that names an immediate (`...Imm`, `...Slot`) is only given to instructions that
+/// have one of that kind; a slot number is kept in [`Ready::slot`]. Instructions
+/// without a fast form are [`Form::General`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Form {
+    General,
+    Nop,
+    NopImm,
+    Pop,
+    PopImm,
+    Dup0,
+    Dup1,
+    Dup2,
+    Rpush,
+    Swap1,
+    Swap2,
+    Swap1Imm,
+    AuxPush,
+    AuxPushImm,
+    AuxPop,
+    Tget,
+    TgetSlot,
+    XgetSlot,
+    XsetSlot,
+    TsetSlot,
+    Jump,
+    JumpImm,
+    CjumpImm,
+    IsZero,
+    Eq,
+    Gt,
+    Lt,
+    And,
+    Or,
+    Add,
+    Sub,
+    EqImm,
+    GtImm,
+    LtImm,
+    AndImm,
+    AddImm,
+    SubImm,
+    Type,
+    /// `dup0` starting [`Fused::Dup0TgetImm`].
+    Dup0TgetSlot,
+    /// `dup1` starting [`Fused::Dup1Dup1Tget`].
+    Dup1Dup1Tget,
+}
+
+impl Form {
+    /// Whether this form starts a super-instruction ([`Ready::fused`] says which).
+    #[inline(always)]
+    pub fn is_fused(self) -> bool {
+        matches!(self, Form::Dup0TgetSlot | Form::Dup1Dup1Tget)
+    }
+
+    /// The form of `op` with an immediate of kind `imm`.
+    fn of(op: Opcode, imm: Imm) -> Form {
+        use Imm::{CodePoint, Int, None, Slot};
+        match (op, imm) {
+            (Opcode::Nop, None) => Form::Nop,
+            (Opcode::Nop, _) => Form::NopImm,
+            (Opcode::Pop, None) => Form::Pop,
+            (Opcode::Pop, _) => Form::PopImm,
+            (Opcode::Dup0, None) => Form::Dup0,
+            (Opcode::Dup1, None) => Form::Dup1,
+            (Opcode::Dup2, None) => Form::Dup2,
+            (Opcode::Rpush, None) => Form::Rpush,
+            (Opcode::Swap1, None) => Form::Swap1,
+            (Opcode::Swap2, None) => Form::Swap2,
+            (Opcode::Swap1, _) => Form::Swap1Imm,
+            (Opcode::AuxPush, None) => Form::AuxPush,
+            (Opcode::AuxPush, _) => Form::AuxPushImm,
+            (Opcode::AuxPop, None) => Form::AuxPop,
+            (Opcode::Tget, None) => Form::Tget,
+            (Opcode::Tget, Slot(_)) => Form::TgetSlot,
+            (Opcode::Xget, Slot(_)) => Form::XgetSlot,
+            (Opcode::Xset, Slot(_)) => Form::XsetSlot,
+            (Opcode::Tset, Slot(_)) => Form::TsetSlot,
+            (Opcode::Jump, None) => Form::Jump,
+            (Opcode::Jump, CodePoint) => Form::JumpImm,
+            (Opcode::Cjump, CodePoint) => Form::CjumpImm,
+            (Opcode::IsZero, None) => Form::IsZero,
+            (Opcode::Eq, None) => Form::Eq,
+            (Opcode::Gt, None) => Form::Gt,
+            (Opcode::Lt, None) => Form::Lt,
+            (Opcode::And, None) => Form::And,
+            (Opcode::Or, None) => Form::Or,
+            (Opcode::Add, None) => Form::Add,
+            (Opcode::Sub, None) => Form::Sub,
+            (Opcode::Eq, Slot(_) | Int) => Form::EqImm,
+            (Opcode::Gt, Slot(_) | Int) => Form::GtImm,
+            (Opcode::Lt, Slot(_) | Int) => Form::LtImm,
+            (Opcode::And, Slot(_) | Int) => Form::AndImm,
+            (Opcode::Add, Slot(_) | Int) => Form::AddImm,
+            (Opcode::Sub, Slot(_) | Int) => Form::SubImm,
+            (Opcode::Type, None) => Form::Type,
+            _ => Form::General,
+        }
+    }
+}
+
 /// The engine's view of one code point and of the block that starts there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ready {
     /// The opcode (`error` for bytes that are no opcode).
     pub op: Opcode,
-    /// Whether the instruction has an immediate.
-    pub imm: bool,
+    /// Its fast form.
+    pub form: Form,
+    /// The immediate's value if it is an integer below 8 (a tuple slot number); else 0.
+    pub slot: u8,
     /// The super-instruction starting here, if any (within the block).
     pub fused: Fused,
     /// Instructions in the block that starts here; 0 if this one must run alone.
@@ -64,7 +198,8 @@ impl Ready {
     /// The record of a segment's tail, which executes as an error: it runs alone.
     pub const TAIL: Ready = Ready {
         op: Opcode::Error,
-        imm: false,
+        form: Form::General,
+        slot: 0,
         fused: Fused::No,
         block_len: 0,
         block_gas: 0,
@@ -78,9 +213,16 @@ impl Ready {
         let Some(info) = OPCODES[usize::from(insn.opcode)] else {
             return Ready::TAIL;
         };
+        let kind = Imm::of(insn.immediate.as_ref());
+        let slot = match kind {
+            Imm::Slot(i) => i,
+            _ => 0,
+        };
+        let form = Form::of(info.opcode, kind);
         let alone = Ready {
             op: info.opcode,
-            imm: insn.immediate.is_some(),
+            form,
+            slot,
             ..Ready::TAIL
         };
         let imm = u32::from(insn.immediate.is_some());
@@ -118,19 +260,24 @@ impl Ready {
             }
         };
         let within = |n: u32| len >= n;
-        let fused = match (info.opcode, insn.immediate.is_some(), next.op, next.imm) {
-            (Opcode::Dup0, false, Opcode::Tget, true) if within(2) => Fused::Dup0TgetImm,
-            (Opcode::Dup1, false, Opcode::Tget, false) if within(2) => Fused::Dup1Tget,
-            (Opcode::Dup1, false, Opcode::Dup1, false)
-                if within(3) && next.fused == Fused::Dup1Tget =>
-            {
+        let fused = match (form, next.form) {
+            (Form::Dup0, Form::TgetSlot) if within(2) => Fused::Dup0TgetImm,
+            (Form::Dup1, Form::Tget) if within(2) => Fused::Dup1Tget,
+            (Form::Dup1, Form::Dup1) if within(3) && next.fused == Fused::Dup1Tget => {
                 Fused::Dup1Dup1Tget
             }
             _ => Fused::No,
         };
+        // A super-instruction's first instruction is dispatched as such.
+        let form = match fused {
+            Fused::Dup0TgetImm => Form::Dup0TgetSlot,
+            Fused::Dup1Dup1Tget => Form::Dup1Dup1Tget,
+            Fused::No | Fused::Dup1Tget => form,
+        };
         Ready {
             op: info.opcode,
-            imm: insn.immediate.is_some(),
+            form,
+            slot,
             fused,
             block_len: len,
             block_gas: gas,
@@ -199,6 +346,47 @@ mod tests {
         assert_eq!(records[5].block_len, 1, "add before inbox: its own block");
         assert_eq!(records[6].block_len, 0);
         assert_eq!(records[7], Ready::TAIL);
+    }
+
+    #[test]
+    fn a_form_names_an_immediate_only_of_the_kind_it_reads() {
+        use avm_value::{CodePointRef, Tuple};
+        let next = Ready::TAIL;
+        let form = |op: u8, imm: Option<Value>| {
+            let insn = match imm {
+                Some(v) => Instruction::with_immediate(op, v),
+                None => Instruction::basic(op),
+            };
+            let r = Ready::new(&insn, &next);
+            (r.form, r.slot)
+        };
+        let tget = 0x50;
+        assert_eq!(form(tget, None), (Form::Tget, 0));
+        assert_eq!(form(tget, Some(Value::int(7))), (Form::TgetSlot, 7));
+        // 8 is no slot, and neither is a number with high bits: the general handler
+        // raises the Error.
+        assert_eq!(form(tget, Some(Value::int(8))), (Form::General, 0));
+        let high = avm_value::Int::from_limbs([1, 0, 0, 1]);
+        assert_eq!(form(tget, Some(Value::Int(high))), (Form::General, 0));
+        assert_eq!(form(tget, Some(Value::none())), (Form::General, 0));
+        // A jump's immediate must be a code point to be taken without its handler.
+        let jump = 0x34;
+        let cp = Value::CodePoint(CodePointRef::new(0, 3));
+        assert_eq!(form(jump, Some(cp.clone())).0, Form::JumpImm);
+        assert_eq!(form(jump, Some(Value::int(3))).0, Form::General);
+        // Integer operations take any integer immediate, and nothing else.
+        let eq = 0x14;
+        assert_eq!(form(eq, Some(Value::int(1 << 40))).0, Form::EqImm);
+        assert_eq!(form(eq, Some(Value::int(2))).0, Form::EqImm);
+        assert_eq!(form(eq, Some(cp)).0, Form::General);
+        // nop, pop and auxpush push whatever their immediate is.
+        let pair = Value::Tuple(Tuple::pair(Value::int(1), Value::none()));
+        assert_eq!(form(0x3b, Some(pair.clone())).0, Form::NopImm);
+        assert_eq!(form(0x30, Some(pair.clone())).0, Form::PopImm);
+        assert_eq!(form(0x38, Some(pair)).0, Form::AuxPushImm);
+        // An opcode without a fast form, and bytes that are no opcode.
+        assert_eq!(form(0x70, None).0, Form::General);
+        assert_eq!(form(0xff, None).0, Form::General);
     }
 
     #[test]

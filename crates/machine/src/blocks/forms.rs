@@ -13,7 +13,7 @@
 //! cjump, nop, jump, xset, iszero, tset and pop make up 85% of its steps; the
 //! rest here (dup1, eq, rpush, add, type, ...) are the next most frequent.
 
-use avm_code::{Code, Fused, Opcode};
+use avm_code::{Code, Form, Fused, Ready};
 use avm_primitives::int;
 use avm_value::{CodePointRef, Int, Value};
 
@@ -29,70 +29,81 @@ pub(super) enum Fast {
     General,
 }
 
-/// Runs the fast form of `op` (with its immediate, if any), if it has one and the
+/// Runs the fast form of the instruction `record` describes (`immediate` is its
+/// immediate, read only by the forms that need its value), if it has one and the
 /// operands allow it.
 #[inline(always)]
 pub(super) fn run(
-    op: Opcode,
-    immediate: Option<&Value>,
+    record: &Ready,
+    immediate: &Option<Value>,
     code: &Code,
     register: &Value,
     stack: &mut Stack,
     aux: &mut Stack,
 ) -> Fast {
     let items = stack.items_mut();
-    match (op, immediate) {
-        (Opcode::Nop, None) => Fast::Next,
-        (Opcode::Nop, Some(value)) => {
-            items.push(value.clone());
-            Fast::Next
-        }
-        (Opcode::Pop, Some(_)) => Fast::Next,
-        (Opcode::Pop, None) => {
+    let i = usize::from(record.slot);
+    match record.form {
+        Form::General => Fast::General,
+        Form::Nop => Fast::Next,
+        Form::NopImm => match immediate {
+            Some(value) => {
+                items.push(value.clone());
+                Fast::Next
+            }
+            None => Fast::General,
+        },
+        Form::Pop => {
             match items.last() {
                 Some(Value::Int(_) | Value::CodePoint(_)) => discard_plain(items),
                 _ => drop(items.pop()),
             }
             Fast::Next
         }
-        (Opcode::Dup0, None) => dup(items, 0),
-        (Opcode::Dup1, None) => dup(items, 1),
-        (Opcode::Dup2, None) => dup(items, 2),
-        (Opcode::Rpush, None) => {
+        // The immediate pushed and popped again.
+        Form::PopImm => Fast::Next,
+        // A super-instruction that could not run as one runs its first instruction.
+        Form::Dup0 | Form::Dup0TgetSlot => dup(items, 0),
+        Form::Dup1 | Form::Dup1Dup1Tget => dup(items, 1),
+        Form::Dup2 => dup(items, 2),
+        Form::Rpush => {
             items.push(register.clone());
             Fast::Next
         }
-        (Opcode::Swap1, None) => swap(items, 1),
-        (Opcode::Swap2, None) => swap(items, 2),
-        (Opcode::Swap1, Some(value)) => {
+        Form::Swap1 => swap(items, 1),
+        Form::Swap2 => swap(items, 2),
+        Form::Swap1Imm => {
             // [.., x] with the immediate pushed and swapped: [.., imm, x].
-            let Some(at) = items.len().checked_sub(1) else {
+            let (Some(at), Some(value)) = (items.len().checked_sub(1), immediate) else {
                 return Fast::General;
             };
             items.insert(at, value.clone());
             Fast::Next
         }
-        (Opcode::AuxPush, None) => match items.pop() {
+        Form::AuxPush => match items.pop() {
             Some(value) => {
                 aux.push(value);
                 Fast::Next
             }
             None => Fast::General,
         },
-        (Opcode::AuxPush, Some(value)) => {
-            aux.push(value.clone());
-            Fast::Next
-        }
-        (Opcode::AuxPop, None) => match aux.items_mut().pop() {
+        Form::AuxPushImm => match immediate {
+            Some(value) => {
+                aux.push(value.clone());
+                Fast::Next
+            }
+            None => Fast::General,
+        },
+        Form::AuxPop => match aux.items_mut().pop() {
             Some(value) => {
                 items.push(value);
                 Fast::Next
             }
             None => Fast::General,
         },
-        (Opcode::Tget, Some(Value::Int(index))) => {
+        Form::TgetSlot => {
             let item = match items.last() {
-                Some(Value::Tuple(t)) => slot(index).and_then(|i| t.get(i)).cloned(),
+                Some(Value::Tuple(t)) => t.get(i).cloned(),
                 _ => None,
             };
             match (item, items.last_mut()) {
@@ -103,7 +114,7 @@ pub(super) fn run(
                 _ => Fast::General,
             }
         }
-        (Opcode::Tget, None) => {
+        Form::Tget => {
             let item = match items.as_slice() {
                 [.., Value::Tuple(t), Value::Int(index)] => slot(index).and_then(|i| t.get(i)),
                 _ => None,
@@ -120,8 +131,8 @@ pub(super) fn run(
                 None => Fast::General,
             }
         }
-        (Opcode::Xget, Some(Value::Int(index))) => match aux.values().last() {
-            Some(Value::Tuple(t)) => match slot(index).and_then(|i| t.get(i)) {
+        Form::XgetSlot => match aux.values().last() {
+            Some(Value::Tuple(t)) => match t.get(i) {
                 Some(item) => {
                     items.push(item.clone());
                     Fast::Next
@@ -130,38 +141,30 @@ pub(super) fn run(
             },
             _ => Fast::General,
         },
-        (Opcode::Xset, Some(Value::Int(index))) => {
-            let Some(i) = slot(index) else {
-                return Fast::General;
-            };
-            match aux.items_mut().last_mut() {
-                Some(Value::Tuple(t)) if i < t.len() && !items.is_empty() => {
-                    let value = items.pop().unwrap_or_default();
+        Form::XsetSlot => match aux.items_mut().last_mut() {
+            Some(Value::Tuple(t)) if i < t.len() => match items.pop() {
+                Some(value) => {
                     // In range: i < t.len() was checked, so `set` cannot refuse it.
                     let _ = t.set(i, value);
                     Fast::Next
                 }
-                _ => Fast::General,
-            }
-        }
-        (Opcode::Tset, Some(Value::Int(index))) => {
+                None => Fast::General,
+            },
+            _ => Fast::General,
+        },
+        Form::TsetSlot => match items.as_mut_slice() {
             // [.., C, B] with A the immediate: B's slot A becomes C.
-            let Some(i) = slot(index) else {
-                return Fast::General;
-            };
-            match items.as_mut_slice() {
-                [.., c, Value::Tuple(b)] if i < b.len() => {
-                    let value = std::mem::take(c);
-                    let _ = b.set(i, value);
-                    let n = items.len();
-                    items.swap(n - 1, n - 2);
-                    discard_plain(items);
-                    Fast::Next
-                }
-                _ => Fast::General,
+            [.., c, Value::Tuple(b)] if i < b.len() => {
+                let value = std::mem::take(c);
+                let _ = b.set(i, value);
+                let n = items.len();
+                items.swap(n - 1, n - 2);
+                discard_plain(items);
+                Fast::Next
             }
-        }
-        (Opcode::Jump, None) => match items.last() {
+            _ => Fast::General,
+        },
+        Form::Jump => match items.last() {
             Some(Value::CodePoint(dest)) if code.contains(*dest) => {
                 let dest = *dest;
                 discard_plain(items);
@@ -169,8 +172,17 @@ pub(super) fn run(
             }
             _ => Fast::General,
         },
-        (Opcode::Jump, Some(Value::CodePoint(dest))) if code.contains(*dest) => Fast::Jump(*dest),
-        (Opcode::Cjump, Some(Value::CodePoint(dest))) if code.contains(*dest) => {
+        Form::JumpImm => match immediate {
+            Some(Value::CodePoint(dest)) if code.contains(*dest) => Fast::Jump(*dest),
+            _ => Fast::General,
+        },
+        Form::CjumpImm => {
+            let Some(Value::CodePoint(dest)) = immediate else {
+                return Fast::General;
+            };
+            if !code.contains(*dest) {
+                return Fast::General;
+            }
             let taken = match items.last() {
                 Some(Value::Int(cond)) => !cond.is_zero(),
                 _ => return Fast::General,
@@ -182,34 +194,33 @@ pub(super) fn run(
                 Fast::Next
             }
         }
-        (Opcode::IsZero, None) => match items.last_mut() {
+        Form::IsZero => match items.last_mut() {
             Some(Value::Int(a)) => {
                 *a = int::iszero(a);
                 Fast::Next
             }
             _ => Fast::General,
         },
-        (Opcode::Eq, Some(Value::Int(a))) => with_int(items, |b| Int::from(u8::from(a == b))),
-        (Opcode::Gt, Some(Value::Int(a))) => with_int(items, |b| int::gt(a, b)),
-        (Opcode::Lt, Some(Value::Int(a))) => with_int(items, |b| int::lt(a, b)),
-        (Opcode::And, Some(Value::Int(a))) => with_int(items, |b| int::and(a, b)),
-        (Opcode::Add, Some(Value::Int(a))) => with_int(items, |b| int::add(a, b)),
-        (Opcode::Sub, Some(Value::Int(a))) => with_int(items, |b| int::sub(a, b)),
-        (Opcode::Eq, None) => ints(items, |a, b| Int::from(u8::from(a == b))),
-        (Opcode::Gt, None) => ints(items, int::gt),
-        (Opcode::Lt, None) => ints(items, int::lt),
-        (Opcode::And, None) => ints(items, int::and),
-        (Opcode::Or, None) => ints(items, int::or),
-        (Opcode::Add, None) => ints(items, int::add),
-        (Opcode::Sub, None) => ints(items, int::sub),
-        (Opcode::Type, None) => match items.last_mut() {
+        Form::EqImm => with_imm(items, immediate, |a, b| Int::from(u8::from(a == b))),
+        Form::GtImm => with_imm(items, immediate, int::gt),
+        Form::LtImm => with_imm(items, immediate, int::lt),
+        Form::AndImm => with_imm(items, immediate, int::and),
+        Form::AddImm => with_imm(items, immediate, int::add),
+        Form::SubImm => with_imm(items, immediate, int::sub),
+        Form::Eq => ints(items, |a, b| Int::from(u8::from(a == b))),
+        Form::Gt => ints(items, int::gt),
+        Form::Lt => ints(items, int::lt),
+        Form::And => ints(items, int::and),
+        Form::Or => ints(items, int::or),
+        Form::Add => ints(items, int::add),
+        Form::Sub => ints(items, int::sub),
+        Form::Type => match items.last_mut() {
             Some(top) => {
                 *top = Value::int(top.value_type() as u64);
                 Fast::Next
             }
             None => Fast::General,
         },
-        _ => Fast::General,
     }
 }
 
@@ -239,17 +250,16 @@ fn ints(items: &mut Vec<Value>, f: impl FnOnce(&Int, &Int) -> Int) -> Fast {
 }
 
 /// Runs a super-instruction (see [`Fused`]) whose instructions all lie in the current
-/// block: `second` is the immediate of its second instruction. Returns false, having
+/// block: `second` is the record of its second instruction. Returns false, having
 /// changed nothing, if the operands need the general handlers (which then raise the
 /// Error at the right instruction).
 #[inline(always)]
-pub(super) fn run_fused(fused: Fused, second: Option<&Value>, stack: &mut Stack) -> bool {
+pub(super) fn run_fused(fused: Fused, second: &Ready, stack: &mut Stack) -> bool {
     let items = stack.items_mut();
-    let item = match (fused, items.as_slice(), second) {
-        (Fused::Dup0TgetImm, [.., Value::Tuple(t)], Some(Value::Int(index))) => {
-            slot(index).and_then(|i| t.get(i))
-        }
-        (Fused::Dup1Dup1Tget, [.., Value::Tuple(t), Value::Int(index)], _) => {
+    let item = match (fused, items.as_slice()) {
+        // The loader fuses `dup0` only with a `tget` whose immediate is a slot number.
+        (Fused::Dup0TgetImm, [.., Value::Tuple(t)]) => t.get(usize::from(second.slot)),
+        (Fused::Dup1Dup1Tget, [.., Value::Tuple(t), Value::Int(index)]) => {
             slot(index).and_then(|i| t.get(i))
         }
         _ => None,
@@ -299,12 +309,16 @@ fn swap(items: &mut [Value], depth: usize) -> Fast {
     Fast::Next
 }
 
-/// Replaces the integer on top (B, with the immediate as A) with `f(B)`.
+/// Replaces the integer on top (B) with `f(A, B)`, A being the integer immediate.
 #[inline(always)]
-fn with_int(items: &mut [Value], f: impl FnOnce(&Int) -> Int) -> Fast {
-    match items.last_mut() {
-        Some(Value::Int(b)) => {
-            *b = f(b);
+fn with_imm(
+    items: &mut [Value],
+    immediate: &Option<Value>,
+    f: impl FnOnce(&Int, &Int) -> Int,
+) -> Fast {
+    match (immediate, items.last_mut()) {
+        (Some(Value::Int(a)), Some(Value::Int(b))) => {
+            *b = f(a, b);
             Fast::Next
         }
         _ => Fast::General,

@@ -10,6 +10,13 @@
 //! block, marks the stack digests once, and runs the instructions back to back. If any
 //! check fails, or the instruction must run alone, the reference engine takes one step.
 //!
+//! Each record also names the instruction's fast form ([`avm_code::Form`]): its opcode
+//! together with the kind of its immediate, and a slot number where the immediate is
+//! one, so the engine dispatches on one byte and reads the instruction's immediate only
+//! for the forms that use its value. When fast forms end a block, the next block starts
+//! right there if it is admitted under the same limits, without going back to the run
+//! loop.
+//!
 //! An instruction inside a block can still raise an Error (a wrong operand type,
 //! division by zero): the engine then gives back the AVMGas of the instructions it did
 //! not reach and lets the reference rules finish that step, so every observable result
@@ -18,7 +25,7 @@
 
 mod forms;
 
-use avm_code::{Fused, Ready};
+use avm_code::Ready;
 use avm_value::Int;
 
 use crate::ops::Flow;
@@ -30,6 +37,10 @@ use forms::Fast;
 enum Leave {
     /// The block ended with this outcome of its last step.
     Ended(StepOutcome),
+    /// The block ended by fast forms alone, its last step executed: the machine is at
+    /// the code point that follows it (or that it jumped to), where the next block may
+    /// start without going back to the run loop.
+    Passed,
     /// The instruction at the current code point needs its general handler.
     General(avm_code::Opcode, Option<avm_value::Value>),
 }
@@ -44,7 +55,7 @@ impl Machine {
         let max_steps = limits.max_steps.unwrap_or(u64::MAX);
         self.drive(limits, |m, gas_cap| {
             match m.block_here(max_steps, gas_cap) {
-                Some(ready) => Ok(m.run_block(ready, env)),
+                Some(ready) => Ok(m.run_block(ready, env, max_steps, gas_cap)),
                 None => m.step_within(env, gas_cap).ok_or(StopReason::GasLimit),
             }
         })
@@ -75,20 +86,30 @@ impl Machine {
         fits.then_some(ready)
     }
 
-    /// Runs the block `ready` describes, which [`Machine::block_here`] admitted; returns
-    /// the outcome of its last step.
+    /// Runs the block `ready` describes, which [`Machine::block_here`] admitted, and
+    /// the blocks after it while fast forms end each one and the next is admitted
+    /// under the same limits (what the run loop would do, without going back to it:
+    /// nothing a fast form does can change the machine's status); returns the outcome
+    /// of the last step.
     #[inline(always)]
-    fn run_block(&mut self, ready: Ready, env: &mut impl Environment) -> StepOutcome {
-        let [low, a, b, c] = *self.gas_remaining.as_limbs();
-        self.gas_remaining = Int::from_limbs([low - ready.block_gas, a, b, c]);
-        // No overflow: Machine::block_here checked gas_used + block_gas.
-        self.gas_used += ready.block_gas;
-        self.stack.touch(self.stack.len() - ready.need as usize);
-        self.aux.touch(self.aux.len() - ready.aux_need as usize);
-        let mut left = ready.block_len;
+    fn run_block(
+        &mut self,
+        ready: Ready,
+        env: &mut impl Environment,
+        max_steps: u64,
+        gas_cap: u64,
+    ) -> StepOutcome {
+        let mut left = self.enter_block(&ready);
         loop {
             let (op, immediate) = match self.run_fast_forms(&mut left) {
                 Leave::Ended(outcome) => return outcome,
+                Leave::Passed => match self.block_here(max_steps, gas_cap) {
+                    Some(next) => {
+                        left = self.enter_block(&next);
+                        continue;
+                    }
+                    None => return StepOutcome::Executed,
+                },
                 Leave::General(op, immediate) => (op, immediate),
             };
             let has_immediate = immediate.is_some();
@@ -118,6 +139,19 @@ impl Machine {
         }
     }
 
+    /// Charges the block `ready` describes and marks the stack items it may change;
+    /// returns its instruction count.
+    #[inline(always)]
+    fn enter_block(&mut self, ready: &Ready) -> u32 {
+        let [low, a, b, c] = *self.gas_remaining.as_limbs();
+        self.gas_remaining = Int::from_limbs([low - ready.block_gas, a, b, c]);
+        // No overflow: Machine::block_here checked gas_used + block_gas.
+        self.gas_used += ready.block_gas;
+        self.stack.touch(self.stack.len() - ready.need as usize);
+        self.aux.touch(self.aux.len() - ready.aux_need as usize);
+        ready.block_len
+    }
+
     /// Runs instructions of the current block by their fast forms while they have
     /// one; returns the block's outcome if it ended, or the opcode and immediate of the
     /// instruction at the current code point that needs its general handler (`left`
@@ -141,29 +175,30 @@ impl Machine {
                 // Unreachable, as above.
                 break Leave::Ended(StepOutcome::Executed);
             };
-            let fused = match record.fused {
-                Fused::No => 0,
-                other => other.instructions(),
+            let fused = match record.form.is_fused() {
+                true => record.fused.instructions(),
+                false => 0,
             };
             if fused != 0 && fused <= *left + 1 {
-                let second = insns
-                    .get((pc as usize).wrapping_sub(1))
-                    .and_then(|i| i.immediate.as_ref());
-                if forms::run_fused(record.fused, second, &mut self.stack) {
+                // In bounds: a fused run lies within the block, above the segment's tail.
+                let second = ready.get((pc as usize).wrapping_sub(1));
+                if second
+                    .is_some_and(|second| forms::run_fused(record.fused, second, &mut self.stack))
+                {
                     // The fused instructions are all in this block (the loader only
                     // fuses within one), so pc stays above the segment's tail.
                     *left -= fused - 1;
                     pc -= fused;
                     done += u64::from(fused);
                     if *left == 0 {
-                        break Leave::Ended(StepOutcome::Executed);
+                        break Leave::Passed;
                     }
                     continue;
                 }
             }
             let fast = forms::run(
-                record.op,
-                insn.immediate.as_ref(),
+                record,
+                &insn.immediate,
                 &self.code,
                 &self.register,
                 &mut self.stack,
@@ -174,13 +209,13 @@ impl Machine {
                     pc -= 1;
                     done += 1;
                     if *left == 0 {
-                        break Leave::Ended(StepOutcome::Executed);
+                        break Leave::Passed;
                     }
                 }
                 Fast::Jump(dest) => {
                     self.steps += done + 1;
                     self.pc = dest;
-                    return Leave::Ended(StepOutcome::Executed);
+                    return Leave::Passed;
                 }
                 Fast::General => break Leave::General(record.op, insn.immediate.clone()),
             }
