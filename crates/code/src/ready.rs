@@ -441,3 +441,6 @@ mod tests {
         }
     }
 }
+
+// A record per code point: growing it grows every loaded program's memory.
+const _: () = assert!(std::mem::size_of::<Ready>() == 24);
