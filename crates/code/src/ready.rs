@@ -293,6 +293,9 @@ impl Ready {
     }
 }
 
+// A record per code point: growing it grows every loaded program's memory.
+const _: () = assert!(std::mem::size_of::<Ready>() == 24);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,6 +444,3 @@ mod tests {
         }
     }
 }
-
-// A record per code point: growing it grows every loaded program's memory.
-const _: () = assert!(std::mem::size_of::<Ready>() == 24);
