@@ -86,6 +86,15 @@ impl<T: Clone> Journal<T> {
     }
 }
 
+/// The entries of a shared journal numbered `from` on, and the number of the next (none
+/// if a thread panicked while holding it).
+fn read_since<T: Clone>(journal: &Mutex<Journal<T>>, from: u64) -> (Vec<T>, u64) {
+    journal
+        .lock()
+        .map(|j| j.since(from))
+        .unwrap_or((Vec::new(), from))
+}
+
 type Shared<T> = Arc<Mutex<Journal<T>>>;
 
 /// The validators' thread.
@@ -249,10 +258,7 @@ impl Validators {
 
     /// The actions numbered `from` on, and the number of the next.
     pub fn taken_since(&self, from: u64) -> (Vec<Taken>, u64) {
-        self.taken
-            .lock()
-            .map(|t| t.since(from))
-            .unwrap_or((Vec::new(), from))
+        read_since(&self.taken, from)
     }
 
     /// The errors of failed rounds (the newest [`Journal::KEEP`]).
@@ -262,10 +268,7 @@ impl Validators {
 
     /// The errors numbered `from` on, and the number of the next.
     pub fn errors_since(&self, from: u64) -> (Vec<String>, u64) {
-        self.errors
-            .lock()
-            .map(|e| e.since(from))
-            .unwrap_or((Vec::new(), from))
+        read_since(&self.errors, from)
     }
 
     /// Stops the thread after its current round.

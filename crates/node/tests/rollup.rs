@@ -23,15 +23,20 @@ const ARBSYS: Address = Address({
     a
 });
 
+/// A validator with `strategy` staking from dev account `i`, on the dev thresholds.
+fn validator(strategy: Strategy, i: u32) -> ValidatorSpec {
+    ValidatorSpec {
+        strategy,
+        account: avm_l1::dev_accounts(i + 1).unwrap()[i as usize].clone(),
+        thresholds: DEV_THRESHOLDS,
+    }
+}
+
 #[test]
 fn a_validator_asserts_and_confirms_and_a_withdrawal_reaches_the_outbox() {
     let dir = scratch("rollup");
     let mut config = config(&dir);
-    config.validators = vec![ValidatorSpec {
-        strategy: Strategy::MakeNodes,
-        account: avm_l1::dev_accounts(2).unwrap()[1].clone(),
-        thresholds: DEV_THRESHOLDS,
-    }];
+    config.validators = vec![validator(Strategy::MakeNodes, 1)];
     config.validator_poll = Duration::from_millis(100);
     let started = launch(&config).unwrap();
     let node = &started.node;
@@ -212,15 +217,10 @@ fn a_validator_claiming_a_message_too_many_is_challenged_and_loses() {
 fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected(fault: Fault) {
     let dir = scratch(&format!("rollup-faulty-{fault:?}"));
     let mut config = config(&dir);
-    let spec = |strategy, i: u32| ValidatorSpec {
-        strategy,
-        account: avm_l1::dev_accounts(i + 1).unwrap()[i as usize].clone(),
-        thresholds: DEV_THRESHOLDS,
-    };
     config.validators = vec![
-        spec(Strategy::Faulty(fault), 3),
-        spec(Strategy::MakeNodes, 1),
-        spec(Strategy::Defensive, 2),
+        validator(Strategy::Faulty(fault), 3),
+        validator(Strategy::MakeNodes, 1),
+        validator(Strategy::Defensive, 2),
     ];
     config.validator_poll = Duration::from_millis(50);
     let started = launch(&config).unwrap();
@@ -333,11 +333,7 @@ fn a_faulty_validator_is_challenged_loses_and_its_node_is_rejected(fault: Fault)
 fn restarted_validators_start_from_their_checkpoint_and_go_on() {
     let dir = scratch("rollup-restart");
     let mut config = config(&dir);
-    config.validators = vec![ValidatorSpec {
-        strategy: Strategy::MakeNodes,
-        account: avm_l1::dev_accounts(2).unwrap()[1].clone(),
-        thresholds: DEV_THRESHOLDS,
-    }];
+    config.validators = vec![validator(Strategy::MakeNodes, 1)];
     config.validator_poll = Duration::from_millis(50);
     let withdraw = |nonce: u64| {
         let data = abi::encode_call(
