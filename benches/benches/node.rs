@@ -301,7 +301,7 @@ fn node_against_replay(bench: &Bench) {
             let (before, from, timing) = bench
                 .started
                 .node
-                .with(|core| (core.machine().clone(), core.position(), core.timing))
+                .with(|core| (core.machine().clone(), core.position(), core.timing()))
                 .unwrap();
             let node_time = if over_rpc {
                 stream_signed(bench, signed)
@@ -309,7 +309,7 @@ fn node_against_replay(bench: &Bench) {
                 stream_in_process(bench, signed)
             };
             let (replay_time, messages) = replay_since(bench, &before, from);
-            let now = bench.started.node.with(|core| core.timing).unwrap();
+            let now = bench.started.node.with(|core| core.timing()).unwrap();
             let sequencing = now.sequencing - timing.sequencing;
             let machine = now.machine - timing.machine;
             let writing = now.writing - timing.writing;

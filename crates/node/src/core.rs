@@ -3,7 +3,7 @@
 //! batches, closing blocks into the archive, keeping it all in the data dir, and
 //! answering calls on copies of the machine.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
@@ -22,6 +22,7 @@ use crate::chain::{L2Block, L2Tx};
 use crate::l2::{L2Machine, Outputs};
 use crate::persist::{sequencer_from_json, sequencer_json, Persist, CHECKPOINT_EVERY};
 use crate::sequencer::Sequencer;
+use crate::writer::{Commit, Then, Writer};
 use crate::NodeError;
 
 /// The largest raw transaction taken (geth's pool limit).
@@ -186,16 +187,21 @@ pub struct NodeCore {
     /// Everything the machine read and wrote, when recording (`--record`).
     recording: Option<Recording>,
     /// Where the node's thread spent its time on transactions.
-    pub timing: Timing,
-    /// What the machine ran since the last commit (see [`NodeCore::flush`]).
+    timing: Timing,
+    /// What the machine ran since the last hand-over (see [`NodeCore::hand_over`]).
     staged: Staged,
+    /// Writes what ran to the data dir and serves its blocks, on its own thread.
+    writer: Writer,
+    /// The transactions of the commits handed over but maybe not yet served, by the
+    /// writer's ticket.
+    in_flight: VecDeque<(u64, Vec<Hash>)>,
     /// A follower: reads the L1's inbox, sequences nothing.
     follow: bool,
 }
 
-/// Messages run and blocks closed but not yet written to the data dir: under load,
-/// the blocks of several batches of transactions are written with one sync of the
-/// disk, and their senders answered after it (a group commit).
+/// Messages run and blocks closed but not yet handed to the writer thread (which
+/// writes, under load, the blocks of several batches of transactions with one sync of
+/// the disk, and answers their senders after it: a group commit).
 #[derive(Debug, Default)]
 struct Staged {
     /// The inbox position of the first message.
@@ -215,7 +221,8 @@ pub struct Timing {
     pub sequencing: std::time::Duration,
     /// Of which the machine ran (reading its outputs aside).
     pub machine: std::time::Duration,
-    /// Time writing what ran to the data dir (commits, each with a sync of the disk).
+    /// Time the writer thread spent writing what ran to the data dir (commits, each
+    /// with a sync of the disk), while the node's thread ran on.
     pub writing: std::time::Duration,
 }
 
@@ -255,11 +262,12 @@ impl NodeCore {
             None => {
                 let (l2, outputs) = L2Machine::boot(program)?;
                 let seq = Sequencer::new(rollup.sequencer);
-                let mut core = NodeCore::assemble(config, l1, rollup, archive, persist, l2, seq);
+                let mut core = NodeCore::assemble(config, l1, rollup, archive, persist, l2, seq)?;
                 core.recording = config.record.then(Recording::default);
                 let (closed, positions): (Vec<L2Block>, Vec<u64>) =
                     core.absorb(outputs)?.into_iter().unzip();
-                core.commit_at(0, Vec::new(), closed, positions)?;
+                core.commit_at(0, Vec::new(), closed, positions, Box::new(|_| {}))?;
+                core.writer.settle()?;
                 core
             }
             Some(chain) => {
@@ -347,7 +355,7 @@ impl NodeCore {
                         _ => {}
                     }
                 }
-                let mut core = NodeCore::assemble(config, l1, rollup, archive, persist, l2, seq);
+                let mut core = NodeCore::assemble(config, l1, rollup, archive, persist, l2, seq)?;
                 core.tip = tip;
                 core.open = open;
                 core.open_outbox = open_outbox;
@@ -369,7 +377,7 @@ impl NodeCore {
     }
 
     /// A node around `l2` and `seq`, nothing else known yet: no block, no checkpoint,
-    /// no nonce, no recording.
+    /// no nonce, no recording; its writer thread started.
     fn assemble(
         config: &CoreConfig,
         l1: ChainHandle,
@@ -378,8 +386,9 @@ impl NodeCore {
         persist: Persist,
         l2: L2Machine,
         seq: Sequencer,
-    ) -> NodeCore {
-        NodeCore {
+    ) -> Result<NodeCore, NodeError> {
+        let writer = Writer::spawn(persist.ledger(), archive.clone())?;
+        Ok(NodeCore {
             reader: Some(InboxReader::new(
                 rollup.inbox_contracts(),
                 rollup.created_block,
@@ -404,7 +413,18 @@ impl NodeCore {
             recording: None,
             timing: Timing::default(),
             staged: Staged::default(),
+            writer,
+            in_flight: VecDeque::new(),
             follow: false,
+        })
+    }
+
+    /// Where the node's thread spent its time on transactions (and the writer thread
+    /// writing them).
+    pub fn timing(&self) -> Timing {
+        Timing {
+            writing: self.writer.busy(),
+            ..self.timing
         }
     }
 
@@ -565,18 +585,38 @@ impl NodeCore {
         self.staged.blocks.len()
     }
 
-    /// Writes what ran since the last commit to the data dir in one transaction (one
-    /// sync of the disk), then serves its blocks: from here on their receipts are
-    /// answered, and survive any crash.
+    /// Writes what ran since the last hand-over to the data dir and waits for it (and
+    /// for everything handed over before) to be written and served: from here on their
+    /// receipts are answered, and survive any crash.
     pub fn flush(&mut self) -> Result<(), NodeError> {
+        self.hand_over(Box::new(|_| {}))?;
+        self.settle()
+    }
+
+    /// Waits until everything handed to the writer thread is written and served (the
+    /// archive is then as far as the machine); the first write that failed, if any.
+    pub fn settle(&mut self) -> Result<(), NodeError> {
+        self.writer.settle()
+    }
+
+    /// Hands what ran since the last hand-over to the writer thread, which writes it
+    /// to the data dir in one transaction (one sync of the disk, with whatever else is
+    /// waiting), then serves its blocks and calls `then`; the machine runs on
+    /// meanwhile. An error here (the machine's checkpoint could not be saved, or an
+    /// earlier write failed) has been given to `then` too.
+    pub fn hand_over(&mut self, then: Then) -> Result<(), NodeError> {
         if self.staged.values.is_empty() && self.staged.blocks.is_empty() {
+            then(Ok(()));
             return Ok(());
         }
         let staged = std::mem::take(&mut self.staged);
-        let started = std::time::Instant::now();
-        let written = self.commit_at(staged.first, staged.values, staged.blocks, staged.positions);
-        self.timing.writing += started.elapsed();
-        written
+        self.commit_at(
+            staged.first,
+            staged.values,
+            staged.blocks,
+            staged.positions,
+            then,
+        )
     }
 
     fn commit_at(
@@ -585,6 +625,7 @@ impl NodeCore {
         values: Vec<Value>,
         closed: Vec<L2Block>,
         records: Vec<u64>,
+        then: Then,
     ) -> Result<(), NodeError> {
         for (block, position) in closed.iter().zip(&records) {
             self.positions.insert(block.number, *position);
@@ -592,29 +633,51 @@ impl NodeCore {
         self.since_checkpoint += closed.len() as u64;
         let mut checkpoints = Vec::new();
         if self.checkpoints.is_empty() || self.since_checkpoint >= CHECKPOINT_EVERY {
-            checkpoints.push(self.checkpoint_now()?);
+            match self.checkpoint_now() {
+                Ok(checkpoint) => checkpoints.push(checkpoint),
+                Err(e) => {
+                    then(Err(&e));
+                    return Err(e);
+                }
+            }
         }
-        let pairs: Vec<(&L2Block, u64)> = closed.iter().zip(records.iter().copied()).collect();
         let chain = json!({
             "chain_id": self.chain_id,
             "rollup": hex::encode(self.rollup.rollup),
             "format": crate::persist::FORMAT,
         });
-        self.persist.commit(
-            first,
-            &values,
-            &pairs,
-            &checkpoints,
-            &[("sequencer", sequencer_json(&self.seq)), ("chain", chain)],
-        )?;
-        let mut archive = self
-            .archive
-            .write()
-            .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?;
-        for block in closed {
-            archive.push(block);
+        let hashes = closed
+            .iter()
+            .flat_map(|b| b.txs.iter().map(|t| t.hash))
+            .collect();
+        let ticket = self.writer.hand_over(
+            Commit {
+                first,
+                values,
+                blocks: closed,
+                positions: records,
+                checkpoints,
+                state: vec![("sequencer", sequencer_json(&self.seq)), ("chain", chain)],
+            },
+            then,
+        );
+        self.in_flight.push_back((ticket, hashes));
+        match self.writer.failed() {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Whether transaction `hash` is in a commit handed over and maybe not yet served
+    /// (look here before the archive: a commit leaves this list only once served).
+    fn in_flight(&mut self, hash: &Hash) -> bool {
+        let written = self.writer.written();
+        while self.in_flight.front().is_some_and(|(t, _)| *t <= written) {
+            self.in_flight.pop_front();
+        }
+        self.in_flight
+            .iter()
+            .any(|(_, hashes)| hashes.contains(hash))
     }
 
     /// Saves the machine as it is now; (its inbox position, its checkpoint), to be
@@ -713,6 +776,12 @@ impl NodeCore {
         &mut self,
         batch: Vec<Result<Checked, Refused>>,
     ) -> Vec<Result<Hash, Refused>> {
+        if let Some(e) = self.writer.failed() {
+            return batch
+                .iter()
+                .map(|_| Err(Refused::Node(e.to_string())))
+                .collect();
+        }
         let started = std::time::Instant::now();
         let answers = self.sequence(batch);
         self.timing.sequencing += started.elapsed();
@@ -751,11 +820,12 @@ impl NodeCore {
 
     fn admit(&mut self, checked: Checked, ready: &mut Vec<Checked>) -> Result<Hash, Refused> {
         let (hash, from) = (checked.hash, checked.from);
-        if self
-            .archive
-            .read()
-            .ok()
-            .is_some_and(|a| a.tx(&hash).is_some())
+        if self.in_flight(&hash)
+            || self
+                .archive
+                .read()
+                .ok()
+                .is_some_and(|a| a.tx(&hash).is_some())
             || self.staged_tx(&hash).is_some()
             || ready.iter().any(|r| r.hash == hash)
         {
@@ -903,6 +973,8 @@ impl NodeCore {
     }
 
     fn machine_at(&mut self, block: Option<u64>) -> Result<(L2Machine, (u64, u64)), NodeError> {
+        // The archive and the data dir as far as the machine (calls see served blocks).
+        self.settle()?;
         let archive = self
             .archive
             .read()

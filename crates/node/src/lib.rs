@@ -22,6 +22,7 @@ pub mod rpc;
 pub mod sequencer;
 pub mod service;
 pub mod validators;
+pub mod writer;
 
 /// Why the node could not do what was asked.
 #[derive(Debug, thiserror::Error)]

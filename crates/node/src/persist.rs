@@ -12,6 +12,7 @@
 //! panic.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use avm_machine::Machine;
 use avm_prover::classic::BatchSection;
@@ -63,7 +64,7 @@ pub struct StoredBlock {
 
 /// The data dir, open.
 pub struct Persist {
-    db: Database,
+    db: Arc<Database>,
     store: Store,
     path: PathBuf,
 }
@@ -130,7 +131,11 @@ impl Persist {
         })?;
         let store =
             Store::open(&dir.join(CHECKPOINTS)).map_err(|e| fail(&dir.join(CHECKPOINTS), e))?;
-        Ok(Persist { db, store, path })
+        Ok(Persist {
+            db: Arc::new(db),
+            store,
+            path,
+        })
     }
 
     /// A value of the `meta` table.
@@ -162,9 +167,15 @@ impl Persist {
         self.store.restore(seq).map_err(|e| fail(&self.path, e))
     }
 
-    /// Writes, in one transaction, the messages the machine read since the last write
-    /// (from position `first`), the blocks they closed (each with its state's inbox
-    /// position), the checkpoints taken (position, checkpoint), and the node's state.
+    /// The handle that writes `l2.redb` (the node's writer thread holds one).
+    pub fn ledger(&self) -> Ledger {
+        Ledger {
+            db: self.db.clone(),
+            path: self.path.clone(),
+        }
+    }
+
+    /// [`Ledger::commit`], from the node's thread (the writer thread idle).
     pub fn commit(
         &mut self,
         first: u64,
@@ -173,54 +184,8 @@ impl Persist {
         checkpoints: &[(u64, u64)],
         state: &[(&str, Json)],
     ) -> Result<(), NodeError> {
-        let write = self.db.begin_write().map_err(|e| fail(&self.path, e))?;
-        {
-            let mut table = write
-                .open_table(MESSAGES)
-                .map_err(|e| fail(&self.path, e))?;
-            for (i, message) in messages.iter().enumerate() {
-                table
-                    .insert(first + i as u64, encode(message)?.as_slice())
-                    .map_err(|e| fail(&self.path, e))?;
-            }
-            let mut table = write.open_table(BLOCKS).map_err(|e| fail(&self.path, e))?;
-            for (block, position) in blocks {
-                let mut record = Vec::new();
-                record.extend_from_slice(&block.hash.0);
-                record.extend_from_slice(&block.parent_hash.0);
-                record.extend_from_slice(&position.to_be_bytes());
-                record.extend_from_slice(&(block.outbox.len() as u64).to_be_bytes());
-                for value in block
-                    .outbox
-                    .iter()
-                    .map(|(_, raw)| raw)
-                    .chain(std::iter::once(&block.raw_summary))
-                    .chain(block.txs.iter().map(|t| &t.raw))
-                {
-                    let bytes = encode(value)?;
-                    record.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
-                    record.extend_from_slice(&bytes);
-                }
-                table
-                    .insert(block.number, record.as_slice())
-                    .map_err(|e| fail(&self.path, e))?;
-            }
-            let mut table = write
-                .open_table(CHECKPOINT_AT)
-                .map_err(|e| fail(&self.path, e))?;
-            for (position, checkpoint) in checkpoints {
-                table
-                    .insert(*position, *checkpoint)
-                    .map_err(|e| fail(&self.path, e))?;
-            }
-            let mut table = write.open_table(META).map_err(|e| fail(&self.path, e))?;
-            for (key, value) in state {
-                table
-                    .insert(*key, value.to_string().as_bytes())
-                    .map_err(|e| fail(&self.path, e))?;
-            }
-        }
-        write.commit().map_err(|e| fail(&self.path, e))
+        self.ledger()
+            .commit(first, messages, blocks, checkpoints, state)
     }
 
     /// Every block, in order.
@@ -320,6 +285,82 @@ impl Persist {
         self.path.parent().map_or(0, |dir| {
             size(&dir.join(L2_FILE)) + size(&dir.join(CHECKPOINTS))
         })
+    }
+}
+
+/// What writes `l2.redb`: a handle to it that another thread may hold.
+#[derive(Clone)]
+pub struct Ledger {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger").field("path", &self.path).finish()
+    }
+}
+
+impl Ledger {
+    /// Writes, in one transaction, the messages the machine read since the last write
+    /// (from position `first`), the blocks they closed (each with its state's inbox
+    /// position), the checkpoints taken (position, checkpoint), and the node's state.
+    pub fn commit(
+        &self,
+        first: u64,
+        messages: &[Value],
+        blocks: &[(&L2Block, u64)],
+        checkpoints: &[(u64, u64)],
+        state: &[(&str, Json)],
+    ) -> Result<(), NodeError> {
+        let write = self.db.begin_write().map_err(|e| fail(&self.path, e))?;
+        {
+            let mut table = write
+                .open_table(MESSAGES)
+                .map_err(|e| fail(&self.path, e))?;
+            for (i, message) in messages.iter().enumerate() {
+                table
+                    .insert(first + i as u64, encode(message)?.as_slice())
+                    .map_err(|e| fail(&self.path, e))?;
+            }
+            let mut table = write.open_table(BLOCKS).map_err(|e| fail(&self.path, e))?;
+            for (block, position) in blocks {
+                let mut record = Vec::new();
+                record.extend_from_slice(&block.hash.0);
+                record.extend_from_slice(&block.parent_hash.0);
+                record.extend_from_slice(&position.to_be_bytes());
+                record.extend_from_slice(&(block.outbox.len() as u64).to_be_bytes());
+                for value in block
+                    .outbox
+                    .iter()
+                    .map(|(_, raw)| raw)
+                    .chain(std::iter::once(&block.raw_summary))
+                    .chain(block.txs.iter().map(|t| &t.raw))
+                {
+                    let bytes = encode(value)?;
+                    record.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+                    record.extend_from_slice(&bytes);
+                }
+                table
+                    .insert(block.number, record.as_slice())
+                    .map_err(|e| fail(&self.path, e))?;
+            }
+            let mut table = write
+                .open_table(CHECKPOINT_AT)
+                .map_err(|e| fail(&self.path, e))?;
+            for (position, checkpoint) in checkpoints {
+                table
+                    .insert(*position, *checkpoint)
+                    .map_err(|e| fail(&self.path, e))?;
+            }
+            let mut table = write.open_table(META).map_err(|e| fail(&self.path, e))?;
+            for (key, value) in state {
+                table
+                    .insert(*key, value.to_string().as_bytes())
+                    .map_err(|e| fail(&self.path, e))?;
+            }
+        }
+        write.commit().map_err(|e| fail(&self.path, e))
     }
 }
 

@@ -193,14 +193,10 @@ fn serve(
     }
 }
 
-/// Blocks written with one sync of the disk at most (under load; alone, a block is
-/// written as soon as it has run).
-const MAX_GROUP_BLOCKS: usize = 64;
-
 /// Sequences the submission `first` and those queued behind it, a block per batch
-/// taken from the queue, while more are waiting (up to [`MAX_GROUP_BLOCKS`] blocks);
-/// writes them with one commit, then answers their senders. The other requests met
-/// on the way, to handle next.
+/// taken from the queue, while more are waiting; hands each block to the writer
+/// thread, which answers its senders once it is written (the machine runs the next
+/// block meanwhile). The other requests met on the way, to handle next.
 fn sequence(
     core: &mut NodeCore,
     queue: &mpsc::Receiver<Request>,
@@ -208,7 +204,6 @@ fn sequence(
     reply: Reply,
 ) -> Vec<Request> {
     let mut later = Vec::new();
-    let mut answered: Vec<(Reply, Result<Hash, Refused>)> = Vec::new();
     let mut next = Some((first, reply));
     while let Some((checked, reply)) = next.take() {
         let mut batch = vec![*checked];
@@ -226,22 +221,23 @@ fn sequence(
                 Err(_) => break,
             }
         }
-        let answers = core.submit_checked(batch);
-        answered.extend(replies.into_iter().zip(answers));
-        if later.is_empty() && core.staged_blocks() < MAX_GROUP_BLOCKS {
+        let mut answers = core.submit_checked(batch);
+        // An error handing over has gone to `then` already.
+        let _ = core.hand_over(Box::new(move |written| {
+            if let Err(e) = written {
+                crate::core::refuse_all(&mut answers, e);
+            }
+            for (reply, answer) in replies.into_iter().zip(answers) {
+                let _ = reply.send(answer);
+            }
+        }));
+        if later.is_empty() {
             match queue.try_recv() {
                 Ok(Request::Submit(checked, reply)) => next = Some((checked, reply)),
                 Ok(other) => later.push(other),
                 Err(_) => {}
             }
         }
-    }
-    let (replies, mut answers): (Vec<_>, Vec<_>) = answered.into_iter().unzip();
-    if let Err(e) = core.flush() {
-        crate::core::refuse_all(&mut answers, &e);
-    }
-    for (reply, answer) in replies.into_iter().zip(answers) {
-        let _ = reply.send(answer);
     }
     later
 }
@@ -256,6 +252,9 @@ fn handle(
 ) -> bool {
     match request {
         Request::Work(work) => {
+            // Work sees the archive as far as the machine (a failed write shows in the
+            // answers to submissions, not here).
+            let _ = core.settle();
             work(core);
             false
         }
