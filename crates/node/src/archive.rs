@@ -1,5 +1,6 @@
 //! Every block and transaction of the L2 chain, in memory, shared between the node's
-//! thread (which appends) and the JSON-RPC threads (which read).
+//! writer thread (which appends each block once it is on disk) and the node's and
+//! JSON-RPC threads (which read).
 
 use std::collections::HashMap;
 

@@ -267,7 +267,7 @@ impl NodeCore {
                 let (closed, positions): (Vec<L2Block>, Vec<u64>) =
                     core.absorb(outputs)?.into_iter().unzip();
                 core.commit_at(0, Vec::new(), closed, positions, Box::new(|_| {}))?;
-                core.writer.settle()?;
+                core.settle()?;
                 core
             }
             Some(chain) => {
@@ -305,7 +305,7 @@ impl NodeCore {
                 {
                     let mut archive = archive
                         .write()
-                        .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?;
+                        .map_err(|_| NodeError::poisoned("archive"))?;
                     for (number, stored) in persist.blocks()? {
                         let block = crate::restore::block(number, &stored)?;
                         if block.parent_hash != tip {
@@ -339,7 +339,7 @@ impl NodeCore {
                 let mut open_outbox = Vec::new();
                 let archived = archive
                     .read()
-                    .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?
+                    .map_err(|_| NodeError::poisoned("archive"))?
                     .outbox_batches();
                 for (log, raw) in outputs.logs.into_iter().zip(outputs.raw_logs) {
                     match log {
@@ -546,18 +546,29 @@ impl NodeCore {
             Ok(reader.inbox().len())
         })?;
         self.seq.posted(on_l1);
-        self.persist.commit(
-            self.seq.position,
-            &[],
-            &[],
-            &[],
-            &[("sequencer", sequencer_json(&self.seq))],
-        )
+        self.write_now(Commit {
+            first: self.seq.position,
+            state: vec![("sequencer", sequencer_json(&self.seq))],
+            ..Commit::default()
+        })
+    }
+
+    /// Writes `commit` (nothing staged before it) through the writer thread and waits
+    /// for it.
+    fn write_now(&mut self, commit: Commit) -> Result<(), NodeError> {
+        self.writer.hand_over(commit, Box::new(|_| {}));
+        self.settle()
     }
 
     /// Feeds messages (sequenced already) one at a time, closes the blocks ArbOS's logs
-    /// name, and stages them all to be written by [`NodeCore::flush`].
+    /// name, and stages them all to be handed to the writer ([`NodeCore::hand_over`]).
     fn run(&mut self, values: Vec<Value>) -> Result<(), NodeError> {
+        // The sequencer has taken these messages: if they cannot be staged whole, the
+        // inbox on disk would have a hole, so nothing more is written.
+        self.stage(values).inspect_err(|e| self.writer.fail(e))
+    }
+
+    fn stage(&mut self, values: Vec<Value>) -> Result<(), NodeError> {
         let first = self.seq.position - values.len() as u64;
         if self.staged.values.is_empty() {
             self.staged.first = first;
@@ -578,11 +589,6 @@ impl NodeCore {
         }
         self.staged.values.extend(values);
         Ok(())
-    }
-
-    /// Blocks run but not yet written (and not yet served).
-    pub fn staged_blocks(&self) -> usize {
-        self.staged.blocks.len()
     }
 
     /// Writes what ran since the last hand-over to the data dir and waits for it (and
@@ -633,9 +639,12 @@ impl NodeCore {
         self.since_checkpoint += closed.len() as u64;
         let mut checkpoints = Vec::new();
         if self.checkpoints.is_empty() || self.since_checkpoint >= CHECKPOINT_EVERY {
-            match self.checkpoint_now() {
+            // Nothing is saved once the writer has stopped; a checkpoint that cannot be
+            // saved stops it (what ran is dropped: the inbox on disk would have a hole).
+            match self.writer.check().and_then(|()| self.checkpoint_now()) {
                 Ok(checkpoint) => checkpoints.push(checkpoint),
                 Err(e) => {
+                    self.writer.fail(&e);
                     then(Err(&e));
                     return Err(e);
                 }
@@ -661,20 +670,23 @@ impl NodeCore {
             },
             then,
         );
+        self.forget_served();
         self.in_flight.push_back((ticket, hashes));
-        match self.writer.failed() {
-            Some(e) => Err(e),
-            None => Ok(()),
+        self.writer.check()
+    }
+
+    /// Drops from the list in flight the commits the writer has served.
+    fn forget_served(&mut self) {
+        let written = self.writer.written();
+        while self.in_flight.front().is_some_and(|(t, _)| *t <= written) {
+            self.in_flight.pop_front();
         }
     }
 
     /// Whether transaction `hash` is in a commit handed over and maybe not yet served
     /// (look here before the archive: a commit leaves this list only once served).
     fn in_flight(&mut self, hash: &Hash) -> bool {
-        let written = self.writer.written();
-        while self.in_flight.front().is_some_and(|(t, _)| *t <= written) {
-            self.in_flight.pop_front();
-        }
+        self.forget_served();
         self.in_flight
             .iter()
             .any(|(_, hashes)| hashes.contains(hash))
@@ -698,8 +710,11 @@ impl NodeCore {
             return Ok(());
         }
         let noted = self.checkpoint_now()?;
-        self.persist
-            .commit(self.seq.position, &[], &[], &[noted], &[])
+        self.write_now(Commit {
+            first: self.seq.position,
+            checkpoints: vec![noted],
+            ..Commit::default()
+        })
     }
 
     /// A clean stop: what was sequenced goes to the L1, the machine to a checkpoint (so
@@ -771,12 +786,13 @@ impl NodeCore {
     }
 
     /// [`NodeCore::submit`] of transactions [`check`]ed already (or refused by it),
-    /// without writing them: the caller [`NodeCore::flush`]es (before it answers).
+    /// without writing them: the caller hands them to the writer
+    /// ([`NodeCore::hand_over`]) and answers once they are written.
     pub fn submit_checked(
         &mut self,
         batch: Vec<Result<Checked, Refused>>,
     ) -> Vec<Result<Hash, Refused>> {
-        if let Some(e) = self.writer.failed() {
+        if let Err(e) = self.writer.check() {
             return batch
                 .iter()
                 .map(|_| Err(Refused::Node(e.to_string())))
@@ -879,7 +895,7 @@ impl NodeCore {
         ready
     }
 
-    /// A transaction run since the last commit.
+    /// A transaction run since the last hand-over.
     fn staged_tx(&self, hash: &Hash) -> Option<&L2Tx> {
         self.staged
             .blocks
@@ -973,12 +989,15 @@ impl NodeCore {
     }
 
     fn machine_at(&mut self, block: Option<u64>) -> Result<(L2Machine, (u64, u64)), NodeError> {
-        // The archive and the data dir as far as the machine (calls see served blocks).
-        self.settle()?;
+        if block.is_some() {
+            // An old state is rebuilt from the data dir, and `head` must be the
+            // machine's: both as far as the machine has run.
+            self.settle()?;
+        }
         let archive = self
             .archive
             .read()
-            .map_err(|_| NodeError::Store("the archive's lock is poisoned".into()))?;
+            .map_err(|_| NodeError::poisoned("archive"))?;
         let head = archive.head();
         let number = block.unwrap_or(head);
         if number >= head {

@@ -43,4 +43,18 @@ pub enum NodeError {
     /// An input (file, flag) is unusable.
     #[error("{0}")]
     Input(String),
+    /// An earlier error left the data dir unable to take more (writing it failed, or
+    /// what ran could not be staged whole): the node writes and sequences nothing more
+    /// until it is restarted, which resumes from what the data dir holds.
+    #[error(
+        "the node stopped writing after an error and takes no more transactions (restart it): {0}"
+    )]
+    Halted(String),
+}
+
+impl NodeError {
+    /// A lock whose holder panicked (`what`: whose lock).
+    pub fn poisoned(what: &str) -> NodeError {
+        NodeError::Store(format!("the {what}'s lock is poisoned"))
+    }
 }

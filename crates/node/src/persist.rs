@@ -3,7 +3,7 @@
 //! state, and the sequencer's state; and the L2 machine's checkpoints (in avm-store,
 //! content-addressed so a checkpoint writes only what changed), one every
 //! [`CHECKPOINT_EVERY`] blocks and on a clean stop, each noted in `l2.redb` with its
-//! inbox position. The blocks that one run of the machine closes are one transaction
+//! inbox position. The blocks handed to the writer thread together are one transaction
 //! of `l2.redb`, with the messages that closed them: what a restart finds is every
 //! receipt ever served, and the messages to bring the newest checkpoint up to them
 //! (the machine is deterministic: a state is its checkpoint plus the messages after).
@@ -173,19 +173,6 @@ impl Persist {
             db: self.db.clone(),
             path: self.path.clone(),
         }
-    }
-
-    /// [`Ledger::commit`], from the node's thread (the writer thread idle).
-    pub fn commit(
-        &mut self,
-        first: u64,
-        messages: &[Value],
-        blocks: &[(&L2Block, u64)],
-        checkpoints: &[(u64, u64)],
-        state: &[(&str, Json)],
-    ) -> Result<(), NodeError> {
-        self.ledger()
-            .commit(first, messages, blocks, checkpoints, state)
     }
 
     /// Every block, in order.

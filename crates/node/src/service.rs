@@ -28,6 +28,10 @@ enum Request {
 /// Most transactions taken into one block.
 const MAX_BLOCK_TXS: usize = 256;
 
+/// Most blocks sequenced in one turn of the node's thread before it looks at its
+/// clocks (new delayed messages, batches to post) again.
+const MAX_TURN_BLOCKS: usize = 64;
+
 /// How often the node looks at the L1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clocks {
@@ -168,7 +172,11 @@ fn serve(
         let wait = clocks.poll.saturating_sub(last_poll.elapsed());
         match queue.recv_timeout(wait) {
             Ok(request) => {
-                if handle(&mut core, queue, request, errors) {
+                if let Some(farewell) = handle(&mut core, queue, request, errors) {
+                    // The data dir is closed before the stop is answered: a node may
+                    // open it again at once.
+                    drop(core);
+                    farewell();
                     return;
                 }
             }
@@ -194,7 +202,8 @@ fn serve(
 }
 
 /// Sequences the submission `first` and those queued behind it, a block per batch
-/// taken from the queue, while more are waiting; hands each block to the writer
+/// taken from the queue, while more are waiting (up to [`MAX_TURN_BLOCKS`] blocks);
+/// hands each block to the writer
 /// thread, which answers its senders once it is written (the machine runs the next
 /// block meanwhile). The other requests met on the way, to handle next.
 fn sequence(
@@ -205,7 +214,9 @@ fn sequence(
 ) -> Vec<Request> {
     let mut later = Vec::new();
     let mut next = Some((first, reply));
+    let mut blocks = 0;
     while let Some((checked, reply)) = next.take() {
+        blocks += 1;
         let mut batch = vec![*checked];
         let mut replies = vec![reply];
         while batch.len() < MAX_BLOCK_TXS {
@@ -231,7 +242,7 @@ fn sequence(
                 let _ = reply.send(answer);
             }
         }));
-        if later.is_empty() {
+        if later.is_empty() && blocks < MAX_TURN_BLOCKS {
             match queue.try_recv() {
                 Ok(Request::Submit(checked, reply)) => next = Some((checked, reply)),
                 Ok(other) => later.push(other),
@@ -242,38 +253,42 @@ fn sequence(
     later
 }
 
-/// Handles `request` (a submission with those queued behind it); whether the node
-/// must stop.
+/// What the node's thread does once the node is dropped, when it stops.
+type Farewell = Box<dyn FnOnce()>;
+
+/// Handles `request` (a submission with those queued behind it); if the node must
+/// stop, the answer to give once it is dropped.
 fn handle(
     core: &mut NodeCore,
     queue: &mpsc::Receiver<Request>,
     request: Request,
     errors: &Mutex<Vec<String>>,
-) -> bool {
+) -> Option<Farewell> {
     match request {
         Request::Work(work) => {
-            // Work sees the archive as far as the machine (a failed write shows in the
-            // answers to submissions, not here).
+            // Work sees the archive as far as the machine. A failed write is no reason
+            // to refuse it: reads go on, and calls meet the failure themselves.
             let _ = core.settle();
             work(core);
-            false
+            None
         }
         Request::Submit(checked, reply) => {
             // What `sequence` leaves for later is never a submission: no deeper than this.
             for request in sequence(core, queue, checked, reply) {
-                if handle(core, queue, request, errors) {
-                    return true;
+                if let Some(farewell) = handle(core, queue, request, errors) {
+                    return Some(farewell);
                 }
             }
-            false
+            None
         }
         Request::Stop(reply) => {
             let result = core.stop().map_err(|e| {
                 note(errors, &e);
                 e.to_string()
             });
-            let _ = reply.send(result);
-            true
+            Some(Box::new(move || {
+                let _ = reply.send(result);
+            }))
         }
     }
 }

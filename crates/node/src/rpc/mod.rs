@@ -78,7 +78,6 @@ impl L2Rpc {
         match tag {
             BlockTag::Latest | BlockTag::Pending => Ok(None),
             BlockTag::Earliest => Ok(Some(0)),
-            BlockTag::Number(n) if n == head => Ok(None),
             BlockTag::Number(n) if n > head => Err(RpcError::server("header not found")),
             BlockTag::Number(n) => Ok(Some(n)),
         }
