@@ -313,10 +313,13 @@ fn node_against_replay(bench: &Bench) {
             let sequencing = now.sequencing - timing.sequencing;
             let machine = now.machine - timing.machine;
             let writing = now.writing - timing.writing;
+            let checkpointing = now.checkpointing - timing.checkpointing;
             println!(
-                "  the node's thread: {:.3} s sequencing (the machine {:.3} s of it), {:.3} s writing",
+                "  the node's thread: {:.3} s sequencing (the machine {:.3} s of it), {:.3} s \
+                 saving checkpoints; the writer thread: {:.3} s writing",
                 sequencing.as_secs_f64(),
                 machine.as_secs_f64(),
+                checkpointing.as_secs_f64(),
                 writing.as_secs_f64(),
             );
             println!(

@@ -224,6 +224,9 @@ pub struct Timing {
     /// Time the writer thread spent writing what ran to the data dir (commits, each
     /// with a sync of the disk), while the node's thread ran on.
     pub writing: std::time::Duration,
+    /// Time the node's thread spent saving checkpoints of the machine (one every
+    /// [`CHECKPOINT_EVERY`] blocks).
+    pub checkpointing: std::time::Duration,
 }
 
 impl std::fmt::Debug for NodeCore {
@@ -696,7 +699,10 @@ impl NodeCore {
     /// noted with the next commit.
     fn checkpoint_now(&mut self) -> Result<(u64, u64), NodeError> {
         let position = self.l2.consumed();
-        let checkpoint = self.persist.checkpoint(self.l2.machine_mut())?;
+        let started = std::time::Instant::now();
+        let checkpoint = self.persist.checkpoint(self.l2.machine_mut());
+        self.timing.checkpointing += started.elapsed();
+        let checkpoint = checkpoint?;
         self.checkpoints.insert(position, checkpoint);
         self.since_checkpoint = 0;
         Ok((position, checkpoint))
