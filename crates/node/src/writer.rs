@@ -352,10 +352,21 @@ mod tests {
     use super::*;
     use crate::persist::Persist;
 
-    fn data_dir(name: &str) -> std::path::PathBuf {
+    /// A new data dir, and a writer on it serving into a new archive.
+    fn open(name: &str) -> (std::path::PathBuf, Persist, Arc<RwLock<Archive>>, Writer) {
         let dir = std::env::temp_dir().join(format!("avm-writer-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        dir
+        let persist = Persist::open(&dir).unwrap();
+        let archive = Arc::new(RwLock::new(Archive::default()));
+        let writer = Writer::spawn(persist.ledger(), archive.clone()).unwrap();
+        (dir, persist, archive, writer)
+    }
+
+    /// Closes the data dir (the writer first) and removes it.
+    fn close(dir: &std::path::Path, writer: Writer, persist: Persist) {
+        drop(writer);
+        drop(persist);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     fn messages(first: u64, count: u64) -> Commit {
@@ -390,10 +401,7 @@ mod tests {
 
     #[test]
     fn commits_are_written_in_order_and_answered_after_they_are_written() {
-        let dir = data_dir("order");
-        let persist = Persist::open(&dir).unwrap();
-        let archive = Arc::new(RwLock::new(Archive::default()));
-        let mut writer = Writer::spawn(persist.ledger(), archive).unwrap();
+        let (dir, persist, _archive, mut writer) = open("order");
         let (seen, then) = recorder();
         for n in 0..50 {
             writer.hand_over(messages(n * 3, 3), then(n));
@@ -419,17 +427,12 @@ mod tests {
             .collect();
         assert_eq!(written, expected);
         assert_eq!(persist.meta("sequencer").unwrap().unwrap()["position"], 150);
-        drop(writer);
-        drop(persist);
-        let _ = std::fs::remove_dir_all(&dir);
+        close(&dir, writer, persist);
     }
 
     #[test]
     fn after_a_failed_write_nothing_more_is_written_and_every_later_commit_is_refused() {
-        let dir = data_dir("fail");
-        let persist = Persist::open(&dir).unwrap();
-        let archive = Arc::new(RwLock::new(Archive::default()));
-        let mut writer = Writer::spawn(persist.ledger(), archive.clone()).unwrap();
+        let (dir, persist, archive, mut writer) = open("fail");
         let (seen, then) = recorder();
         writer.hand_over(messages(0, 2), then(0));
         writer.settle().unwrap();
@@ -457,17 +460,12 @@ mod tests {
             persist.messages_between(4, 6).is_err(),
             "nothing is written after the failure"
         );
-        drop(writer);
-        drop(persist);
-        let _ = std::fs::remove_dir_all(&dir);
+        close(&dir, writer, persist);
     }
 
     #[test]
     fn a_commit_that_does_not_follow_on_stops_the_writer_before_it_writes() {
-        let dir = data_dir("hole");
-        let persist = Persist::open(&dir).unwrap();
-        let archive = Arc::new(RwLock::new(Archive::default()));
-        let mut writer = Writer::spawn(persist.ledger(), archive).unwrap();
+        let (dir, persist, _archive, mut writer) = open("hole");
         let (seen, then) = recorder();
         writer.hand_over(messages(0, 3), then(0));
         // Messages 3 and 4 never came: writing 5.. would leave a hole.
@@ -485,17 +483,12 @@ mod tests {
         assert_eq!(seen[1].1.as_ref().unwrap_err(), &failed);
         assert_eq!(persist.messages_between(0, 3).unwrap().len(), 3);
         assert!(persist.messages_between(5, 7).is_err());
-        drop(writer);
-        drop(persist);
-        let _ = std::fs::remove_dir_all(&dir);
+        close(&dir, writer, persist);
     }
 
     #[test]
     fn dropping_the_writer_waits_for_what_was_handed_over() {
-        let dir = data_dir("drop");
-        let persist = Persist::open(&dir).unwrap();
-        let archive = Arc::new(RwLock::new(Archive::default()));
-        let mut writer = Writer::spawn(persist.ledger(), archive).unwrap();
+        let (dir, persist, _archive, mut writer) = open("drop");
         let (seen, then) = recorder();
         for n in 0..20 {
             writer.hand_over(messages(n * 5, 5), then(n));
