@@ -102,3 +102,38 @@ fn a_dev_chain_takes_transactions_and_survives_a_restart() {
     again.node.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A transaction sent twice at once is taken once: whichever copy comes second finds
+/// the first where it is (queued in the same block, run but not yet handed to the
+/// writer, being written, or served) and is refused as geth refuses it, never run
+/// again and never mistaken for a nonce too low.
+#[test]
+fn a_transaction_sent_twice_at_once_is_taken_once() {
+    let dir = scratch("twice");
+    let started = start(&dir);
+    let node = started.node.clone();
+    let beef = Address([0xbe; 20]);
+    for nonce in 0..40 {
+        let raw = signed(3, nonce, Some(beef), 1, vec![]);
+        let copies: Vec<_> = (0..2)
+            .map(|_| {
+                let (node, raw) = (node.clone(), raw.clone());
+                std::thread::spawn(move || node.submit(raw))
+            })
+            .collect();
+        let answers: Vec<_> = copies.into_iter().map(|c| c.join().unwrap()).collect();
+        let taken: Vec<_> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+        assert_eq!(taken.len(), 1, "nonce {nonce}: {answers:?}");
+        let refused = answers.iter().find_map(|a| a.as_ref().err()).unwrap();
+        assert_eq!(refused.to_string(), "already known", "nonce {nonce}");
+        assert!(node.archive().read().unwrap().tx(taken[0]).is_some());
+    }
+    // Each ran once: the recipient got one wei per nonce.
+    let got = node
+        .with(move |core| core.balance(beef, None))
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, Int::from(40u64));
+    started.node.stop().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
