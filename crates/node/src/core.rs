@@ -20,9 +20,9 @@ use crate::archive::Archive;
 pub use crate::calls::{CallResult, CallSpec};
 use crate::chain::{L2Block, L2Tx};
 use crate::l2::{L2Machine, Outputs};
-use crate::persist::{sequencer_from_json, sequencer_json, Persist, CHECKPOINT_EVERY};
+use crate::persist::{sequencer_from_json, sequencer_json, Commit, Persist, CHECKPOINT_EVERY};
 use crate::sequencer::Sequencer;
-use crate::writer::{Commit, Then, Writer};
+use crate::writer::{Then, Writer};
 use crate::NodeError;
 
 /// The largest raw transaction taken (geth's pool limit).

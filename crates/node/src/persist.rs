@@ -64,14 +64,15 @@ pub struct StoredBlock {
 
 /// The data dir, open.
 pub struct Persist {
-    db: Arc<Database>,
+    ledger: Ledger,
     store: Store,
-    path: PathBuf,
 }
 
 impl std::fmt::Debug for Persist {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Persist").field("path", &self.path).finish()
+        f.debug_struct("Persist")
+            .field("path", &self.ledger.path)
+            .finish()
     }
 }
 
@@ -132,26 +133,32 @@ impl Persist {
         let store =
             Store::open(&dir.join(CHECKPOINTS)).map_err(|e| fail(&dir.join(CHECKPOINTS), e))?;
         Ok(Persist {
-            db: Arc::new(db),
+            ledger: Ledger {
+                db: Arc::new(db),
+                path,
+            },
             store,
-            path,
         })
     }
 
     /// A value of the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<Json>, NodeError> {
-        let read = self.db.begin_read().map_err(|e| fail(&self.path, e))?;
+        let read = self
+            .ledger
+            .db
+            .begin_read()
+            .map_err(|e| fail(&self.ledger.path, e))?;
         let table = match read.open_table(META) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(fail(&self.path, e)),
+            Err(e) => return Err(fail(&self.ledger.path, e)),
         };
-        let Some(bytes) = table.get(key).map_err(|e| fail(&self.path, e))? else {
+        let Some(bytes) = table.get(key).map_err(|e| fail(&self.ledger.path, e))? else {
             return Ok(None);
         };
         serde_json::from_slice(bytes.value())
             .map(Some)
-            .map_err(|e| fail(&self.path, format!("a damaged {key} record: {e}")))
+            .map_err(|e| fail(&self.ledger.path, format!("a damaged {key} record: {e}")))
     }
 
     /// Saves the machine's checkpoint; its number.
@@ -159,33 +166,36 @@ impl Persist {
         self.store
             .save(machine)
             .map(|info| info.seq)
-            .map_err(|e| fail(&self.path, e))
+            .map_err(|e| fail(&self.ledger.path, e))
     }
 
     /// The machine of checkpoint `seq`.
     pub fn machine(&self, seq: u64) -> Result<Machine, NodeError> {
-        self.store.restore(seq).map_err(|e| fail(&self.path, e))
+        self.store
+            .restore(seq)
+            .map_err(|e| fail(&self.ledger.path, e))
     }
 
     /// The handle that writes `l2.redb` (the node's writer thread holds one).
     pub fn ledger(&self) -> Ledger {
-        Ledger {
-            db: self.db.clone(),
-            path: self.path.clone(),
-        }
+        self.ledger.clone()
     }
 
     /// Every block, in order.
     pub fn blocks(&self) -> Result<Vec<(u64, StoredBlock)>, NodeError> {
-        let read = self.db.begin_read().map_err(|e| fail(&self.path, e))?;
+        let read = self
+            .ledger
+            .db
+            .begin_read()
+            .map_err(|e| fail(&self.ledger.path, e))?;
         let table = match read.open_table(BLOCKS) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(fail(&self.path, e)),
+            Err(e) => return Err(fail(&self.ledger.path, e)),
         };
         let mut out = Vec::new();
-        for entry in table.iter().map_err(|e| fail(&self.path, e))? {
-            let (number, record) = entry.map_err(|e| fail(&self.path, e))?;
+        for entry in table.iter().map_err(|e| fail(&self.ledger.path, e))? {
+            let (number, record) = entry.map_err(|e| fail(&self.ledger.path, e))?;
             let mut bytes = record.value();
             let hash = take_hash(&mut bytes)?;
             let parent_hash = take_hash(&mut bytes)?;
@@ -217,17 +227,21 @@ impl Persist {
 
     /// Every checkpoint noted: inbox position -> checkpoint.
     pub fn checkpoints(&self) -> Result<std::collections::BTreeMap<u64, u64>, NodeError> {
-        let read = self.db.begin_read().map_err(|e| fail(&self.path, e))?;
+        let read = self
+            .ledger
+            .db
+            .begin_read()
+            .map_err(|e| fail(&self.ledger.path, e))?;
         let table = match read.open_table(CHECKPOINT_AT) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Default::default()),
-            Err(e) => return Err(fail(&self.path, e)),
+            Err(e) => return Err(fail(&self.ledger.path, e)),
         };
         table
             .iter()
-            .map_err(|e| fail(&self.path, e))?
+            .map_err(|e| fail(&self.ledger.path, e))?
             .map(|entry| {
-                let (position, checkpoint) = entry.map_err(|e| fail(&self.path, e))?;
+                let (position, checkpoint) = entry.map_err(|e| fail(&self.ledger.path, e))?;
                 Ok((position.value(), checkpoint.value()))
             })
             .collect()
@@ -235,23 +249,27 @@ impl Persist {
 
     /// The machine's inbox messages from position `from` to `to` (exclusive).
     pub fn messages_between(&self, from: u64, to: u64) -> Result<Vec<Value>, NodeError> {
-        let read = self.db.begin_read().map_err(|e| fail(&self.path, e))?;
+        let read = self
+            .ledger
+            .db
+            .begin_read()
+            .map_err(|e| fail(&self.ledger.path, e))?;
         let table = match read.open_table(MESSAGES) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(fail(&self.path, e)),
+            Err(e) => return Err(fail(&self.ledger.path, e)),
         };
         let messages = table
             .range(from..to)
-            .map_err(|e| fail(&self.path, e))?
+            .map_err(|e| fail(&self.ledger.path, e))?
             .map(|entry| {
-                let (_, bytes) = entry.map_err(|e| fail(&self.path, e))?;
+                let (_, bytes) = entry.map_err(|e| fail(&self.ledger.path, e))?;
                 decode(bytes.value())
             })
             .collect::<Result<Vec<_>, _>>()?;
         if messages.len() as u64 != to.saturating_sub(from) {
             return Err(fail(
-                &self.path,
+                &self.ledger.path,
                 format!("inbox messages {from}..{to} are not all kept"),
             ));
         }
@@ -269,9 +287,54 @@ impl Persist {
                 Err(_) => 0,
             }
         }
-        self.path.parent().map_or(0, |dir| {
+        self.ledger.path.parent().map_or(0, |dir| {
             size(&dir.join(L2_FILE)) + size(&dir.join(CHECKPOINTS))
         })
+    }
+}
+
+/// What one commit of `l2.redb` writes: the messages the machine read from inbox position `first`
+/// on, the blocks they closed (each with its state's inbox position), the checkpoints
+/// taken (position, checkpoint) and the node's state records.
+#[derive(Debug, Default)]
+pub struct Commit {
+    /// The inbox position of the first message.
+    pub first: u64,
+    /// The messages.
+    pub values: Vec<Value>,
+    /// The blocks they closed.
+    pub blocks: Vec<L2Block>,
+    /// Each block's state as an inbox position.
+    pub positions: Vec<u64>,
+    /// Checkpoints of the machine: (inbox position, checkpoint).
+    pub checkpoints: Vec<(u64, u64)>,
+    /// The node's state records (the newest value of each key wins).
+    pub state: Vec<(&'static str, Json)>,
+}
+
+impl Commit {
+    /// Whether it writes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+            && self.blocks.is_empty()
+            && self.checkpoints.is_empty()
+            && self.state.is_empty()
+    }
+
+    /// Appends `later` (handed over after this one, its messages following on) to this
+    /// commit.
+    pub(crate) fn absorb(&mut self, later: Commit) {
+        if self.values.is_empty() {
+            self.first = later.first;
+        }
+        self.values.extend(later.values);
+        self.blocks.extend(later.blocks);
+        self.positions.extend(later.positions);
+        self.checkpoints.extend(later.checkpoints);
+        for (key, value) in later.state {
+            self.state.retain(|(k, _)| *k != key);
+            self.state.push((key, value));
+        }
     }
 }
 
@@ -289,29 +352,20 @@ impl std::fmt::Debug for Ledger {
 }
 
 impl Ledger {
-    /// Writes, in one transaction, the messages the machine read since the last write
-    /// (from position `first`), the blocks they closed (each with its state's inbox
-    /// position), the checkpoints taken (position, checkpoint), and the node's state.
-    pub fn commit(
-        &self,
-        first: u64,
-        messages: &[Value],
-        blocks: &[(&L2Block, u64)],
-        checkpoints: &[(u64, u64)],
-        state: &[(&str, Json)],
-    ) -> Result<(), NodeError> {
+    /// Writes `commit` in one transaction.
+    pub fn commit(&self, commit: &Commit) -> Result<(), NodeError> {
         let write = self.db.begin_write().map_err(|e| fail(&self.path, e))?;
         {
             let mut table = write
                 .open_table(MESSAGES)
                 .map_err(|e| fail(&self.path, e))?;
-            for (i, message) in messages.iter().enumerate() {
+            for (i, message) in commit.values.iter().enumerate() {
                 table
-                    .insert(first + i as u64, encode(message)?.as_slice())
+                    .insert(commit.first + i as u64, encode(message)?.as_slice())
                     .map_err(|e| fail(&self.path, e))?;
             }
             let mut table = write.open_table(BLOCKS).map_err(|e| fail(&self.path, e))?;
-            for (block, position) in blocks {
+            for (block, position) in commit.blocks.iter().zip(&commit.positions) {
                 let mut record = Vec::new();
                 record.extend_from_slice(&block.hash.0);
                 record.extend_from_slice(&block.parent_hash.0);
@@ -335,13 +389,13 @@ impl Ledger {
             let mut table = write
                 .open_table(CHECKPOINT_AT)
                 .map_err(|e| fail(&self.path, e))?;
-            for (position, checkpoint) in checkpoints {
+            for (position, checkpoint) in &commit.checkpoints {
                 table
                     .insert(*position, *checkpoint)
                     .map_err(|e| fail(&self.path, e))?;
             }
             let mut table = write.open_table(META).map_err(|e| fail(&self.path, e))?;
-            for (key, value) in state {
+            for (key, value) in &commit.state {
                 table
                     .insert(*key, value.to_string().as_bytes())
                     .map_err(|e| fail(&self.path, e))?;

@@ -203,9 +203,9 @@ fn serve(
 
 /// Sequences the submission `first` and those queued behind it, a block per batch
 /// taken from the queue, while more are waiting (up to [`MAX_TURN_BLOCKS`] blocks);
-/// hands each block to the writer
-/// thread, which answers its senders once it is written (the machine runs the next
-/// block meanwhile). The other requests met on the way, to handle next.
+/// hands each block to the writer thread, which answers its senders once it is
+/// written (the machine runs the next block meanwhile). The other requests met on the
+/// way, to handle next.
 fn sequence(
     core: &mut NodeCore,
     queue: &mpsc::Receiver<Request>,

@@ -17,58 +17,9 @@ use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use avm_value::Value;
-use serde_json::Value as Json;
-
 use crate::archive::Archive;
-use crate::chain::L2Block;
-use crate::persist::Ledger;
+use crate::persist::{Commit, Ledger};
 use crate::NodeError;
-
-/// What one commit writes: the messages the machine read from inbox position `first`
-/// on, the blocks they closed (each with its state's inbox position), the checkpoints
-/// taken (position, checkpoint) and the node's state records.
-#[derive(Debug, Default)]
-pub struct Commit {
-    /// The inbox position of the first message.
-    pub first: u64,
-    /// The messages.
-    pub values: Vec<Value>,
-    /// The blocks they closed.
-    pub blocks: Vec<L2Block>,
-    /// Each block's state as an inbox position.
-    pub positions: Vec<u64>,
-    /// Checkpoints of the machine: (inbox position, checkpoint).
-    pub checkpoints: Vec<(u64, u64)>,
-    /// The node's state records (the newest value of each key wins).
-    pub state: Vec<(&'static str, Json)>,
-}
-
-impl Commit {
-    /// Whether it writes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-            && self.blocks.is_empty()
-            && self.checkpoints.is_empty()
-            && self.state.is_empty()
-    }
-
-    /// Appends `later` (handed over after this one, its messages following on) to this
-    /// commit.
-    fn absorb(&mut self, later: Commit) {
-        if self.values.is_empty() {
-            self.first = later.first;
-        }
-        self.values.extend(later.values);
-        self.blocks.extend(later.blocks);
-        self.positions.extend(later.positions);
-        self.checkpoints.extend(later.checkpoints);
-        for (key, value) in later.state {
-            self.state.retain(|(k, _)| *k != key);
-            self.state.push((key, value));
-        }
-    }
-}
 
 /// Called once a commit is written and its blocks served, or with why it was not.
 pub type Then = Box<dyn FnOnce(Result<(), &NodeError>) + Send>;
@@ -109,6 +60,11 @@ impl Shared {
             Err(_) => Some(NodeError::poisoned("writer")),
         }
     }
+}
+
+/// The writer thread is not there to write.
+fn gone() -> NodeError {
+    NodeError::Store("the writer thread has stopped".into())
 }
 
 /// What a failure is noted as (a halt's own reason, not wrapped twice).
@@ -170,7 +126,7 @@ impl Writer {
         };
         if let Some(jobs) = &self.jobs {
             if let Err(mpsc::SendError(job)) = jobs.send(job) {
-                let gone = NodeError::Store("the writer thread has stopped".into());
+                let gone = gone();
                 self.shared.fail(reason(&gone));
                 (job.then)(Err(&gone));
             }
@@ -191,7 +147,7 @@ impl Writer {
             );
             if wait.recv().is_err() {
                 // The writer dropped the answer without giving it: it is gone.
-                self.fail(&NodeError::Store("the writer thread has stopped".into()));
+                self.fail(&gone());
             }
         }
         self.check()
@@ -315,20 +271,7 @@ fn write_one(
     if group.is_empty() {
         return Ok(());
     }
-    let pairs: Vec<(&L2Block, u64)> = group
-        .blocks
-        .iter()
-        .zip(group.positions.iter().copied())
-        .collect();
-    let written = ledger.commit(
-        group.first,
-        &group.values,
-        &pairs,
-        &group.checkpoints,
-        &group.state,
-    );
-    drop(pairs);
-    let served = written.and_then(|()| {
+    let served = ledger.commit(&group).and_then(|()| {
         let mut archive = archive.write().map_err(|_| {
             NodeError::Store(
                 "written to the data dir (a restart serves it) but not served: the archive's \
@@ -351,6 +294,7 @@ fn write_one(
 mod tests {
     use super::*;
     use crate::persist::Persist;
+    use avm_value::Value;
 
     /// A new data dir, and a writer on it serving into a new archive.
     fn open(name: &str) -> (std::path::PathBuf, Persist, Arc<RwLock<Archive>>, Writer) {
