@@ -1,5 +1,9 @@
 //! The HTTP side: a hyper server on its own thread and runtime, bounded in body
 //! size, header time, handler time and open connections, with CORS for browsers.
+//! Quick requests (reads of memory) are answered on the I/O threads, the others on
+//! blocking threads, as many as connections may be open, so that every client may
+//! wait on the node at once. All of its threads run at a lower priority than the
+//! thread that started it: they yield the vCPU to the node's machine.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +21,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
 use tokio::sync::{oneshot, Semaphore};
 
-use crate::jsonrpc::{dispatch, Handler};
+use crate::jsonrpc::{dispatch_parsed, is_quick, parse, Handler};
 
 /// What one request and the server as a whole may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,17 +98,22 @@ impl Server {
             .set_nonblocking(true)
             .map_err(ServerError::Runtime)?;
         let local = listener.local_addr().map_err(ServerError::Runtime)?;
+        let nice = server_nice();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
-            .max_blocking_threads(16)
+            .max_blocking_threads(limits.max_connections.max(1))
             .enable_all()
             .thread_name("avm-rpc")
+            .on_thread_start(move || run_at(nice))
             .build()
             .map_err(ServerError::Runtime)?;
         let (tx, rx) = oneshot::channel();
         let thread = std::thread::Builder::new()
             .name("avm-rpc-accept".into())
-            .spawn(move || runtime.block_on(serve(listener, handler, limits, rx)))
+            .spawn(move || {
+                run_at(nice);
+                runtime.block_on(serve(listener, handler, limits, rx))
+            })
             .map_err(ServerError::Runtime)?;
         Ok(Server {
             addr: local,
@@ -136,6 +145,30 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+/// How much lower than the thread that starts it the server's threads run (in nice
+/// steps; nice values stop at 19).
+const SERVER_NICENESS: i32 = 10;
+
+/// The nice value of the server's threads: [`SERVER_NICENESS`] steps below the
+/// calling thread's (on Linux nice is per thread).
+///
+/// The server's threads wake for every request; at the process's priority each
+/// wake-up may take the vCPU from a thread that works without pause (the node's
+/// machine), which then waits to run and comes back to cold caches. Lower, they run
+/// on the other vCPU or while it waits.
+fn server_nice() -> Option<i32> {
+    let nice = rustix::process::getpriority_process(None).ok()?;
+    Some((nice + SERVER_NICENESS).min(19))
+}
+
+/// Sets the calling thread's nice value to `nice`. Lowering one's own priority needs
+/// no privilege; if it fails anyway, the thread runs as it was.
+fn run_at(nice: Option<i32>) {
+    if let Some(nice) = nice {
+        let _ = rustix::process::setpriority_process(None, nice);
     }
 }
 
@@ -241,8 +274,34 @@ async fn respond(
             ))
         }
     };
-    let work = tokio::task::spawn_blocking(move || dispatch(handler.as_ref(), &body));
-    let answer = match tokio::time::timeout(limits.request_timeout, work).await {
+    let request = match parse(&body) {
+        Ok(request) => request,
+        Err(error) => return Ok(status(StatusCode::OK, error)),
+    };
+    let answer = if is_quick(handler.as_ref(), &request) {
+        // A handler that fails answers as it would on a blocking thread.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            dispatch_parsed(handler.as_ref(), request)
+        }))
+        .unwrap_or_else(|_| Some(error_body(-32603, "the request's handler failed")))
+    } else {
+        answer_blocking(handler, request, limits).await
+    };
+    Ok(match answer {
+        Some(body) => status(StatusCode::OK, body),
+        None => with_cors(Response::new(Full::new(Bytes::new()))),
+    })
+}
+
+/// Answers `request` on a blocking thread (it may wait on the node or compute for
+/// long), within the request's time limit.
+async fn answer_blocking(
+    handler: Arc<dyn Handler>,
+    request: serde_json::Value,
+    limits: Limits,
+) -> Option<serde_json::Value> {
+    let work = tokio::task::spawn_blocking(move || dispatch_parsed(handler.as_ref(), request));
+    match tokio::time::timeout(limits.request_timeout, work).await {
         Ok(Ok(answer)) => answer,
         Ok(Err(_)) => Some(error_body(-32603, "the request's handler failed")),
         Err(_) => Some(error_body(
@@ -252,11 +311,7 @@ async fn respond(
                 limits.request_timeout.as_secs()
             ),
         )),
-    };
-    Ok(match answer {
-        Some(body) => status(StatusCode::OK, body),
-        None => with_cors(Response::new(Full::new(Bytes::new()))),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -272,10 +327,18 @@ mod tests {
             method: &str,
             _params: &serde_json::Value,
         ) -> Result<serde_json::Value, RpcError> {
-            if method == "sleep" {
-                std::thread::sleep(Duration::from_millis(400));
+            match method {
+                "sleep" => std::thread::sleep(Duration::from_millis(400)),
+                "boom" => panic!("a handler that fails"),
+                "nice" | "nice-blocking" => {
+                    return Ok(json!(rustix::process::getpriority_process(None).ok()))
+                }
+                _ => {}
             }
             Ok(json!(method))
+        }
+        fn quick(&self, method: &str) -> bool {
+            !matches!(method, "sleep" | "nice-blocking")
         }
     }
 
@@ -317,6 +380,21 @@ mod tests {
         assert!(big.starts_with("HTTP/1.1 413"), "{big}");
         let slow = post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"sleep"}"#);
         assert!(slow.contains("took longer"), "{slow}");
+        // A quick method is answered on the I/O thread, and its failure is answered
+        // as a blocking handler's is, not by a dropped connection.
+        let boom = post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"boom"}"#);
+        assert!(boom.starts_with("HTTP/1.1 200"), "{boom}");
+        assert!(boom.contains("-32603"), "{boom}");
+        // Every thread of the server runs below the thread that started it.
+        let ours = rustix::process::getpriority_process(None).unwrap_or_else(|e| panic!("{e}"));
+        let lower = format!(r#""result":{}"#, (ours + SERVER_NICENESS).min(19));
+        for method in ["nice", "nice-blocking"] {
+            let nice = post(
+                addr,
+                &format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}"}}"#),
+            );
+            assert!(nice.contains(&lower), "{method}: {nice}");
+        }
         assert!(matches!(
             Server::start(&addr.to_string(), Arc::new(Slow), limits),
             Err(ServerError::Bind { .. })

@@ -220,6 +220,30 @@ fn estimate(result: &CallResult) -> u64 {
 }
 
 impl Handler for L2Rpc {
+    /// Constants and reads of the in-memory archive: never the node's thread, never
+    /// more than a block's worth of work.
+    fn quick(&self, method: &str) -> bool {
+        matches!(
+            method,
+            "web3_clientVersion"
+                | "net_version"
+                | "net_listening"
+                | "eth_chainId"
+                | "eth_syncing"
+                | "eth_mining"
+                | "eth_accounts"
+                | "eth_blockNumber"
+                | "eth_maxPriorityFeePerGas"
+                | "eth_getBlockByNumber"
+                | "eth_getBlockByHash"
+                | "eth_getBlockTransactionCountByNumber"
+                | "eth_getBlockTransactionCountByHash"
+                | "eth_getTransactionByBlockNumberAndIndex"
+                | "eth_getTransactionByHash"
+                | "eth_getTransactionReceipt"
+        )
+    }
+
     fn call(&self, method: &str, params: &Json) -> Result<Json, RpcError> {
         match method {
             "web3_clientVersion" => Ok(json!(format!("avm/v{}/node", env!("CARGO_PKG_VERSION")))),
