@@ -289,6 +289,15 @@ fn replay_since(bench: &Bench, before: &avm_machine::Machine, from: u64) -> (Dur
     (took, inbox.len())
 }
 
+/// How long the calling thread has been ready to run but waiting for a vCPU (taken
+/// by other threads), from Linux's scheduler statistics; None where they are not
+/// kept.
+fn waited_to_run() -> Option<Duration> {
+    let stats = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos = stats.split_whitespace().nth(1)?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
 /// The node's throughput against a replay of the same messages on the AVM alone,
 /// three rounds interleaved: the node through its own API, and end to end over
 /// JSON-RPC with the clients on the same two cores.
@@ -298,10 +307,18 @@ fn node_against_replay(bench: &Bench) {
     for round in 1..=3 {
         for over_rpc in [false, true] {
             let signed = sign_stream(bench, per_client, false);
-            let (before, from, timing) = bench
+            let (before, from, timing, waited) = bench
                 .started
                 .node
-                .with(|core| (core.machine().clone(), core.position(), core.timing()))
+                .with(|core| {
+                    let waited = waited_to_run();
+                    (
+                        core.machine().clone(),
+                        core.position(),
+                        core.timing(),
+                        waited,
+                    )
+                })
                 .unwrap();
             let node_time = if over_rpc {
                 stream_signed(bench, signed)
@@ -309,17 +326,24 @@ fn node_against_replay(bench: &Bench) {
                 stream_in_process(bench, signed)
             };
             let (replay_time, messages) = replay_since(bench, &before, from);
-            let now = bench.started.node.with(|core| core.timing()).unwrap();
+            let (now, waited_now) = bench
+                .started
+                .node
+                .with(|core| (core.timing(), waited_to_run()))
+                .unwrap();
+            let waited = waited_now.zip(waited).map(|(now, then)| now - then);
             let sequencing = now.sequencing - timing.sequencing;
             let machine = now.machine - timing.machine;
             let writing = now.writing - timing.writing;
             let checkpointing = now.checkpointing - timing.checkpointing;
             println!(
                 "  the node's thread: {:.3} s sequencing (the machine {:.3} s of it), {:.3} s \
-                 saving checkpoints; the writer thread: {:.3} s writing",
+                 saving checkpoints, {} s ready but waiting for a vCPU; the writer thread: \
+                 {:.3} s writing",
                 sequencing.as_secs_f64(),
                 machine.as_secs_f64(),
                 checkpointing.as_secs_f64(),
+                waited.map_or("?".into(), |w| format!("{:.3}", w.as_secs_f64())),
                 writing.as_secs_f64(),
             );
             println!(

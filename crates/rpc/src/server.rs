@@ -100,7 +100,7 @@ impl Server {
         let local = listener.local_addr().map_err(ServerError::Runtime)?;
         let nice = server_nice();
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(io_threads())
             .max_blocking_threads(limits.max_connections.max(1))
             .enable_all()
             .thread_name("avm-rpc")
@@ -146,6 +146,16 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.halt();
     }
+}
+
+/// The I/O threads: one vCPU fewer than the machine has (at least one), leaving one
+/// to the node's machine. With two I/O threads on two vCPUs, one of them woke on the
+/// machine's vCPU often enough to keep it waiting 0.08-0.11 s a round of 2,000
+/// transfers; with one, 0.01-0.05 s (docs/performance.md, avm node).
+fn io_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .max(1)
 }
 
 /// How much lower than the thread that starts it the server's threads run (in nice
