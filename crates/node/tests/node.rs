@@ -137,3 +137,66 @@ fn a_transaction_sent_twice_at_once_is_taken_once() {
     started.node.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The server answers a read on its I/O thread only when the archive's lock is free
+/// at once: while another thread holds it, the read waits on a blocking thread and
+/// the server goes on answering everyone else.
+#[test]
+fn a_held_archive_lock_stalls_only_the_reads_that_need_it() {
+    use avm_node::rpc::L2Rpc;
+    use avm_rpc::Handler;
+    use avm_testkit::wallet::{hex0x, quantity, rpc};
+    use serde_json::json;
+
+    let dir = scratch("held");
+    let started = start(&dir);
+    let node = started.node.clone();
+    let hash = node
+        .submit(signed(4, 0, Some(Address([0xbe; 20])), 1, vec![]))
+        .unwrap();
+    let handler = std::sync::Arc::new(L2Rpc::new(node.clone(), CHAIN_ID));
+    let receipt = json!([hex0x(&hash.0)]);
+    // With the lock free, answered at once and as a blocking thread would answer.
+    let now = handler.call_now("eth_getTransactionReceipt", &receipt);
+    assert_eq!(
+        now,
+        Some(handler.call("eth_getTransactionReceipt", &receipt))
+    );
+    assert_eq!(now.unwrap().unwrap()["status"], "0x1");
+    // A block with its transactions in full may be large, and the node's own work
+    // waits on the node: neither is answered on the I/O thread.
+    assert_eq!(
+        handler.call_now("eth_getBlockByNumber", &json!(["latest", true])),
+        None
+    );
+    assert!(handler
+        .call_now("eth_getBlockByNumber", &json!(["latest", false]))
+        .is_some());
+    assert_eq!(handler.call_now("eth_gasPrice", &json!([])), None);
+
+    let server =
+        avm_rpc::Server::start("127.0.0.1:0", handler.clone(), avm_rpc::Limits::default()).unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let held = node.archive().write().unwrap();
+    assert_eq!(
+        handler.call_now("eth_getTransactionReceipt", &receipt),
+        None
+    );
+    let waiting = {
+        let (url, receipt) = (url.clone(), receipt.clone());
+        std::thread::spawn(move || rpc(&url, "eth_getTransactionReceipt", receipt))
+    };
+    // Others are answered meanwhile (with one I/O thread, a read blocked on it
+    // would have stopped them all).
+    for _ in 0..3 {
+        let chain_id = rpc(&url, "eth_chainId", json!([])).unwrap();
+        assert_eq!(quantity(&chain_id), u128::from(CHAIN_ID));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!waiting.is_finished());
+    drop(held);
+    assert_eq!(waiting.join().unwrap().unwrap()["status"], "0x1");
+    server.stop();
+    started.node.stop().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

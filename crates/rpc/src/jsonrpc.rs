@@ -77,12 +77,14 @@ pub trait Handler: Send + Sync + 'static {
     /// Answers `method` with `params` (`null` when the request had none).
     fn call(&self, method: &str, params: &Json) -> Result<Json, RpcError>;
 
-    /// Whether `method` is answered at once from memory, never waiting on another
-    /// thread or a long computation. The server answers such requests on its I/O
-    /// thread instead of handing them to a blocking thread and back, two thread
-    /// switches saved on every receipt a wallet polls. None is, unless said.
-    fn quick(&self, _method: &str) -> bool {
-        false
+    /// Answers `method` at once if that takes neither waiting (on another thread or
+    /// a lock held elsewhere) nor more than a small, bounded amount of work; None
+    /// otherwise, and [`Handler::call`] answers it on a blocking thread. The server
+    /// asks this on its I/O thread, sparing a request answered from memory the trip
+    /// to a blocking thread and back (two thread switches for every receipt a wallet
+    /// polls). By default nothing is answered at once.
+    fn call_now(&self, _method: &str, _params: &Json) -> Option<Result<Json, RpcError>> {
+        None
     }
 }
 
@@ -96,27 +98,25 @@ fn answer(id: Json, result: Result<Json, RpcError>) -> Json {
     }
 }
 
-/// One request object: its answer (None for a notification, which has no `id`).
-fn dispatch_one(handler: &dyn Handler, request: &Json) -> Option<Json> {
+/// A request object's id, method and params, or the answer to give if it is not a
+/// request.
+fn checked(request: &Json) -> Result<(Option<Json>, &str, Json), Json> {
     let Some(object) = request.as_object() else {
-        return Some(answer(
+        return Err(answer(
             Json::Null,
             Err(RpcError::new(-32600, "invalid request: not an object")),
         ));
     };
     let id = object.get("id").cloned();
-    let method = match object.get("method").and_then(Json::as_str) {
-        Some(method) => method,
-        None => {
-            return Some(answer(
-                id.unwrap_or(Json::Null),
-                Err(RpcError::new(-32600, "invalid request: no method")),
-            ))
-        }
+    let Some(method) = object.get("method").and_then(Json::as_str) else {
+        return Err(answer(
+            id.unwrap_or(Json::Null),
+            Err(RpcError::new(-32600, "invalid request: no method")),
+        ));
     };
     let params = object.get("params").cloned().unwrap_or(Json::Null);
     if !(params.is_array() || params.is_object() || params.is_null()) {
-        return Some(answer(
+        return Err(answer(
             id.unwrap_or(Json::Null),
             Err(RpcError::new(
                 -32600,
@@ -124,8 +124,34 @@ fn dispatch_one(handler: &dyn Handler, request: &Json) -> Option<Json> {
             )),
         ));
     }
-    let result = handler.call(method, &params);
-    id.map(|id| answer(id, result))
+    Ok((id, method, params))
+}
+
+/// One request object: its answer (None for a notification, which has no `id`).
+fn dispatch_one(handler: &dyn Handler, request: &Json) -> Option<Json> {
+    match checked(request) {
+        Ok((id, method, params)) => {
+            let result = handler.call(method, &params);
+            id.map(|id| answer(id, result))
+        }
+        Err(error) => Some(error),
+    }
+}
+
+/// A single request (not a batch) answered at once ([`Handler::call_now`]): its
+/// answer as [`dispatch_parsed`] gives it; None if it has to go to a blocking
+/// thread.
+pub(crate) fn answer_now(handler: &dyn Handler, request: &Json) -> Option<Option<Json>> {
+    if request.is_array() {
+        return None;
+    }
+    match checked(request) {
+        Ok((id, method, params)) => {
+            let result = handler.call_now(method, &params)?;
+            Some(id.map(|id| answer(id, result)))
+        }
+        Err(error) => Some(Some(error)),
+    }
 }
 
 /// A request body: its answer body (None when nothing is to be sent back: a lone
@@ -146,20 +172,6 @@ pub(crate) fn parse(body: &[u8]) -> Result<Json, Json> {
             Err(RpcError::new(-32700, format!("parse error: {e}"))),
         )
     })
-}
-
-/// Whether every method `request` (one request or a batch) calls is
-/// [`Handler::quick`].
-pub(crate) fn is_quick(handler: &dyn Handler, request: &Json) -> bool {
-    let quick = |one: &Json| {
-        one.get("method")
-            .and_then(Json::as_str)
-            .is_some_and(|method| handler.quick(method))
-    };
-    match request {
-        Json::Array(batch) => batch.len() <= MAX_BATCH && batch.iter().all(quick),
-        one => quick(one),
-    }
 }
 
 /// A parsed request body: its answer body, as [`dispatch`].
@@ -243,28 +255,36 @@ mod tests {
         fn call(&self, method: &str, params: &Json) -> Result<Json, RpcError> {
             Echo.call(method, params)
         }
-        fn quick(&self, method: &str) -> bool {
-            method == "echo"
+        fn call_now(&self, method: &str, params: &Json) -> Option<Result<Json, RpcError>> {
+            (method == "echo").then(|| Echo.call(method, params))
         }
     }
 
     #[test]
-    fn a_request_is_quick_only_if_every_call_in_it_is() {
-        let quick = |body: &str| is_quick(&QuickEcho, &parse(body.as_bytes()).unwrap_or_default());
-        assert!(quick(r#"{"jsonrpc":"2.0","id":1,"method":"echo"}"#));
-        assert!(quick(
-            r#"[{"jsonrpc":"2.0","id":1,"method":"echo"},{"jsonrpc":"2.0","method":"echo"}]"#
-        ));
-        assert!(!quick(
-            r#"[{"jsonrpc":"2.0","id":1,"method":"echo"},{"jsonrpc":"2.0","id":2,"method":"fail"}]"#
-        ));
-        assert!(!quick(r#"{"jsonrpc":"2.0","id":1,"method":"fail"}"#));
-        assert!(!quick(r#"{"jsonrpc":"2.0","id":1}"#));
-        assert!(!quick(r#"{"jsonrpc":"2.0","id":1,"method":7}"#));
-        // The default: nothing is quick.
-        assert!(!is_quick(
-            &Echo,
-            &json!({"jsonrpc":"2.0","id":1,"method":"echo"})
-        ));
+    fn only_single_requests_the_handler_answers_at_once_skip_the_blocking_threads() {
+        let now = |body: &str| answer_now(&QuickEcho, &parse(body.as_bytes()).unwrap_or_default());
+        // Answered at once, exactly as dispatching it would be.
+        for body in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"echo","params":[2]}"#,
+            r#"{"jsonrpc":"2.0","method":"echo"}"#,
+            r#"{"jsonrpc":"2.0","id":1}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"echo","params":5}"#,
+            r#"7"#,
+        ] {
+            assert_eq!(
+                now(body),
+                Some(dispatch(&QuickEcho, body.as_bytes())),
+                "{body}"
+            );
+        }
+        // Left to a blocking thread: what the handler does not answer at once, and any
+        // batch (a batch may hold up to MAX_BATCH calls).
+        assert_eq!(now(r#"{"jsonrpc":"2.0","id":1,"method":"fail"}"#), None);
+        assert_eq!(now(r#"[{"jsonrpc":"2.0","id":1,"method":"echo"}]"#), None);
+        // The default: nothing is answered at once.
+        assert_eq!(
+            answer_now(&Echo, &json!({"jsonrpc":"2.0","id":1,"method":"echo"})),
+            None
+        );
     }
 }

@@ -3,7 +3,8 @@
 //! their handlers answer in.
 //!
 //! Every request is bounded: the body's size, the batch's length, the time a handler
-//! may take, the connections open at once. The server binds where it is told
+//! may take (or, for what a handler answers at once, a small fixed amount of work), the
+//! connections open at once. The server binds where it is told
 //! (127.0.0.1 by default in the CLI), answers CORS preflights so a browser dApp can
 //! call it, and turns a handler's typed error into a JSON-RPC error object.
 

@@ -1,8 +1,9 @@
 //! The HTTP side: a hyper server on its own thread and runtime, bounded in body
 //! size, header time, handler time and open connections, with CORS for browsers.
-//! Quick requests (reads of memory) are answered on the I/O threads, the others on
-//! blocking threads, as many as connections may be open, so that every client may
-//! wait on the node at once. All of its threads run at a lower priority than the
+//! Single requests the handler answers at once (reads of memory, with no lock to
+//! wait for) are answered on the I/O threads, the others on blocking threads, as
+//! many as connections may be open, so that every client may wait on the node at
+//! once. All of its threads run at a lower priority than the
 //! thread that started it: they yield the vCPU to the node's machine.
 
 use std::net::SocketAddr;
@@ -21,14 +22,16 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
 use tokio::sync::{oneshot, Semaphore};
 
-use crate::jsonrpc::{dispatch_parsed, is_quick, parse, Handler};
+use crate::jsonrpc::{answer_now, dispatch_parsed, parse, Handler};
 
 /// What one request and the server as a whole may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest request body, in bytes.
     pub max_body: usize,
-    /// Longest a handler may work on one request (a batch counts as one).
+    /// Longest a handler may work on one request (a batch counts as one); requests it
+    /// answers at once ([`Handler::call_now`]) do a small, bounded amount of work
+    /// and are not timed.
     pub request_timeout: Duration,
     /// Longest a client may take to send its headers.
     pub header_timeout: Duration,
@@ -163,23 +166,33 @@ fn io_threads() -> usize {
 const SERVER_NICENESS: i32 = 10;
 
 /// The nice value of the server's threads: [`SERVER_NICENESS`] steps below the
-/// calling thread's (on Linux nice is per thread).
+/// calling thread's (on Linux nice is per thread; elsewhere it is per process, and
+/// the threads are left as they are).
 ///
 /// The server's threads wake for every request; at the process's priority each
 /// wake-up may take the vCPU from a thread that works without pause (the node's
 /// machine), which then waits to run and comes back to cold caches. Lower, they run
 /// on the other vCPU or while it waits.
+#[cfg(target_os = "linux")]
 fn server_nice() -> Option<i32> {
     let nice = rustix::process::getpriority_process(None).ok()?;
     Some((nice + SERVER_NICENESS).min(19))
 }
 
+#[cfg(not(target_os = "linux"))]
+fn server_nice() -> Option<i32> {
+    None
+}
+
 /// Sets the calling thread's nice value to `nice`. Lowering one's own priority needs
 /// no privilege; if it fails anyway, the thread runs as it was.
 fn run_at(nice: Option<i32>) {
+    #[cfg(target_os = "linux")]
     if let Some(nice) = nice {
         let _ = rustix::process::setpriority_process(None, nice);
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 async fn serve(
@@ -288,14 +301,14 @@ async fn respond(
         Ok(request) => request,
         Err(error) => return Ok(status(StatusCode::OK, error)),
     };
-    let answer = if is_quick(handler.as_ref(), &request) {
-        // A handler that fails answers as it would on a blocking thread.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            dispatch_parsed(handler.as_ref(), request)
-        }))
-        .unwrap_or_else(|_| Some(error_body(-32603, "the request's handler failed")))
-    } else {
-        answer_blocking(handler, request, limits).await
+    // A handler that fails answers as it would on a blocking thread.
+    let now = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        answer_now(handler.as_ref(), &request)
+    }))
+    .unwrap_or_else(|_| Some(Some(error_body(-32603, "the request's handler failed"))));
+    let answer = match now {
+        Some(answer) => answer,
+        None => answer_blocking(handler, request, limits).await,
     };
     Ok(match answer {
         Some(body) => status(StatusCode::OK, body),
@@ -340,6 +353,7 @@ mod tests {
             match method {
                 "sleep" => std::thread::sleep(Duration::from_millis(400)),
                 "boom" => panic!("a handler that fails"),
+                #[cfg(target_os = "linux")]
                 "nice" | "nice-blocking" => {
                     return Ok(json!(rustix::process::getpriority_process(None).ok()))
                 }
@@ -347,8 +361,12 @@ mod tests {
             }
             Ok(json!(method))
         }
-        fn quick(&self, method: &str) -> bool {
-            !matches!(method, "sleep" | "nice-blocking")
+        fn call_now(
+            &self,
+            method: &str,
+            params: &serde_json::Value,
+        ) -> Option<Result<serde_json::Value, RpcError>> {
+            (!matches!(method, "sleep" | "nice-blocking")).then(|| self.call(method, params))
         }
     }
 
@@ -390,12 +408,27 @@ mod tests {
         assert!(big.starts_with("HTTP/1.1 413"), "{big}");
         let slow = post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"sleep"}"#);
         assert!(slow.contains("took longer"), "{slow}");
-        // A quick method is answered on the I/O thread, and its failure is answered
-        // as a blocking handler's is, not by a dropped connection.
+        // A method answered at once (on the I/O thread) that fails is answered as a
+        // blocking handler's failure is, not by a dropped connection.
         let boom = post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"boom"}"#);
         assert!(boom.starts_with("HTTP/1.1 200"), "{boom}");
         assert!(boom.contains("-32603"), "{boom}");
+        assert!(matches!(
+            Server::start(&addr.to_string(), Arc::new(Slow), limits),
+            Err(ServerError::Bind { .. })
+        ));
+        assert!(matches!(
+            Server::start("nowhere", Arc::new(Slow), limits),
+            Err(ServerError::Address(_))
+        ));
         // Every thread of the server runs below the thread that started it.
+        #[cfg(target_os = "linux")]
+        nice_is_lower(addr);
+        server.stop();
+    }
+
+    #[cfg(target_os = "linux")]
+    fn nice_is_lower(addr: SocketAddr) {
         let ours = rustix::process::getpriority_process(None).unwrap_or_else(|e| panic!("{e}"));
         let lower = format!(r#""result":{}"#, (ours + SERVER_NICENESS).min(19));
         for method in ["nice", "nice-blocking"] {
@@ -405,14 +438,5 @@ mod tests {
             );
             assert!(nice.contains(&lower), "{method}: {nice}");
         }
-        assert!(matches!(
-            Server::start(&addr.to_string(), Arc::new(Slow), limits),
-            Err(ServerError::Bind { .. })
-        ));
-        assert!(matches!(
-            Server::start("nowhere", Arc::new(Slow), limits),
-            Err(ServerError::Address(_))
-        ));
-        server.stop();
     }
 }

@@ -83,11 +83,6 @@ impl L2Rpc {
         }
     }
 
-    /// The number `tag` names, for reading blocks and logs.
-    fn number_of(&self, tag: BlockTag) -> Result<u64, RpcError> {
-        Ok(tag.number(self.head()?))
-    }
-
     /// Runs `work` on the node's thread.
     fn on_node<R: Send + 'static>(
         &self,
@@ -219,66 +214,58 @@ fn estimate(result: &CallResult) -> u64 {
     }
 }
 
-impl Handler for L2Rpc {
-    /// Constants and reads of the in-memory archive: never the node's thread, never
-    /// more than a block's worth of work.
-    fn quick(&self, method: &str) -> bool {
-        matches!(
-            method,
-            "web3_clientVersion"
-                | "net_version"
-                | "net_listening"
-                | "eth_chainId"
-                | "eth_syncing"
-                | "eth_mining"
-                | "eth_accounts"
-                | "eth_blockNumber"
-                | "eth_maxPriorityFeePerGas"
-                | "eth_getBlockByNumber"
-                | "eth_getBlockByHash"
-                | "eth_getBlockTransactionCountByNumber"
-                | "eth_getBlockTransactionCountByHash"
-                | "eth_getTransactionByBlockNumberAndIndex"
-                | "eth_getTransactionByHash"
-                | "eth_getTransactionReceipt"
-        )
+/// The methods answered from the archive alone (in memory, at most a block's worth
+/// of work), by [`L2Rpc::read_archive`].
+const ARCHIVE_READS: &[&str] = &[
+    "eth_blockNumber",
+    "eth_getBlockByNumber",
+    "eth_getBlockByHash",
+    "eth_getBlockTransactionCountByNumber",
+    "eth_getBlockTransactionCountByHash",
+    "eth_getTransactionByBlockNumberAndIndex",
+    "eth_getTransactionByHash",
+    "eth_getTransactionReceipt",
+];
+
+impl L2Rpc {
+    /// The answer to a method whose answer never changes.
+    fn constant(&self, method: &str) -> Option<Json> {
+        Some(match method {
+            "web3_clientVersion" => json!(format!("avm/v{}/node", env!("CARGO_PKG_VERSION"))),
+            "net_version" => json!(self.chain_id.to_string()),
+            "net_listening" => json!(true),
+            "eth_chainId" => quantity(self.chain_id),
+            "eth_syncing" | "eth_mining" => json!(false),
+            "eth_accounts" => json!([]),
+            "eth_maxPriorityFeePerGas" => quantity(0),
+            _ => return None,
+        })
     }
 
-    fn call(&self, method: &str, params: &Json) -> Result<Json, RpcError> {
+    /// The answer to one of the [`ARCHIVE_READS`], read from `archive`.
+    fn read_archive(
+        &self,
+        method: &str,
+        params: &Json,
+        archive: &Archive,
+    ) -> Result<Json, RpcError> {
+        let number_of = |tag: Result<BlockTag, RpcError>| tag.map(|t| t.number(archive.head()));
         match method {
-            "web3_clientVersion" => Ok(json!(format!("avm/v{}/node", env!("CARGO_PKG_VERSION")))),
-            "net_version" => Ok(json!(self.chain_id.to_string())),
-            "net_listening" => Ok(json!(true)),
-            "eth_chainId" => Ok(quantity(self.chain_id)),
-            "eth_syncing" | "eth_mining" => Ok(json!(false)),
-            "eth_accounts" => Ok(json!([])),
-            "eth_blockNumber" => Ok(quantity(self.head()?)),
-            "eth_gasPrice" => {
-                let price = self.on_node(|core| core.gas_price())?;
-                Ok(json::int_quantity(&price))
-            }
-            "eth_maxPriorityFeePerGas" => Ok(quantity(0)),
-            // Clients ask for fee history to price an EIP-1559 transaction, which ArbOS
-            // cannot take: say so before they sign one.
-            "eth_feeHistory" => Err(RpcError::server(
-                "this chain has no base fee: ArbOS v58 takes only legacy transactions \
-                 (with cast, send --legacy)",
-            )),
+            "eth_blockNumber" => Ok(quantity(archive.head())),
             "eth_getBlockByNumber" => {
-                let number = self.number_of(parse_block_tag(param(params, 0))?)?;
-                Ok(self.block_json(self.archive()?.block(number), params))
+                let number = number_of(parse_block_tag(param(params, 0)))?;
+                Ok(self.block_json(archive.block(number), params))
             }
             "eth_getBlockByHash" => {
                 let hash = Hash(parse_hash(
                     required(params, 0, "block hash")?,
                     "block hash",
                 )?);
-                Ok(self.block_json(self.archive()?.block_by_hash(&hash), params))
+                Ok(self.block_json(archive.block_by_hash(&hash), params))
             }
             "eth_getBlockTransactionCountByNumber" => {
-                let number = self.number_of(parse_block_tag(param(params, 0))?)?;
-                Ok(self
-                    .archive()?
+                let number = number_of(parse_block_tag(param(params, 0)))?;
+                Ok(archive
                     .block(number)
                     .map_or(Json::Null, |b| quantity(b.txs.len() as u64)))
             }
@@ -287,15 +274,13 @@ impl Handler for L2Rpc {
                     required(params, 0, "block hash")?,
                     "block hash",
                 )?);
-                Ok(self
-                    .archive()?
+                Ok(archive
                     .block_by_hash(&hash)
                     .map_or(Json::Null, |b| quantity(b.txs.len() as u64)))
             }
             "eth_getTransactionByBlockNumberAndIndex" => {
-                let number = self.number_of(parse_block_tag(param(params, 0))?)?;
+                let number = number_of(parse_block_tag(param(params, 0)))?;
                 let index = parse_quantity(required(params, 1, "index")?, "index")?;
-                let archive = self.archive()?;
                 Ok(archive
                     .block(number)
                     .and_then(|b| Some((b, b.txs.get(usize::try_from(index).ok()?)?)))
@@ -303,7 +288,6 @@ impl Handler for L2Rpc {
             }
             "eth_getTransactionByHash" | "eth_getTransactionReceipt" => {
                 let hash = Hash(parse_hash(required(params, 0, "hash")?, "hash")?);
-                let archive = self.archive()?;
                 let Some(tx) = archive.tx(&hash) else {
                     return Ok(Json::Null);
                 };
@@ -314,6 +298,52 @@ impl Handler for L2Rpc {
                     json::receipt(tx, block)
                 })
             }
+            _ => Err(RpcError::method_not_found(method)),
+        }
+    }
+}
+
+impl Handler for L2Rpc {
+    /// Constants, and reads of the in-memory archive when its lock is free at once;
+    /// never a block with its transactions in full (up to a block of the largest
+    /// transactions).
+    fn call_now(&self, method: &str, params: &Json) -> Option<Result<Json, RpcError>> {
+        if let Some(answer) = self.constant(method) {
+            return Some(Ok(answer));
+        }
+        let full_block = method.starts_with("eth_getBlockBy")
+            && param(params, 1).and_then(Json::as_bool) == Some(true);
+        if !ARCHIVE_READS.contains(&method) || full_block {
+            return None;
+        }
+        let archive = match self.node.archive().try_read() {
+            Ok(archive) => archive,
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+            Err(std::sync::TryLockError::Poisoned(_)) => {
+                return Some(Err(RpcError::internal("the archive's lock is poisoned")))
+            }
+        };
+        Some(self.read_archive(method, params, &archive))
+    }
+
+    fn call(&self, method: &str, params: &Json) -> Result<Json, RpcError> {
+        if let Some(answer) = self.constant(method) {
+            return Ok(answer);
+        }
+        if ARCHIVE_READS.contains(&method) {
+            return self.read_archive(method, params, &*self.archive()?);
+        }
+        match method {
+            "eth_gasPrice" => {
+                let price = self.on_node(|core| core.gas_price())?;
+                Ok(json::int_quantity(&price))
+            }
+            // Clients ask for fee history to price an EIP-1559 transaction, which ArbOS
+            // cannot take: say so before they sign one.
+            "eth_feeHistory" => Err(RpcError::server(
+                "this chain has no base fee: ArbOS v58 takes only legacy transactions \
+                 (with cast, send --legacy)",
+            )),
             "eth_sendRawTransaction" => {
                 // Bounded by the request's size; one larger than a transaction may be is
                 // refused by the node's check, with geth's message.
