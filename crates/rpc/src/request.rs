@@ -210,6 +210,10 @@ impl LogFilter {
     }
 }
 
+/// Most addresses, and most topics at one position, a log filter may name: each log
+/// of a scan is checked against them, under the archive's lock.
+pub const MAX_FILTER_OPTIONS: usize = 1_000;
+
 /// Reads a log filter.
 pub fn parse_log_filter(filter: &Json) -> Result<LogFilter, RpcError> {
     let object = filter
@@ -238,6 +242,12 @@ pub fn parse_log_filter(filter: &Json) -> Result<LogFilter, RpcError> {
             .collect::<Result<_, _>>()?,
         Some(one) => vec![parse_address(one, "address")?],
     };
+    if addresses.len() > MAX_FILTER_OPTIONS {
+        return Err(RpcError::invalid_params(format!(
+            "{} addresses in a filter; at most {MAX_FILTER_OPTIONS}",
+            addresses.len()
+        )));
+    }
     let mut topics = Vec::new();
     if let Some(list) = field("topics") {
         let list = list
@@ -249,6 +259,12 @@ pub fn parse_log_filter(filter: &Json) -> Result<LogFilter, RpcError> {
         for position in list {
             topics.push(match position {
                 Json::Null => None,
+                Json::Array(options) if options.len() > MAX_FILTER_OPTIONS => {
+                    return Err(RpcError::invalid_params(format!(
+                        "{} topics at one position of a filter; at most {MAX_FILTER_OPTIONS}",
+                        options.len()
+                    )))
+                }
                 Json::Array(options) => Some(
                     options
                         .iter()
@@ -346,6 +362,15 @@ mod tests {
             parse_log_filter(&json!({"blockHash": hash_json(&t1), "fromBlock": "0x1"})).is_err()
         );
         assert!(parse_log_filter(&json!({"topics": [null, null, null, null, null]})).is_err());
+        // Bounded: each log scanned is checked against every option.
+        let many = |n: usize| vec![json!(format!("0x{}", "11".repeat(20))); n];
+        assert!(parse_log_filter(&json!({"address": many(MAX_FILTER_OPTIONS)})).is_ok());
+        let too_many = parse_log_filter(&json!({"address": many(MAX_FILTER_OPTIONS + 1)}));
+        assert_eq!(too_many.map_err(|e| e.code), Err(-32602));
+        let topics = |n: usize| vec![json!(hash_json(&t1)); n];
+        assert!(parse_log_filter(&json!({"topics": [topics(MAX_FILTER_OPTIONS)]})).is_ok());
+        let too_many = parse_log_filter(&json!({"topics": [null, topics(MAX_FILTER_OPTIONS + 1)]}));
+        assert_eq!(too_many.map_err(|e| e.code), Err(-32602));
     }
 
     #[test]
