@@ -1,10 +1,11 @@
 //! The HTTP side: a hyper server on its own thread and runtime, bounded in body
 //! size, header time, handler time and open connections, with CORS for browsers.
-//! Single requests the handler answers at once (reads of memory, with no lock to
-//! wait for) are answered on the I/O threads, the others on blocking threads, as
-//! many as connections may be open, so that every client may wait on the node at
-//! once. All of its threads run at a lower priority than the
-//! thread that started it: they yield the vCPU to the node's machine.
+//! Bodies are parsed on the I/O threads (at most `max_body` bytes); single requests
+//! the handler answers at once (reads of memory, with no lock to wait for) are
+//! answered there too, the others on blocking threads, as many as connections may
+//! be open, so that every client may wait on the node at once. All of the server's
+//! threads run at a lower priority than the thread that started it: they yield the
+//! vCPU to the work that does not pause (the node's machine).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
