@@ -143,11 +143,7 @@ impl Persist {
 
     /// A value of the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<Json>, NodeError> {
-        let read = self
-            .ledger
-            .db
-            .begin_read()
-            .map_err(|e| fail(&self.ledger.path, e))?;
+        let read = self.ledger.read()?;
         let table = match read.open_table(META) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
@@ -183,11 +179,7 @@ impl Persist {
 
     /// Every block, in order.
     pub fn blocks(&self) -> Result<Vec<(u64, StoredBlock)>, NodeError> {
-        let read = self
-            .ledger
-            .db
-            .begin_read()
-            .map_err(|e| fail(&self.ledger.path, e))?;
+        let read = self.ledger.read()?;
         let table = match read.open_table(BLOCKS) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
@@ -227,11 +219,7 @@ impl Persist {
 
     /// Every checkpoint noted: inbox position -> checkpoint.
     pub fn checkpoints(&self) -> Result<std::collections::BTreeMap<u64, u64>, NodeError> {
-        let read = self
-            .ledger
-            .db
-            .begin_read()
-            .map_err(|e| fail(&self.ledger.path, e))?;
+        let read = self.ledger.read()?;
         let table = match read.open_table(CHECKPOINT_AT) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Default::default()),
@@ -249,11 +237,7 @@ impl Persist {
 
     /// The machine's inbox messages from position `from` to `to` (exclusive).
     pub fn messages_between(&self, from: u64, to: u64) -> Result<Vec<Value>, NodeError> {
-        let read = self
-            .ledger
-            .db
-            .begin_read()
-            .map_err(|e| fail(&self.ledger.path, e))?;
+        let read = self.ledger.read()?;
         let table = match read.open_table(MESSAGES) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
@@ -352,6 +336,11 @@ impl std::fmt::Debug for Ledger {
 }
 
 impl Ledger {
+    /// A read transaction of `l2.redb`.
+    fn read(&self) -> Result<redb::ReadTransaction, NodeError> {
+        self.db.begin_read().map_err(|e| fail(&self.path, e))
+    }
+
     /// Writes `commit` in one transaction.
     pub fn commit(&self, commit: &Commit) -> Result<(), NodeError> {
         let write = self.db.begin_write().map_err(|e| fail(&self.path, e))?;

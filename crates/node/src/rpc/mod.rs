@@ -56,10 +56,7 @@ impl L2Rpc {
     }
 
     fn archive(&self) -> Result<RwLockReadGuard<'_, Archive>, RpcError> {
-        self.node
-            .archive()
-            .read()
-            .map_err(|_| RpcError::internal("the archive's lock is poisoned"))
+        self.node.archive().read().map_err(|_| archive_poisoned())
     }
 
     fn filters(&self) -> Result<std::sync::MutexGuard<'_, Filters>, RpcError> {
@@ -214,6 +211,11 @@ fn estimate(result: &CallResult) -> u64 {
     }
 }
 
+/// What a read answers when a thread panicked holding the archive's lock.
+fn archive_poisoned() -> RpcError {
+    RpcError::internal("the archive's lock is poisoned")
+}
+
 /// The methods answered from the archive alone (in memory, at most a block's worth
 /// of work), by [`L2Rpc::read_archive`].
 const ARCHIVE_READS: &[&str] = &[
@@ -249,11 +251,11 @@ impl L2Rpc {
         params: &Json,
         archive: &Archive,
     ) -> Result<Json, RpcError> {
-        let number_of = |tag: Result<BlockTag, RpcError>| tag.map(|t| t.number(archive.head()));
+        let head = archive.head();
         match method {
-            "eth_blockNumber" => Ok(quantity(archive.head())),
+            "eth_blockNumber" => Ok(quantity(head)),
             "eth_getBlockByNumber" => {
-                let number = number_of(parse_block_tag(param(params, 0)))?;
+                let number = parse_block_tag(param(params, 0))?.number(head);
                 Ok(self.block_json(archive.block(number), params))
             }
             "eth_getBlockByHash" => {
@@ -264,7 +266,7 @@ impl L2Rpc {
                 Ok(self.block_json(archive.block_by_hash(&hash), params))
             }
             "eth_getBlockTransactionCountByNumber" => {
-                let number = number_of(parse_block_tag(param(params, 0)))?;
+                let number = parse_block_tag(param(params, 0))?.number(head);
                 Ok(archive
                     .block(number)
                     .map_or(Json::Null, |b| quantity(b.txs.len() as u64)))
@@ -279,7 +281,7 @@ impl L2Rpc {
                     .map_or(Json::Null, |b| quantity(b.txs.len() as u64)))
             }
             "eth_getTransactionByBlockNumberAndIndex" => {
-                let number = number_of(parse_block_tag(param(params, 0)))?;
+                let number = parse_block_tag(param(params, 0))?.number(head);
                 let index = parse_quantity(required(params, 1, "index")?, "index")?;
                 Ok(archive
                     .block(number)
@@ -319,9 +321,7 @@ impl Handler for L2Rpc {
         let archive = match self.node.archive().try_read() {
             Ok(archive) => archive,
             Err(std::sync::TryLockError::WouldBlock) => return None,
-            Err(std::sync::TryLockError::Poisoned(_)) => {
-                return Some(Err(RpcError::internal("the archive's lock is poisoned")))
-            }
+            Err(std::sync::TryLockError::Poisoned(_)) => return Some(Err(archive_poisoned())),
         };
         Some(self.read_archive(method, params, &archive))
     }
