@@ -86,6 +86,40 @@ pub trait Handler: Send + Sync + 'static {
     fn call_now(&self, _method: &str, _params: &Json) -> Option<Result<Json, RpcError>> {
         None
     }
+
+    /// Starts answering `method` without a thread waiting for the answer: the
+    /// handler does a small, bounded amount of work here and gives the answer to
+    /// `later` when it is ready (from any thread); `Err(later)` if it does not answer
+    /// `method` this way, and [`Handler::call`] answers it on a blocking thread. The
+    /// server asks this on its I/O thread, sparing a request that waits on other
+    /// work (a transaction waiting for its block) a blocking thread held meanwhile
+    /// and two thread switches. A `later` dropped unanswered is answered as a failed
+    /// handler; one not answered within the request's time limit, as a timeout. By
+    /// default nothing is answered later.
+    fn call_later(&self, _method: &str, _params: &Json, later: Later) -> Result<(), Later> {
+        Err(later)
+    }
+}
+
+/// Where the answer to a request taken by [`Handler::call_later`] goes.
+pub struct Later(Box<dyn FnOnce(Result<Json, RpcError>) + Send>);
+
+impl Later {
+    /// A place for an answer that `deliver` hands on.
+    pub fn new(deliver: impl FnOnce(Result<Json, RpcError>) + Send + 'static) -> Later {
+        Later(Box::new(deliver))
+    }
+
+    /// Gives the answer.
+    pub fn answer(self, result: Result<Json, RpcError>) {
+        (self.0)(result);
+    }
+}
+
+impl std::fmt::Debug for Later {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Later")
+    }
 }
 
 /// Most requests one batch may hold.
@@ -138,19 +172,41 @@ fn dispatch_one(handler: &dyn Handler, request: &Json) -> Option<Json> {
     }
 }
 
-/// A single request (not a batch) answered at once ([`Handler::call_now`]): its
-/// answer as [`dispatch_parsed`] gives it; None if it has to go to a blocking
-/// thread.
-pub(crate) fn answer_now(handler: &dyn Handler, request: &Json) -> Option<Option<Json>> {
+/// What the I/O thread made of a request ([`offer`]).
+#[derive(Debug, PartialEq)]
+pub(crate) enum Offer {
+    /// Answered at once ([`Handler::call_now`], or not a well-formed request): its
+    /// answer body as [`dispatch_parsed`] gives it.
+    Answered(Option<Json>),
+    /// Taken to answer later ([`Handler::call_later`]): the answer body goes to the
+    /// `deliver` given to [`offer`].
+    Taken,
+    /// A batch, or a call the handler does neither way: for a blocking thread.
+    Declined,
+}
+
+/// Offers a request to the handler to answer at once, else to answer later, reading
+/// the request once. `deliver` gets the answer body of a request [`Offer::Taken`] as
+/// [`dispatch_parsed`] would give it; otherwise it is dropped.
+pub(crate) fn offer(
+    handler: &dyn Handler,
+    request: &Json,
+    deliver: impl FnOnce(Option<Json>) + Send + 'static,
+) -> Offer {
     if request.is_array() {
-        return None;
+        return Offer::Declined;
     }
-    match checked(request) {
-        Ok((id, method, params)) => {
-            let result = handler.call_now(method, &params)?;
-            Some(id.map(|id| answer(id, result)))
-        }
-        Err(error) => Some(Some(error)),
+    let (id, method, params) = match checked(request) {
+        Ok(parts) => parts,
+        Err(error) => return Offer::Answered(Some(error)),
+    };
+    if let Some(result) = handler.call_now(method, &params) {
+        return Offer::Answered(id.map(|id| answer(id, result)));
+    }
+    let later = Later::new(move |result| deliver(id.map(|id| answer(id, result))));
+    match handler.call_later(method, &params, later) {
+        Ok(()) => Offer::Taken,
+        Err(_) => Offer::Declined,
     }
 }
 
@@ -258,33 +314,65 @@ mod tests {
         fn call_now(&self, method: &str, params: &Json) -> Option<Result<Json, RpcError>> {
             (method == "echo").then(|| Echo.call(method, params))
         }
+        fn call_later(&self, method: &str, params: &Json, later: Later) -> Result<(), Later> {
+            if method != "fail" {
+                return Err(later);
+            }
+            later.answer(Echo.call(method, params));
+            Ok(())
+        }
     }
 
     #[test]
-    fn only_single_requests_the_handler_answers_at_once_skip_the_blocking_threads() {
-        let now = |body: &str| answer_now(&QuickEcho, &parse(body.as_bytes()).unwrap_or_default());
-        // Answered at once, exactly as dispatching it would be.
+    fn single_requests_are_answered_at_once_or_later_as_dispatching_them_would() {
+        let offered = |handler: &dyn Handler, body: &str| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let request = parse(body.as_bytes()).unwrap_or_default();
+            let offer = offer(handler, &request, move |answer| {
+                let _ = tx.send(answer);
+            });
+            (offer, rx.try_recv().ok())
+        };
+        // Answered at once, exactly as dispatching it would be: what the handler
+        // answers at once, and requests that are not well formed.
         for body in [
             r#"{"jsonrpc":"2.0","id":1,"method":"echo","params":[2]}"#,
             r#"{"jsonrpc":"2.0","method":"echo"}"#,
             r#"{"jsonrpc":"2.0","id":1}"#,
             r#"{"jsonrpc":"2.0","id":1,"method":"echo","params":5}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"fail","params":5}"#,
             r#"7"#,
         ] {
             assert_eq!(
-                now(body),
-                Some(dispatch(&QuickEcho, body.as_bytes())),
+                offered(&QuickEcho, body),
+                (Offer::Answered(dispatch(&QuickEcho, body.as_bytes())), None),
                 "{body}"
             );
         }
-        // Left to a blocking thread: what the handler does not answer at once, and any
+        // Taken to answer later, and answered exactly as dispatching it would be.
+        for body in [
+            r#"{"jsonrpc":"2.0","id":3,"method":"fail"}"#,
+            r#"{"jsonrpc":"2.0","method":"fail"}"#,
+        ] {
+            assert_eq!(
+                offered(&QuickEcho, body),
+                (Offer::Taken, Some(dispatch(&QuickEcho, body.as_bytes()))),
+                "{body}"
+            );
+        }
+        // Left to a blocking thread: what the handler does neither way, and any
         // batch (a batch may hold up to MAX_BATCH calls).
-        assert_eq!(now(r#"{"jsonrpc":"2.0","id":1,"method":"fail"}"#), None);
-        assert_eq!(now(r#"[{"jsonrpc":"2.0","id":1,"method":"echo"}]"#), None);
-        // The default: nothing is answered at once.
+        for body in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"nope"}"#,
+            r#"[{"jsonrpc":"2.0","id":1,"method":"echo"}]"#,
+            r#"[{"jsonrpc":"2.0","id":1,"method":"fail"}]"#,
+        ] {
+            assert_eq!(offered(&QuickEcho, body), (Offer::Declined, None), "{body}");
+        }
+        // The default: nothing is answered at once or later.
         assert_eq!(
-            answer_now(&Echo, &json!({"jsonrpc":"2.0","id":1,"method":"echo"})),
-            None
+            offered(&Echo, r#"{"jsonrpc":"2.0","id":1,"method":"echo"}"#),
+            (Offer::Declined, None)
         );
     }
 }

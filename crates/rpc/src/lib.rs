@@ -18,7 +18,7 @@ pub use eth::{
     address_json, bytes_json, hash_json, parse_address, parse_block_tag, parse_bytes, parse_hash,
     parse_quantity, parse_slot, parse_u128, quantity, quantity_u128, BlockTag,
 };
-pub use jsonrpc::{Handler, RpcError};
+pub use jsonrpc::{Handler, Later, RpcError};
 pub use request::{
     logs_bloom, param, parse_call, parse_count, parse_log_filter, parse_overrides, required,
     AccountOverride, CallRequest, LogFilter, LogRange, LogView, SlotValue, MAX_OVERRIDES,

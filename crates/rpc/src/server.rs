@@ -2,10 +2,12 @@
 //! size, header time, handler time and open connections, with CORS for browsers.
 //! Bodies are parsed on the I/O threads (at most `max_body` bytes); single requests
 //! the handler answers at once (reads of memory, with no lock to wait for) are
-//! answered there too, the others on blocking threads, as many as connections may
-//! be open, so that every client may wait on the node at once. All of the server's
-//! threads run at a lower priority than the thread that started it: they yield the
-//! vCPU to the work that does not pause (the node's machine).
+//! answered there too, and those it answers later (a transaction, once its block is
+//! written) wait there without holding a thread; the others go to blocking threads,
+//! as many as connections may be open, so that every client may wait on the node at
+//! once. All of the server's threads run at a lower priority than the thread that
+//! started it: they yield the vCPU to the work that does not pause (the node's
+//! machine).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,16 +25,17 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
 use tokio::sync::{oneshot, Semaphore};
 
-use crate::jsonrpc::{answer_now, dispatch_parsed, parse, Handler};
+use crate::jsonrpc::{dispatch_parsed, offer, parse, Handler, Offer};
 
 /// What one request and the server as a whole may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest request body, in bytes.
     pub max_body: usize,
-    /// Longest a handler may work on one request (a batch counts as one); requests it
-    /// answers at once ([`Handler::call_now`]) do a small, bounded amount of work
-    /// and are not timed.
+    /// Longest a handler may work on one request (a batch counts as one), or an
+    /// answer given later ([`Handler::call_later`]) be waited for; what a handler
+    /// does at once on the I/O thread ([`Handler::call_now`], and the start of
+    /// `call_later`) is a small, bounded amount of work and is not timed.
     pub request_timeout: Duration,
     /// Longest a client may take to send its headers.
     pub header_timeout: Duration,
@@ -302,14 +305,14 @@ async fn respond(
         Ok(request) => request,
         Err(error) => return Ok(status(StatusCode::OK, error)),
     };
-    // A handler that fails answers as it would on a blocking thread.
-    let now = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        answer_now(handler.as_ref(), &request)
-    }))
-    .unwrap_or_else(|_| Some(Some(error_body(-32603, "the request's handler failed"))));
-    let answer = match now {
-        Some(answer) => answer,
-        None => answer_blocking(handler, request, limits).await,
+    let answer = match answer_here(handler.as_ref(), &request) {
+        Here::Now(answer) => answer,
+        Here::Later(answer) => within(limits, answer).await,
+        Here::Blocking => {
+            let work =
+                tokio::task::spawn_blocking(move || dispatch_parsed(handler.as_ref(), request));
+            within(limits, work).await
+        }
     };
     Ok(match answer {
         Some(body) => status(StatusCode::OK, body),
@@ -317,17 +320,49 @@ async fn respond(
     })
 }
 
-/// Answers `request` on a blocking thread (it may wait on the node or compute for
-/// long), within the request's time limit.
-async fn answer_blocking(
-    handler: Arc<dyn Handler>,
-    request: serde_json::Value,
+/// Where a request is answered.
+enum Here {
+    /// On the I/O thread, at once: its answer body.
+    Now(Option<serde_json::Value>),
+    /// By the handler later, without a thread waiting: where its answer body comes.
+    Later(oneshot::Receiver<Option<serde_json::Value>>),
+    /// On a blocking thread (it may wait on the node or compute for long).
+    Blocking,
+}
+
+/// Asks the handler, on the I/O thread, whether it answers `request` at once or
+/// later. A handler that fails here is answered as it would be on a blocking thread.
+fn answer_here(handler: &dyn Handler, request: &serde_json::Value) -> Here {
+    let (tx, rx) = oneshot::channel();
+    let asked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        offer(handler, request, move |answer| {
+            let _ = tx.send(answer);
+        })
+    }));
+    let Ok(offer) = asked else {
+        return Here::Now(Some(handler_failed()));
+    };
+    match offer {
+        Offer::Answered(answer) => Here::Now(answer),
+        Offer::Taken => Here::Later(rx),
+        Offer::Declined => Here::Blocking,
+    }
+}
+
+fn handler_failed() -> serde_json::Value {
+    error_body(-32603, "the request's handler failed")
+}
+
+/// The answer `work` gives within the request's time limit; a timeout's error if it
+/// takes longer, a failed handler's if it ends without one (it panicked, or dropped
+/// the place for its answer).
+async fn within<E>(
     limits: Limits,
+    work: impl std::future::Future<Output = Result<Option<serde_json::Value>, E>>,
 ) -> Option<serde_json::Value> {
-    let work = tokio::task::spawn_blocking(move || dispatch_parsed(handler.as_ref(), request));
     match tokio::time::timeout(limits.request_timeout, work).await {
         Ok(Ok(answer)) => answer,
-        Ok(Err(_)) => Some(error_body(-32603, "the request's handler failed")),
+        Ok(Err(_)) => Some(handler_failed()),
         Err(_) => Some(error_body(
             -32000,
             &format!(
@@ -341,7 +376,7 @@ async fn answer_blocking(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jsonrpc::RpcError;
+    use crate::jsonrpc::{Later, RpcError};
     use std::io::{Read, Write};
 
     struct Slow;
@@ -367,7 +402,29 @@ mod tests {
             method: &str,
             params: &serde_json::Value,
         ) -> Option<Result<serde_json::Value, RpcError>> {
-            (!matches!(method, "sleep" | "nice-blocking")).then(|| self.call(method, params))
+            (!matches!(method, "sleep" | "nice-blocking") && !method.starts_with("later"))
+                .then(|| self.call(method, params))
+        }
+        fn call_later(
+            &self,
+            method: &str,
+            _params: &serde_json::Value,
+            later: Later,
+        ) -> Result<(), Later> {
+            match method {
+                // Answered from another thread, after the I/O thread has moved on.
+                "later" => {
+                    std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_millis(20));
+                        later.answer(Ok(json!("answered later")));
+                    });
+                }
+                "later-dropped" => drop(later),
+                "later-never" => std::mem::forget(later),
+                "later-boom" => panic!("a handler that fails"),
+                _ => return Err(later),
+            }
+            Ok(())
         }
     }
 
@@ -414,6 +471,37 @@ mod tests {
         let boom = post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"boom"}"#);
         assert!(boom.starts_with("HTTP/1.1 200"), "{boom}");
         assert!(boom.contains("-32603"), "{boom}");
+        // Answers given later, from another thread, reach the client with the
+        // request's id; a handler that never answers is timed out, one that drops the
+        // place for its answer or fails is answered as a failed handler.
+        let later = post(addr, r#"{"jsonrpc":"2.0","id":9,"method":"later"}"#);
+        assert!(
+            later.contains(r#"{"jsonrpc":"2.0","id":9,"result":"answered later"}"#),
+            "{later}"
+        );
+        // While one waits for its answer, the one I/O thread answers others.
+        let waiting = std::thread::spawn(move || {
+            post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"later-never"}"#)
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        let meanwhile = post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"hello"}"#);
+        assert!(meanwhile.contains(r#""result":"hello""#), "{meanwhile}");
+        assert!(!waiting.is_finished());
+        let never = waiting
+            .join()
+            .unwrap_or_else(|_| panic!("the client failed"));
+        assert!(never.contains("took longer"), "{never}");
+        for method in ["later-dropped", "later-boom"] {
+            let failed = post(
+                addr,
+                &format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}"}}"#),
+            );
+            assert!(failed.starts_with("HTTP/1.1 200"), "{failed}");
+            assert!(failed.contains("-32603"), "{failed}");
+        }
+        // A notification taken to answer later gets no body, as dispatched ones.
+        let quiet = post(addr, r#"{"jsonrpc":"2.0","method":"later"}"#);
+        assert!(quiet.ends_with("\r\n\r\n"), "{quiet}");
         assert!(matches!(
             Server::start(&addr.to_string(), Arc::new(Slow), limits),
             Err(ServerError::Bind { .. })
