@@ -331,7 +331,9 @@ fn node_against_replay(bench: &Bench) {
                 .node
                 .with(|core| (core.timing(), waited_to_run()))
                 .unwrap();
-            let waited = waited_now.zip(waited).map(|(now, then)| now - then);
+            let waited = waited_now
+                .zip(waited)
+                .map(|(now, then)| now.saturating_sub(then));
             let sequencing = now.sequencing - timing.sequencing;
             let machine = now.machine - timing.machine;
             let writing = now.writing - timing.writing;

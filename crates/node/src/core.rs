@@ -63,6 +63,10 @@ pub enum Refused {
     /// The node follows the rollup and sequences nothing.
     #[error("this node follows the rollup on L1 and sequences nothing: send transactions to the rollup's sequencer")]
     Follower,
+    /// Too many submissions are waiting for their answers already
+    /// ([`crate::service::MAX_WAITING`]).
+    #[error("txpool is full")]
+    PoolFull,
     /// The node failed.
     #[error("{0}")]
     Node(String),
@@ -99,15 +103,20 @@ pub struct Checked {
     item: Vec<u8>,
 }
 
+/// A raw transaction of `size` bytes, over [`MAX_RAW_TX`], refused with geth's
+/// message.
+pub(crate) fn oversized(size: usize) -> Refused {
+    Refused::TooLarge(format!(
+        "oversized data: transaction size {size}, limit {MAX_RAW_TX}"
+    ))
+}
+
 /// Checks what a raw transaction says on its own (any thread may, so that the
 /// node's thread does not spend its time recovering signers): a legacy transaction,
 /// for chain `chain_id`, with a signer, small enough to take and to prove on L1.
 pub fn check(raw: &[u8], chain_id: u64) -> Result<Checked, Refused> {
     if raw.len() > MAX_RAW_TX {
-        return Err(Refused::TooLarge(format!(
-            "oversized data: transaction size {}, limit {MAX_RAW_TX}",
-            raw.len()
-        )));
+        return Err(oversized(raw.len()));
     }
     let tx = SignedTx::decode(raw).map_err(|e| Refused::Malformed(e.to_string()))?;
     let hash = tx.hash();

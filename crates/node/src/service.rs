@@ -4,6 +4,7 @@
 //! the L1's new delayed messages and posts pending batches.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -16,8 +17,82 @@ use crate::NodeError;
 
 type Work = Box<dyn FnOnce(&mut NodeCore) + Send>;
 
-/// Where a submission's answer goes.
-type Reply = mpsc::Sender<Result<Hash, Refused>>;
+/// Where a submission's answer goes: given once, on the node's thread or the
+/// writer's (or, refused at once, on the submitting thread before `submit_then`
+/// returns). A reply dropped unanswered (the node stopped first) tells its sender so.
+/// While it waits it counts among the node's [`Waiting`] submissions.
+struct Reply {
+    then: Option<Answer>,
+    waiting: Arc<Waiting>,
+}
+
+/// What takes a submission's answer.
+type Answer = Box<dyn FnOnce(Result<Hash, Refused>) + Send>;
+
+/// Most submissions waiting for their answers at once (queued for the node's
+/// thread, in a block being made, or being written). Senders are answered as their
+/// blocks are written, so in the normal course these are as many as the senders
+/// waiting (the server's connections); more pile up only when the node's thread is
+/// held up while senders that gave up send again. Beyond it a submission is refused
+/// as geth refuses one for a full pool, so that memory stays bounded.
+pub const MAX_WAITING: usize = 4_096;
+
+/// The count of submissions waiting for their answers.
+#[derive(Debug, Default)]
+struct Waiting(AtomicUsize);
+
+impl Waiting {
+    /// Counts one more waiting submission, unless `max` are waiting already.
+    fn enter(&self, max: usize) -> bool {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    fn leave(&self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Reply {
+    /// A reply for a submission already counted in `waiting`.
+    fn new(
+        then: impl FnOnce(Result<Hash, Refused>) + Send + 'static,
+        waiting: Arc<Waiting>,
+    ) -> Reply {
+        Reply {
+            then: Some(Box::new(then)),
+            waiting,
+        }
+    }
+
+    fn send(mut self, answer: Result<Hash, Refused>) {
+        self.give(answer);
+    }
+
+    /// Gives `answer` to the callback, if it has not had one, and counts the
+    /// submission out. A callback that panics is the sender's failure, not the
+    /// node's: the writer's or the node's thread goes on.
+    fn give(&mut self, answer: Result<Hash, Refused>) {
+        if let Some(then) = self.then.take() {
+            self.waiting.leave();
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| then(answer)));
+        }
+    }
+}
+
+/// What a sender hears when the node stops before answering it.
+fn stopped_while_sequencing() -> Refused {
+    Refused::Node("the node stopped while sequencing".into())
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        self.give(Err(stopped_while_sequencing()));
+    }
+}
 
 enum Request {
     Submit(Box<Result<Checked, Refused>>, Reply),
@@ -48,6 +123,7 @@ pub struct NodeHandle {
     chain_id: u64,
     archive: Arc<RwLock<Archive>>,
     errors: Arc<Mutex<Vec<String>>>,
+    waiting: Arc<Waiting>,
 }
 
 impl std::fmt::Debug for NodeHandle {
@@ -92,6 +168,7 @@ impl NodeHandle {
             chain_id,
             archive,
             errors,
+            waiting: Arc::default(),
         })
     }
 
@@ -104,15 +181,39 @@ impl NodeHandle {
     /// Sends a raw transaction to the sequencer; its hash once its block is written
     /// (or at once, if it waits for earlier nonces), or why it was refused.
     pub fn submit(&self, raw: Vec<u8>) -> Result<Hash, Refused> {
-        // Decoding and recovering the signer happen here, on the caller's thread.
-        let checked = check(&raw, self.chain_id)?;
         let (reply, answer) = mpsc::channel();
-        self.requests
+        self.submit_then(&raw, move |result| {
+            let _ = reply.send(result);
+        });
+        answer.recv().map_err(|_| stopped_while_sequencing())?
+    }
+
+    /// [`NodeHandle::submit`] without waiting: `then` gets the answer once its block
+    /// is written, on the writer's thread (or the node's), so it must only hand it
+    /// on; refused at once (a bad signature, a stopped node), it gets it on this
+    /// thread before this returns, so it must not need a lock the caller holds. A
+    /// server's I/O thread answers a sender this way without holding a thread while
+    /// the block is made.
+    pub fn submit_then(
+        &self,
+        raw: &[u8],
+        then: impl FnOnce(Result<Hash, Refused>) + Send + 'static,
+    ) {
+        // Decoding and recovering the signer happen here, on the caller's thread.
+        let checked = match check(raw, self.chain_id) {
+            Ok(checked) => checked,
+            Err(refused) => return then(Err(refused)),
+        };
+        if !self.waiting.enter(MAX_WAITING) {
+            return then(Err(Refused::PoolFull));
+        }
+        let reply = Reply::new(then, self.waiting.clone());
+        if let Err(mpsc::SendError(Request::Submit(_, reply))) = self
+            .requests
             .send(Request::Submit(Box::new(Ok(checked)), reply))
-            .map_err(|_| Refused::Node("the node has stopped".into()))?;
-        answer
-            .recv()
-            .map_err(|_| Refused::Node("the node stopped while sequencing".into()))?
+        {
+            reply.send(Err(Refused::Node("the node has stopped".into())));
+        }
     }
 
     /// Runs `work` on the node's thread and returns its result.
@@ -239,7 +340,7 @@ fn sequence(
                 crate::core::refuse_all(&mut answers, e);
             }
             for (reply, answer) in replies.into_iter().zip(answers) {
-                let _ = reply.send(answer);
+                reply.send(answer);
             }
         }));
         if later.is_empty() && blocks < MAX_TURN_BLOCKS {
@@ -290,5 +391,54 @@ fn handle(
                 let _ = reply.send(result);
             }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_is_given_once_and_a_dropped_one_says_the_node_stopped() {
+        let waiting = Arc::new(Waiting::default());
+        let (tx, rx) = mpsc::channel();
+        let sent = tx.clone();
+        assert!(waiting.enter(2) && waiting.enter(2));
+        let first = Reply::new(
+            move |answer| {
+                let _ = sent.send(answer);
+            },
+            waiting.clone(),
+        );
+        let second = Reply::new(
+            move |answer| {
+                let _ = tx.send(answer);
+            },
+            waiting.clone(),
+        );
+        // Two are waiting: a third is not let in until one is answered.
+        assert!(!waiting.enter(2));
+        first.send(Ok(Hash([7; 32])));
+        assert_eq!(waiting.0.load(Ordering::Acquire), 1);
+        drop(second);
+        assert_eq!(waiting.0.load(Ordering::Acquire), 0);
+        let answers: Vec<_> = rx.iter().collect();
+        assert!(matches!(&answers[..], [Ok(h), Err(Refused::Node(why))]
+            if *h == Hash([7; 32]) && why.contains("stopped")));
+        // A callback that fails does not take the giving thread with it, and its
+        // submission is counted out all the same.
+        for _ in 0..2 {
+            assert!(waiting.enter(2));
+        }
+        Reply::new(
+            |_| panic!("a sender's callback that fails"),
+            waiting.clone(),
+        )
+        .send(Ok(Hash([0; 32])));
+        drop(Reply::new(
+            |_| panic!("a sender's callback that fails"),
+            waiting.clone(),
+        ));
+        assert_eq!(waiting.0.load(Ordering::Acquire), 0);
     }
 }

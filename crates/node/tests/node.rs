@@ -200,3 +200,74 @@ fn a_held_archive_lock_stalls_only_the_reads_that_need_it() {
     started.node.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A raw transaction sent over JSON-RPC is taken without a thread waiting for its
+/// block: the handler returns at once, even while the node's thread is busy, and the
+/// answer (the hash, or geth's refusal) comes once the block is written; after the
+/// node stops, the sender is told so.
+#[test]
+fn a_raw_transaction_is_answered_later_without_a_thread_waiting() {
+    use avm_node::rpc::L2Rpc;
+    use avm_rpc::{Handler, Later};
+    use avm_testkit::wallet::hex0x;
+    use serde_json::json;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let dir = scratch("later");
+    let started = start(&dir);
+    let node = started.node.clone();
+    let handler = L2Rpc::new(node.clone(), CHAIN_ID);
+    let send_later = |raw: &[u8]| {
+        let (tx, rx) = mpsc::channel();
+        let params = json!([hex0x(raw)]);
+        let later = Later::new(move |answer| {
+            let _ = tx.send(answer);
+        });
+        assert!(handler
+            .call_later("eth_sendRawTransaction", &params, later)
+            .is_ok());
+        rx
+    };
+    // The node's thread is kept busy; the handler still returns at once.
+    let busy = {
+        let node = node.clone();
+        std::thread::spawn(move || node.with(|_| std::thread::sleep(Duration::from_millis(400))))
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let raw = signed(5, 0, Some(Address([0xbe; 20])), 1, vec![]);
+    let began = Instant::now();
+    let answer = send_later(&raw);
+    assert!(began.elapsed() < Duration::from_millis(200));
+    assert!(answer.try_recv().is_err(), "answered before its block");
+    let hash = answer
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap()
+        .unwrap();
+    busy.join().unwrap().unwrap();
+    // Answered once the block is written: its receipt is there, as through `call`.
+    let receipt = handler
+        .call("eth_getTransactionReceipt", &json!([hash]))
+        .unwrap();
+    assert_eq!(receipt["status"], "0x1");
+    // A refusal comes the same way, with the error `call` gives.
+    let again = send_later(&raw)
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap()
+        .unwrap_err();
+    let through_call = handler
+        .call("eth_sendRawTransaction", &json!([hex0x(&raw)]))
+        .unwrap_err();
+    assert_eq!(again, through_call);
+    assert_eq!(again.message, "already known");
+    // Other methods are left to `call`.
+    let declined = handler.call_later("eth_gasPrice", &json!([]), Later::new(|_| {}));
+    assert!(declined.is_err());
+    started.node.stop().unwrap();
+    let stopped = send_later(&signed(5, 1, Some(Address([0xbe; 20])), 1, vec![]))
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap()
+        .unwrap_err();
+    assert!(stopped.message.contains("stopped"), "{stopped:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -14,13 +14,13 @@ use avm_arbos::{Address, ResultCode};
 use avm_rpc::{
     bytes_json, hash_json, param, parse_address, parse_block_tag, parse_bytes, parse_call,
     parse_hash, parse_log_filter, parse_overrides, parse_quantity, parse_slot, quantity, required,
-    BlockTag, Handler, LogFilter, LogRange, RpcError,
+    BlockTag, Handler, Later, LogFilter, LogRange, RpcError,
 };
 use avm_value::{Hash, Int};
 
 use crate::archive::{Archive, LogQuery};
 use crate::chain::L2Block;
-use crate::core::{CallResult, CallSpec, Refused};
+use crate::core::{oversized, CallResult, CallSpec, Refused, MAX_RAW_TX};
 use crate::node_interface::{self, NODE_INTERFACE};
 use crate::service::NodeHandle;
 use crate::NodeError;
@@ -211,6 +211,18 @@ fn estimate(result: &CallResult) -> u64 {
     }
 }
 
+/// The signed transaction `eth_sendRawTransaction` carries; one larger than a
+/// transaction may be is refused before it is decoded, with geth's message (the
+/// server's I/O thread decodes it).
+fn raw_transaction(params: &Json) -> Result<Vec<u8>, RpcError> {
+    let raw = required(params, 0, "transaction")?;
+    let digits = raw.as_str().map_or(0, str::len).saturating_sub(2);
+    if digits > 2 * MAX_RAW_TX {
+        return Err(refused(oversized(digits / 2)));
+    }
+    parse_bytes(raw, "transaction", MAX_RAW_TX)
+}
+
 /// What a read answers when a thread panicked holding the archive's lock.
 fn archive_poisoned() -> RpcError {
     RpcError::internal("the archive's lock is poisoned")
@@ -326,6 +338,22 @@ impl Handler for L2Rpc {
         Some(self.read_archive(method, params, &archive))
     }
 
+    /// A raw transaction: checked on the calling thread (the server's I/O thread; a
+    /// signature's recovery), then answered by the writer once its block is written,
+    /// with no thread waiting meanwhile.
+    fn call_later(&self, method: &str, params: &Json, later: Later) -> Result<(), Later> {
+        if method != "eth_sendRawTransaction" {
+            return Err(later);
+        }
+        match raw_transaction(params) {
+            Ok(raw) => self.node.submit_then(&raw, move |answer| {
+                later.answer(answer.map(|hash| hash_json(&hash.0)).map_err(refused));
+            }),
+            Err(e) => later.answer(Err(e)),
+        }
+        Ok(())
+    }
+
     fn call(&self, method: &str, params: &Json) -> Result<Json, RpcError> {
         if let Some(answer) = self.constant(method) {
             return Ok(answer);
@@ -345,14 +373,10 @@ impl Handler for L2Rpc {
                  (with cast, send --legacy)",
             )),
             "eth_sendRawTransaction" => {
-                // Bounded by the request's size; one larger than a transaction may be is
-                // refused by the node's check, with geth's message.
-                let raw = parse_bytes(
-                    required(params, 0, "transaction")?,
-                    "transaction",
-                    usize::MAX,
-                )?;
-                let hash = self.node.submit(raw).map_err(refused)?;
+                let hash = self
+                    .node
+                    .submit(raw_transaction(params)?)
+                    .map_err(refused)?;
                 Ok(hash_json(&hash.0))
             }
             "eth_call" => {
