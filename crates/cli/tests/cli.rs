@@ -485,8 +485,11 @@ fn killing_the_process_during_saves_leaves_a_store_that_restores() {
     let d = dir.to_str().unwrap();
     let mut seed = 0x2545_f491_4f6c_dd1du64 ^ u64::from(std::process::id());
     let mut last_steps = 0;
-    for round in 0..12 {
-        let args: Vec<String> = if round == 0 {
+    let mut saved = false;
+    for _ in 0..12 {
+        // Until a first checkpoint is saved (a kill may come before it), the run
+        // starts again.
+        let args: Vec<String> = if !saved {
             vec!["run".into(), LOOP.into(), "--store".into(), d.into()]
         } else {
             vec!["resume".into(), d.into()]
@@ -511,15 +514,25 @@ fn killing_the_process_during_saves_leaves_a_store_that_restores() {
         std::thread::sleep(std::time::Duration::from_millis(30 + seed % 400));
         child.kill().unwrap();
         child.wait().unwrap();
+        if !saved && !dir.join(avm_store::DATABASE_FILE).exists() {
+            continue;
+        }
         let store = avm_store::Store::open_existing(&dir).expect("the store opens after a kill");
-        let (info, mut machine) = store
+        let restored = store
             .restore_latest()
-            .expect("the newest checkpoint restores")
-            .expect("there is a checkpoint");
+            .expect("the newest checkpoint restores");
+        let Some((info, mut machine)) = restored.or_else(|| {
+            assert!(!saved, "a saved checkpoint is never lost");
+            None
+        }) else {
+            continue;
+        };
+        saved = true;
         assert_eq!(machine.hash(), info.machine_hash);
         assert!(info.steps >= last_steps, "checkpoints only move forward");
         last_steps = info.steps;
     }
+    assert!(saved, "no round lasted until a first checkpoint");
     // The survivor equals a machine run straight to the same step.
     let whole = json_of(&avm(&[
         "run",
@@ -532,6 +545,40 @@ fn killing_the_process_during_saves_leaves_a_store_that_restores() {
     let latest = store.latest().unwrap().unwrap();
     assert_eq!(whole["machine_hash"], latest.machine_hash.to_string());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A process killed while it creates a new store (redb writes a new file's header
+/// last) leaves either no store or one that opens: the data dir is never left
+/// holding a file that nothing can open.
+#[test]
+fn killing_the_process_while_it_creates_its_store_never_bricks_the_dir() {
+    let started = std::time::Instant::now();
+    let mut opened = 0;
+    for round in 0u64..200 {
+        let dir = fresh_dir(&format!("create-{round}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_avm"))
+            .args(["run", LOOP, "--store", dir.to_str().unwrap()])
+            .args(["--checkpoint-every", "3000", "--max-steps", "100000000"])
+            .current_dir(repo_root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread over the first milliseconds of the process, where the store is made
+        // (later on a loaded machine, where loading the program takes longer).
+        std::thread::sleep(std::time::Duration::from_micros(round * 500));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if dir.join(avm_store::DATABASE_FILE).exists() {
+            avm_store::Store::open_existing(&dir).expect("the store opens after a kill");
+            opened += 1;
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        if opened >= 20 || started.elapsed() > std::time::Duration::from_secs(30) {
+            break;
+        }
+    }
+    assert!(opened > 0, "no round got as far as making its store");
 }
 
 #[test]

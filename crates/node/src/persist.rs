@@ -123,7 +123,7 @@ impl Persist {
     pub fn open(dir: &Path) -> Result<Persist, NodeError> {
         std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
         let path = dir.join(L2_FILE);
-        let db = Database::create(&path).map_err(|e| match e {
+        let db = avm_store::open_or_create(&path).map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => fail(
                 &path,
                 "another process has this data dir open (is an avm node already running on it?)",

@@ -194,7 +194,7 @@ impl RedbBackend {
         if existed {
             check_layout(path).map_err(error)?;
         }
-        let mut db = guarded(|| Database::create(path))
+        let mut db = guarded(|| crate::open_or_create(path))
             .map_err(error)?
             .map_err(|e| error(e.to_string()))?;
         // A file we did not just create may have been damaged outside redb, which

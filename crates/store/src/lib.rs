@@ -24,6 +24,7 @@ mod gc;
 mod load;
 mod load_code;
 mod records;
+mod redb_file;
 mod save;
 mod store;
 
@@ -31,4 +32,5 @@ pub use backend::{Backend, Batch, MemoryBackend, RedbBackend, Table};
 pub use error::{RecordKind, StoreError};
 pub use gc::GcReport;
 pub use load_code::MAX_RESTORED_INSTRUCTIONS;
+pub use redb_file::open_or_create;
 pub use store::{CheckpointInfo, Store, DATABASE_FILE};

@@ -69,7 +69,7 @@ impl Persisted {
     pub fn open(dir: &Path, _config: &EmbeddedConfig) -> Result<Persisted, L1Error> {
         std::fs::create_dir_all(dir).map_err(|e| store_error(dir, e))?;
         let path = dir.join(L1_FILE);
-        let db = Database::create(&path).map_err(|e| match e {
+        let db = avm_store::open_or_create(&path).map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => store_error(
                 &path,
                 "another process has this data dir open (is an avm l1 or node already running on it?)",
