@@ -261,7 +261,7 @@ fn run_record_then_replay_matches_and_a_changed_log_is_shown() {
         .map(String::as_str)
         .collect();
     assert_eq!(
-        keys[..10],
+        keys[..11],
         [
             "match",
             "steps",
@@ -272,7 +272,8 @@ fn run_record_then_replay_matches_and_a_changed_log_is_shown() {
             "sends",
             "expected_sends",
             "first_difference",
-            "seconds"
+            "seconds",
+            "comparing_seconds"
         ]
     );
     assert_eq!(json["match"], true);

@@ -69,7 +69,7 @@ fn json_report(report: &ReplayReport, code: &avm_code::Code) -> String {
         .expected_gas
         .map_or_else(|| "null".to_owned(), |g| g.to_string());
     format!(
-        "{{\"match\":{},\"steps\":{},\"gas_used\":{},\"expected_gas\":{expected_gas},\"logs\":{},\"expected_logs\":{},\"sends\":{},\"expected_sends\":{},\"first_difference\":{difference},\"seconds\":{},\"status\":\"{}\"}}",
+        "{{\"match\":{},\"steps\":{},\"gas_used\":{},\"expected_gas\":{expected_gas},\"logs\":{},\"expected_logs\":{},\"sends\":{},\"expected_sends\":{},\"first_difference\":{difference},\"seconds\":{},\"comparing_seconds\":{},\"status\":\"{}\"}}",
         report.matches(),
         report.steps,
         report.gas_used,
@@ -78,6 +78,7 @@ fn json_report(report: &ReplayReport, code: &avm_code::Code) -> String {
         report.sends,
         report.expected_sends,
         report.seconds,
+        report.comparing_seconds,
         report.status.name(),
     )
 }
@@ -93,7 +94,7 @@ fn text_report(args: &ReplayArgs, report: &ReplayReport, code: &avm_code::Code) 
         .map_or_else(|| "not recorded".to_owned(), |g| format!("recorded {g}"));
     let rate = |n: u64| n as f64 / report.seconds.max(1e-9) / 1e6;
     let mut out = format!(
-        "replay of {} on {}: {verdict}\nstatus     {}\nsteps      {}\ngas used   {} ({recorded_gas})\nlogs       {} (recorded {})\nsends      {} (recorded {})\ntime       {:.3} s ({:.1} M steps/s, {:.1} M AVMGas/s)\n",
+        "replay of {} on {}: {verdict}\nstatus     {}\nsteps      {}\ngas used   {} ({recorded_gas})\nlogs       {} (recorded {})\nsends      {} (recorded {})\ntime       {:.3} s ({:.1} M steps/s, {:.1} M AVMGas/s), and {:.3} s comparing outputs\n",
         args.log.display(),
         args.program.display(),
         report.status.name(),
@@ -106,6 +107,7 @@ fn text_report(args: &ReplayArgs, report: &ReplayReport, code: &avm_code::Code) 
         report.seconds,
         rate(report.steps),
         rate(report.gas_used),
+        report.comparing_seconds,
     );
     if let Some(difference) = &report.first_difference {
         out.push_str("first difference: ");

@@ -2,6 +2,8 @@
 //! counts and the first difference, so a replay of any length needs no more memory
 //! than the machine.
 
+use std::time::{Duration, Instant};
+
 use avm_machine::{Emitted, OutputSink};
 use avm_value::{first_difference, Value};
 
@@ -72,6 +74,9 @@ pub struct Checker {
     pub sends: usize,
     /// The first difference seen, if any.
     pub first: Option<Difference>,
+    /// Time spent comparing outputs with the recording during the run, which a
+    /// replay's timing leaves out (the machine's run alone is what it measures).
+    pub comparing: Duration,
 }
 
 impl Checker {
@@ -83,6 +88,7 @@ impl Checker {
             logs: 0,
             sends: 0,
             first: None,
+            comparing: Duration::ZERO,
         }
     }
 
@@ -138,6 +144,20 @@ fn expected_seen(send: &ExpectedSend) -> Seen {
 
 impl OutputSink for Checker {
     fn log(&mut self, value: &Value, at: Emitted) {
+        let started = Instant::now();
+        self.compare_log(value, at);
+        self.comparing += started.elapsed();
+    }
+
+    fn send(&mut self, data: &[u8], at: Emitted) {
+        let started = Instant::now();
+        self.compare_send(data, at);
+        self.comparing += started.elapsed();
+    }
+}
+
+impl Checker {
+    fn compare_log(&mut self, value: &Value, at: Emitted) {
         let index = self.logs;
         self.logs += 1;
         if self.first.is_some() {
@@ -166,7 +186,7 @@ impl OutputSink for Checker {
         }
     }
 
-    fn send(&mut self, data: &[u8], at: Emitted) {
+    fn compare_send(&mut self, data: &[u8], at: Emitted) {
         let index = self.sends;
         self.sends += 1;
         if self.first.is_some() {
