@@ -3,7 +3,7 @@
 # build runs a training set (ArbOS v58 booting and replaying nulltx_100, and every
 # speedtest program under a gas cap of 20 M), and the final build lays out and inlines
 # the code by what that run did. The trade-off, measured (docs/performance.md): ArbOS
-# replays 10-14% faster than the plain release build on the logs left out of the
+# replays 14-20% faster than the plain release build on the logs left out of the
 # training, but some speedtest programs run slower (the alt_bn128 precompiles and div
 # by up to a quarter), which is why the plain build stays the default. For packaging a
 # binary that mostly runs ArbOS (a validator, a node); two release builds, 5-12 minutes

@@ -521,10 +521,8 @@ fn killing_the_process_during_saves_leaves_a_store_that_restores() {
         let restored = store
             .restore_latest()
             .expect("the newest checkpoint restores");
-        let Some((info, mut machine)) = restored.or_else(|| {
+        let Some((info, mut machine)) = restored else {
             assert!(!saved, "a saved checkpoint is never lost");
-            None
-        }) else {
             continue;
         };
         saved = true;

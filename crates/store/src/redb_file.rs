@@ -38,19 +38,22 @@ pub fn open_or_create(path: &Path) -> Result<Database, DatabaseError> {
     };
     // Initialised: give it its real name, unless another process did first
     // (`hard_link` never replaces), then drop the temporary one.
-    let linked = std::fs::hard_link(&creating, path);
-    let _ = std::fs::remove_file(&creating);
-    match linked {
+    match std::fs::hard_link(&creating, path) {
         Ok(()) => {
-            sync_dir(path);
-            Ok(db)
+            let _ = std::fs::remove_file(&creating);
         }
         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            let _ = std::fs::remove_file(&creating);
             drop(db);
-            Database::create(path)
+            return Database::create(path);
         }
-        Err(e) => Err(io(e)),
+        // A file system without hard links (FAT, some network shares): a rename,
+        // which is as atomic but would replace a file another process made at this
+        // very moment.
+        Err(_) => std::fs::rename(&creating, path).map_err(io)?,
     }
+    sync_dir(path);
+    Ok(db)
 }
 
 /// The name a new database file has until it is whole: `NAME.creating` beside it.
