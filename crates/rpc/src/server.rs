@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{
     HeaderValue, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, ALLOW, CONTENT_TYPE,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, ALLOW, CONNECTION, CONTENT_TYPE,
 };
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -39,6 +39,10 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Longest a client may take to send its headers.
     pub header_timeout: Duration,
+    /// Longest a client may take to send its body once its headers are in: a client
+    /// that stops sending half-way would otherwise hold one of the connection places
+    /// for good.
+    pub body_timeout: Duration,
     /// Connections served at once (more wait for a free place).
     pub max_connections: usize,
 }
@@ -49,6 +53,7 @@ impl Default for Limits {
             max_body: 5 << 20,
             request_timeout: Duration::from_secs(30),
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
             max_connections: 256,
         }
     }
@@ -286,12 +291,27 @@ async fn respond(
             return Ok(response);
         }
     }
-    let body = match Limited::new(request.into_body(), limits.max_body)
-        .collect()
-        .await
-    {
-        Ok(body) => body.to_bytes(),
+    let body = Limited::new(request.into_body(), limits.max_body).collect();
+    let body = match tokio::time::timeout(limits.body_timeout, body).await {
+        Ok(Ok(body)) => body.to_bytes(),
         Err(_) => {
+            let mut response = status(
+                StatusCode::REQUEST_TIMEOUT,
+                error_body(
+                    -32600,
+                    &format!(
+                        "the request's body did not arrive within {} seconds",
+                        limits.body_timeout.as_secs_f64()
+                    ),
+                ),
+            );
+            // The rest of the body may never come: the connection is not reused.
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            return Ok(response);
+        }
+        Ok(Err(_)) => {
             return Ok(status(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 error_body(
@@ -430,6 +450,10 @@ mod tests {
 
     fn post(addr: SocketAddr, body: &str) -> String {
         let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+        // A server that never answers fails the test instead of hanging it.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap_or_else(|e| panic!("{e}"));
         let request = format!(
             "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
@@ -513,6 +537,60 @@ mod tests {
         // Every thread of the server runs below the thread that started it.
         #[cfg(target_os = "linux")]
         nice_is_lower(addr);
+        server.stop();
+    }
+
+    #[test]
+    fn a_client_that_stops_sending_does_not_keep_its_place() {
+        let limits = Limits {
+            header_timeout: Duration::from_millis(300),
+            body_timeout: Duration::from_millis(300),
+            max_connections: 1,
+            ..Limits::default()
+        };
+        let server =
+            Server::start("127.0.0.1:0", Arc::new(Slow), limits).unwrap_or_else(|e| panic!("{e}"));
+        let addr = server.local_addr();
+        let connect = || std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+        // Headers announcing 1,000 bytes, then ten of them, then nothing.
+        let mut stalled = connect();
+        stalled
+            .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"jsonrpc\"")
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(Duration::from_millis(50));
+        let started = std::time::Instant::now();
+        // The one place is taken until the stalled body times out; then this is served.
+        let ok = post(addr, r#"{"jsonrpc":"2.0","id":1,"method":"hello"}"#);
+        assert!(ok.contains(r#""result":"hello""#), "{ok}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let mut answer = String::new();
+        stalled
+            .read_to_string(&mut answer)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("did not arrive"), "{answer}");
+        // A connection that never sends a byte is closed as well.
+        let silent = connect();
+        std::thread::sleep(Duration::from_millis(50));
+        let ok = post(addr, r#"{"jsonrpc":"2.0","id":2,"method":"hello"}"#);
+        assert!(ok.contains(r#""result":"hello""#), "{ok}");
+        drop(silent);
+        // Nor is the place kept by a client that idles after an answer it kept alive.
+        let mut idle = connect();
+        let body = r#"{"jsonrpc":"2.0","id":3,"method":"hello"}"#;
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        idle.write_all(request.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut first = [0u8; 12];
+        idle.read_exact(&mut first)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&first, b"HTTP/1.1 200");
+        let ok = post(addr, r#"{"jsonrpc":"2.0","id":4,"method":"hello"}"#);
+        assert!(ok.contains(r#""result":"hello""#), "{ok}");
+        drop(idle);
         server.stop();
     }
 
