@@ -7,6 +7,7 @@
 //! Recording every transaction (a challenge's transcript) is an option of the chain,
 //! not a second chain.
 
+mod bounded_http;
 mod dev;
 mod embedded;
 mod owner;

@@ -10,8 +10,10 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, TransactionRequest};
 
+use alloy_rpc_client::RpcClient;
 use avm_value::Hash;
 
+use super::bounded_http::BoundedHttp;
 use super::dev::DevAccount;
 use super::types::{
     CallOutcome, L1Error, Log, LogFilter, Receipt, RevertReason, TxRequest, TxStatus,
@@ -26,15 +28,18 @@ pub struct RemoteConfig {
     pub keys: Vec<DevAccount>,
     /// How long one request (or waiting for one receipt) may take.
     pub timeout: Duration,
+    /// The largest response accepted from the node, in bytes.
+    pub max_response_bytes: usize,
 }
 
 impl RemoteConfig {
-    /// `url` with `keys`, 30 seconds per request.
+    /// `url` with `keys`, 30 seconds per request and responses of at most 256 MiB.
     pub fn new(url: impl Into<String>, keys: Vec<DevAccount>) -> RemoteConfig {
         RemoteConfig {
             url: url.into(),
             keys,
             timeout: Duration::from_secs(30),
+            max_response_bytes: 256 << 20,
         }
     }
 }
@@ -80,12 +85,21 @@ impl Remote {
                 None => wallet = Some(EthereumWallet::new(signer)),
             }
         }
+        let is_local = alloy_transport::utils::guess_local_url(url.as_str());
+        let transport =
+            BoundedHttp::new(url, config.timeout, config.max_response_bytes).map_err(|e| {
+                L1Error::Rpc {
+                    url: config.url.clone(),
+                    message: format!("starting the HTTP client: {e}"),
+                }
+            })?;
+        let client = RpcClient::new(transport, is_local);
         let provider = match wallet {
             Some(wallet) => ProviderBuilder::new()
                 .wallet(wallet)
-                .connect_http(url)
+                .connect_client(client)
                 .erased(),
-            None => ProviderBuilder::new().connect_http(url).erased(),
+            None => ProviderBuilder::new().connect_client(client).erased(),
         };
         let mut remote = Remote {
             runtime,
@@ -112,15 +126,20 @@ impl Remote {
         &self,
         fut: impl std::future::Future<Output = Result<T, E>>,
     ) -> Result<T, L1Error> {
+        self.timed(fut)?.map_err(|e| self.rpc_error(e))
+    }
+
+    /// Runs one request, bounded by the timeout, and hands back the node's own error
+    /// for the caller to read (a revert, an estimate that failed); a node that does not
+    /// answer in time is an error either way.
+    fn timed<T, E>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<Result<T, E>, L1Error> {
         let timeout = self.timeout;
-        match self
-            .runtime
+        self.runtime
             .block_on(async move { tokio::time::timeout(timeout, fut).await })
-        {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(self.rpc_error(e)),
-            Err(_) => Err(self.rpc_error(format!("no answer within {timeout:?}"))),
-        }
+            .map_err(|_| self.rpc_error(format!("no answer within {timeout:?}")))
     }
 
     /// The chain id the node reports.
@@ -182,9 +201,7 @@ impl Remote {
         if req.gas_limit.is_none() {
             let provider = self.provider.clone();
             let estimate = tx.clone();
-            let estimated = self
-                .runtime
-                .block_on(async move { provider.estimate_gas(estimate).await });
+            let estimated = self.timed(async move { provider.estimate_gas(estimate).await })?;
             let limit = match estimated {
                 Ok(gas) => gas.saturating_add(gas / 5),
                 Err(_) => {
@@ -283,9 +300,7 @@ impl Remote {
         let request: TransactionRequest = tx.into_request();
         let provider = self.provider.clone();
         let at = BlockNumberOrTag::Number(block.saturating_sub(1));
-        let result = self
-            .runtime
-            .block_on(async move { provider.call(request).block(at.into()).await });
+        let result = self.timed(async move { provider.call(request).block(at.into()).await })?;
         Ok(match result {
             Ok(_) => RevertReason::Data(Vec::new()),
             Err(e) => revert_of(&e),
@@ -323,9 +338,7 @@ impl Remote {
             .with_to(Address::from(to))
             .with_input(Bytes::copy_from_slice(input));
         let provider = self.provider.clone();
-        let result = self
-            .runtime
-            .block_on(async move { provider.call(request).await });
+        let result = self.timed(async move { provider.call(request).await })?;
         match result {
             Ok(output) => Ok(CallOutcome::Success {
                 output: output.to_vec(),
@@ -406,11 +419,11 @@ impl Remote {
             return Ok(());
         }
         let provider = self.provider.clone();
-        let mined: Result<serde_json::Value, _> = self.runtime.block_on(async move {
+        let mined: Result<serde_json::Value, _> = self.timed(async move {
             provider
                 .raw_request("anvil_mine".into(), (U256::from(count),))
                 .await
-        });
+        })?;
         if mined.is_ok() {
             return Ok(());
         }
@@ -468,5 +481,112 @@ fn revert_of(e: &alloy_transport::TransportError) -> RevertReason {
             None => RevertReason::Halt(payload.message.to_string()),
         },
         None => RevertReason::Halt(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::dev::dev_accounts;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+
+    /// An L1 endpoint that answers `eth_chainId`, streams a response without end to
+    /// `eth_blockNumber`, and never answers anything else.
+    fn misbehaving_node() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let url = format!(
+            "http://{}",
+            listener.local_addr().map_or_else(|e| panic!("{e}"), |a| a)
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::spawn(move || serve_one(stream));
+            }
+        });
+        url
+    }
+
+    fn serve_one(stream: TcpStream) {
+        let mut reader = BufReader::new(stream);
+        loop {
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                if let Some(n) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = n.trim().parse().unwrap_or(0);
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0u8; length];
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+            let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let id = request["id"].clone();
+            let out = reader.get_mut();
+            match request["method"].as_str() {
+                Some("eth_chainId") => {
+                    let answer = serde_json::json!({"jsonrpc": "2.0", "id": id, "result": "0x1"})
+                        .to_string();
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        answer.len()
+                    );
+                    let _ = out.write_all(head.as_bytes());
+                    let _ = out.write_all(answer.as_bytes());
+                }
+                Some("eth_blockNumber") => {
+                    let _ = out.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"pad\":\"");
+                    let chunk = [b'a'; 4096];
+                    while out.write_all(&chunk).is_ok() {}
+                    return;
+                }
+                _ => {
+                    std::thread::sleep(Duration::from_secs(60));
+                    return;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_node_that_never_answers_or_answers_without_end_is_an_error_in_bounded_time() {
+        let keys = dev_accounts(1).unwrap_or_else(|e| panic!("{e}"));
+        let from = keys[0].address;
+        let mut config = RemoteConfig::new(misbehaving_node(), keys);
+        config.timeout = Duration::from_millis(500);
+        config.max_response_bytes = 1 << 20;
+        let mut remote = Remote::connect(config).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(remote.chain_id(), 1);
+        let started = Instant::now();
+        let endless = remote.block_number().map(|_| ()).unwrap_err().to_string();
+        assert!(endless.contains("larger than 1048576 bytes"), "{endless}");
+        // Each of these used to wait as long as the node did: sending without a gas
+        // limit (the estimate), an eth_call, mining.
+        let send = remote
+            .send(&TxRequest::call(from, [1; 20], Vec::new(), "test"))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(send.contains("no answer within"), "{send}");
+        let call = remote
+            .call(from, [1; 20], &[])
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(call.contains("no answer within"), "{call}");
+        let mine = remote.mine(1).unwrap_err().to_string();
+        assert!(mine.contains("no answer within"), "{mine}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
