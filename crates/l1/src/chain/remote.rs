@@ -497,7 +497,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
         let url = format!(
             "http://{}",
-            listener.local_addr().map_or_else(|e| panic!("{e}"), |a| a)
+            listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
         );
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
