@@ -123,8 +123,8 @@ impl Persist {
     pub fn open(dir: &Path) -> Result<Persist, NodeError> {
         std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
         let path = dir.join(L2_FILE);
-        let db = avm_store::open_or_create(&path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => fail(
+        let db = avm_store::open_database(&path).map_err(|e| match e {
+            avm_store::OpenDatabaseError::AlreadyOpen => fail(
                 &path,
                 "another process has this data dir open (is an avm node already running on it?)",
             ),
@@ -457,4 +457,27 @@ pub fn sequencer_from_json(json: &Json, persist: &Persist) -> Result<Sequencer, 
         delayed_read: number(json, "delayed_read")?,
         pending,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data dir whose `l2.redb` says it has pages of another size than it has: redb
+    /// asserts on that when it opens the file; the node reports it as an error.
+    #[test]
+    fn a_damaged_ledger_file_is_an_error_not_a_panic() {
+        let dir = std::env::temp_dir().join(format!("avm-node-damaged-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        drop(Persist::open(&dir).unwrap_or_else(|e| panic!("{e}")));
+        let path = dir.join(L2_FILE);
+        let mut bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+        let page = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+        bytes[12..16].copy_from_slice(&(page * 2).to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let error = Persist::open(&dir).err().map(|e| e.to_string());
+        let error = error.unwrap_or_else(|| panic!("a damaged ledger opened"));
+        assert!(error.contains("damaged"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    }
 }

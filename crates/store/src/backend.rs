@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, DatabaseError, ReadableTable, TableDefinition};
 
 use crate::StoreError;
 
@@ -190,26 +190,7 @@ impl RedbBackend {
             path: path.display().to_string(),
             message,
         };
-        let existed = path.exists();
-        if existed {
-            check_layout(path).map_err(error)?;
-        }
-        let mut db = guarded(|| crate::open_or_create(path))
-            .map_err(error)?
-            .map_err(|e| error(e.to_string()))?;
-        // A file we did not just create may have been damaged outside redb, which
-        // checks page checksums only here: without this, a damaged table name can make
-        // redb panic inside a write and again while unwinding, aborting the process.
-        if existed {
-            let checked = guarded(|| db.check_integrity());
-            if let Err(message) = checked
-                .map_err(error)
-                .and_then(|r| r.map_err(|e| error(format!("the database file is damaged ({e})"))))
-            {
-                close(db);
-                return Err(message);
-            }
-        }
+        let db = open_database(path).map_err(|e| error(e.to_string()))?;
         let backend = RedbBackend {
             db: Some(db),
             path: path.to_owned(),
@@ -306,6 +287,48 @@ fn le<const N: usize>(header: &[u8; REDB_HEADER_LEN], at: usize) -> u64 {
 /// tracker, the roots of each transaction slot) lies inside the file. redb sizes
 /// allocations from these fields before verifying any checksum, so one damaged byte
 /// could make it allocate gigabytes or terabytes. Offsets are those of redb 2's format.
+/// Why [`open_database`] could not open a database file.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenDatabaseError {
+    /// Another process holds the file (redb locks it while open).
+    #[error("Database already open. Cannot acquire lock.")]
+    AlreadyOpen,
+    /// The file is damaged or cannot be read or created.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Opens the redb database at `path` as every redb file of the project should be
+/// opened: created through [`crate::open_or_create`] if there is none, and an existing
+/// file checked before use. redb asserts (panics) on some damaged headers and
+/// allocates what a damaged header says, and checks page checksums only when asked, so
+/// an existing file has its header checked here first, is opened with panics caught,
+/// and must pass redb's integrity check; a damaged table name could otherwise make
+/// redb panic inside a later write and again while unwinding, aborting the process.
+pub fn open_database(path: &Path) -> Result<Database, OpenDatabaseError> {
+    let failed = OpenDatabaseError::Failed;
+    let existed = path.exists();
+    if existed {
+        check_layout(path).map_err(failed)?;
+    }
+    let mut db = guarded(|| crate::open_or_create(path))
+        .map_err(failed)?
+        .map_err(|e| match e {
+            DatabaseError::DatabaseAlreadyOpen => OpenDatabaseError::AlreadyOpen,
+            e => OpenDatabaseError::Failed(e.to_string()),
+        })?;
+    if existed {
+        // Ok(false) is a file redb repaired, which is then whole.
+        let checked = guarded(|| db.check_integrity())
+            .and_then(|r| r.map_err(|e| format!("the database file is damaged ({e})")));
+        if let Err(message) = checked {
+            close(db);
+            return Err(failed(message));
+        }
+    }
+    Ok(db)
+}
+
 fn check_layout(path: &Path) -> Result<(), String> {
     use std::io::Read;
     let damaged = |what: &str| format!("the database file is damaged ({what})");

@@ -28,9 +28,11 @@ mod redb_file;
 mod save;
 mod store;
 
-pub use backend::{Backend, Batch, MemoryBackend, RedbBackend, Table};
+pub use backend::{
+    open_database, Backend, Batch, MemoryBackend, OpenDatabaseError, RedbBackend, Table,
+};
 pub use error::{RecordKind, StoreError};
 pub use gc::GcReport;
 pub use load_code::MAX_RESTORED_INSTRUCTIONS;
-pub use redb_file::open_or_create;
+pub(crate) use redb_file::open_or_create;
 pub use store::{CheckpointInfo, Store, DATABASE_FILE};

@@ -8,7 +8,8 @@
 //! name and given its real name only once redb has finished initialising it, while
 //! the process still holds it open (and locked): the real name only ever names a
 //! whole database, and no other process can open it between its creation and its
-//! first use. Every redb file of the project opens through [`open_or_create`].
+//! first use. Every redb file of the project opens through [`crate::open_database`],
+//! which creates files through [`open_or_create`].
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use redb::{Database, DatabaseError, StorageError};
 /// short by a kill leaves at most the temporary file, which the next creation
 /// replaces. Two processes creating the same file at once: one gets it, the other
 /// [`DatabaseError::DatabaseAlreadyOpen`] (or an error saying the file appeared).
-pub fn open_or_create(path: &Path) -> Result<Database, DatabaseError> {
+pub(crate) fn open_or_create(path: &Path) -> Result<Database, DatabaseError> {
     if path.exists() {
         return Database::create(path);
     }

@@ -69,8 +69,8 @@ impl Persisted {
     pub fn open(dir: &Path, _config: &EmbeddedConfig) -> Result<Persisted, L1Error> {
         std::fs::create_dir_all(dir).map_err(|e| store_error(dir, e))?;
         let path = dir.join(L1_FILE);
-        let db = avm_store::open_or_create(&path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => store_error(
+        let db = avm_store::open_database(&path).map_err(|e| match e {
+            avm_store::OpenDatabaseError::AlreadyOpen => store_error(
                 &path,
                 "another process has this data dir open (is an avm l1 or node already running on it?)",
             ),
@@ -308,4 +308,29 @@ fn storage_key(address: &Address, slot: &U256) -> [u8; 52] {
     key[..20].copy_from_slice(address.as_slice());
     key[20..].copy_from_slice(&slot.to_be_bytes::<32>());
     key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::dev::dev_accounts;
+
+    /// A data dir whose `l1.redb` says it has pages of another size than it has: redb
+    /// asserts on that when it opens the file; the chain reports it as an error.
+    #[test]
+    fn a_damaged_chain_file_is_an_error_not_a_panic() {
+        let dir = std::env::temp_dir().join(format!("avm-l1-damaged-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let config = EmbeddedConfig::dev(1, dev_accounts(1).unwrap_or_else(|e| panic!("{e}")));
+        drop(Persisted::open(&dir, &config).unwrap_or_else(|e| panic!("{e}")));
+        let path = dir.join(L1_FILE);
+        let mut bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+        let page = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+        bytes[12..16].copy_from_slice(&(page * 2).to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let error = Persisted::open(&dir, &config).err().map(|e| e.to_string());
+        let error = error.unwrap_or_else(|| panic!("a damaged chain file opened"));
+        assert!(error.contains("damaged"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    }
 }
