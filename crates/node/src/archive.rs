@@ -3,8 +3,9 @@
 //! JSON-RPC threads (which read).
 
 use std::collections::HashMap;
+use std::time::Instant;
 
-use avm_arbos::Address;
+use avm_arbos::{Address, EvmLog};
 use avm_value::Hash;
 
 use crate::chain::{L2Block, L2Tx};
@@ -30,17 +31,34 @@ pub struct FoundLog {
     pub log_index: u64,
 }
 
-/// Which logs to find.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct LogQuery {
+/// How far one log scan may go: it holds the archive's read lock (which the writer
+/// waits for), so it is bounded in results, in bytes and in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogScan {
     /// First block.
     pub from: u64,
     /// Last block (inclusive).
     pub to: u64,
-    /// Emitters (empty: any).
-    pub addresses: Vec<Address>,
-    /// Per topic position, the accepted topics (None: any).
-    pub topics: Vec<Option<Vec<Hash>>>,
+    /// Most logs found.
+    pub max_logs: usize,
+    /// Most bytes of data and topics found.
+    pub max_bytes: usize,
+    /// When to give up.
+    pub deadline: Instant,
+}
+
+/// Why a log scan stopped before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ScanStop {
+    /// More logs matched than [`LogScan::max_logs`].
+    #[error("query returned more than {0} results")]
+    TooMany(usize),
+    /// The logs matched hold more than [`LogScan::max_bytes`].
+    #[error("query returned more than {0} bytes of logs")]
+    TooLarge(usize),
+    /// The scan reached its deadline.
+    #[error("query took too long; ask for fewer blocks at a time")]
+    TooLong,
 }
 
 /// The chain's blocks and an index of its transactions.
@@ -110,29 +128,36 @@ impl Archive {
         self.block(block)?.txs.get(index)
     }
 
-    /// The logs `query` selects, in chain order (at most `limit`: None past it).
-    pub fn logs(&self, query: &LogQuery, limit: usize) -> Option<Vec<FoundLog>> {
+    /// The logs of `scan`'s blocks that `wanted` accepts, in chain order, within
+    /// `scan`'s bounds.
+    pub fn logs(
+        &self,
+        scan: &LogScan,
+        wanted: impl Fn(&EvmLog) -> bool,
+    ) -> Result<Vec<FoundLog>, ScanStop> {
         let mut out = Vec::new();
-        let to = query.to.min(self.head());
-        for number in query.from..=to {
+        let mut bytes = 0usize;
+        let to = scan.to.min(self.head());
+        for number in scan.from..=to {
+            // The clock is read once every 1,024 blocks, and on every block with logs.
             let Some(block) = self.block(number) else {
                 continue;
             };
+            let quiet = block.txs.iter().all(|tx| tx.receipt.logs.is_empty());
+            if (!quiet || number % 1024 == 0) && Instant::now() >= scan.deadline {
+                return Err(ScanStop::TooLong);
+            }
             for tx in &block.txs {
                 for (i, log) in tx.receipt.logs.iter().enumerate() {
-                    if !query.addresses.is_empty() && !query.addresses.contains(&log.address) {
+                    if !wanted(log) {
                         continue;
                     }
-                    let topics_match = query.topics.iter().enumerate().all(|(k, wanted)| {
-                        wanted.as_ref().is_none_or(|options| {
-                            log.topics.get(k).is_some_and(|t| options.contains(t))
-                        })
-                    });
-                    if !topics_match {
-                        continue;
+                    if out.len() >= scan.max_logs {
+                        return Err(ScanStop::TooMany(scan.max_logs));
                     }
-                    if out.len() >= limit {
-                        return None;
+                    bytes = bytes.saturating_add(log.data.len() + 32 * log.topics.len());
+                    if bytes > scan.max_bytes {
+                        return Err(ScanStop::TooLarge(scan.max_bytes));
                     }
                     out.push(FoundLog {
                         address: log.address,
@@ -147,6 +172,6 @@ impl Archive {
                 }
             }
         }
-        Some(out)
+        Ok(out)
     }
 }

@@ -271,3 +271,89 @@ fn a_raw_transaction_is_answered_later_without_a_thread_waiting() {
     assert!(stopped.message.contains("stopped"), "{stopped:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `eth_getLogs` matches addresses and topics as sets, however they are listed, and
+/// a query that finds too many logs, too many bytes of them, or scans too long is
+/// refused with a message saying which, instead of holding the archive.
+#[test]
+fn log_queries_match_as_sets_and_are_bounded() {
+    use avm_node::rpc::{L2Rpc, LogBounds};
+    use avm_rpc::Handler;
+    use avm_testkit::wallet::hex0x;
+    use avm_value::keccak256;
+    use serde_json::json;
+
+    let dir = scratch("logs");
+    let started = start(&dir);
+    let node = started.node.clone();
+    let deploy = node
+        .submit(signed(5, 0, None, 0, l2_contract("Fibonacci")))
+        .unwrap();
+    let fib = {
+        let archive = node.archive().read().unwrap();
+        archive.tx(&deploy).unwrap().contract_address().unwrap()
+    };
+    // generateFib(n) emits TestEvent(n): one log of one topic and 32 bytes of data.
+    let selector = &keccak256(b"generateFib(uint256)").0[..4];
+    for n in 1..=3u8 {
+        let mut data = selector.to_vec();
+        data.extend([0; 31]);
+        data.push(n);
+        node.submit(signed(5, u64::from(n), Some(fib), 0, data))
+            .unwrap();
+    }
+    let event = hex0x(&keccak256(b"TestEvent(uint256)").0);
+    let other = hex0x(&[0x77; 32]);
+    let filter = json!([{
+        "fromBlock": "0x0",
+        "address": [hex0x(&[0x99; 20]), hex0x(&fib.0), hex0x(&fib.0)],
+        "topics": [[other, event, other.clone(), event]],
+    }]);
+    let logs = |bounds: LogBounds| {
+        L2Rpc::new(node.clone(), CHAIN_ID)
+            .with_log_bounds(bounds)
+            .call("eth_getLogs", &filter)
+    };
+    let found = logs(LogBounds::default()).unwrap();
+    let data: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["data"].as_str().unwrap())
+        .collect();
+    assert_eq!(data.len(), 3, "{found}");
+    for (n, data) in (1..=3u8).zip(data) {
+        assert!(data.ends_with(&format!("{n:02x}")), "{data}");
+    }
+    let none = L2Rpc::new(node.clone(), CHAIN_ID)
+        .call(
+            "eth_getLogs",
+            &json!([{"fromBlock": "0x0", "topics": [[other]]}]),
+        )
+        .unwrap();
+    assert_eq!(none, json!([]));
+    let refused = |bounds: LogBounds| logs(bounds).unwrap_err().to_string();
+    let few = refused(LogBounds {
+        max_logs: 2,
+        ..LogBounds::default()
+    });
+    assert!(few.contains("more than 2 results"), "{few}");
+    // Each log: 32 bytes of data and one 32-byte topic.
+    let small = refused(LogBounds {
+        max_bytes: 2 * 64,
+        ..LogBounds::default()
+    });
+    assert!(small.contains("more than 128 bytes"), "{small}");
+    let hurried = refused(LogBounds {
+        scan_time: std::time::Duration::ZERO,
+        ..LogBounds::default()
+    });
+    assert!(hurried.contains("took too long"), "{hurried}");
+    assert!(logs(LogBounds {
+        max_logs: 3,
+        max_bytes: 3 * 64,
+        ..LogBounds::default()
+    })
+    .is_ok());
+    started.node.stop().unwrap();
+}

@@ -185,28 +185,45 @@ impl LogRange {
     }
 }
 
-/// A log filter (`eth_getLogs`, `eth_newFilter`).
+/// A log filter (`eth_getLogs`, `eth_newFilter`), the one rule every server here
+/// matches logs by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogFilter {
     /// The blocks.
     pub range: LogRange,
-    /// The emitters (empty: any).
-    pub addresses: Vec<[u8; 20]>,
-    /// Per topic position, the topics accepted there (None: any).
-    pub topics: Vec<Option<Vec<[u8; 32]>>>,
+    /// The emitters (empty: any), sorted and without repeats, so that each log scanned
+    /// costs a binary search and not a pass over up to [`MAX_FILTER_OPTIONS`] of them.
+    addresses: Vec<[u8; 20]>,
+    /// Per topic position, the topics accepted there (None: any), each list sorted and
+    /// without repeats.
+    topics: Vec<Option<Vec<[u8; 32]>>>,
 }
 
 impl LogFilter {
-    /// Whether a log from `address` with `topics` passes (the blocks are the caller's).
-    pub fn matches(&self, address: &[u8; 20], topics: &[[u8; 32]]) -> bool {
-        if !self.addresses.is_empty() && !self.addresses.contains(address) {
+    /// Whether a log from `address` with `topics` (in order) passes; the blocks are the
+    /// caller's.
+    pub fn matches<'a>(
+        &self,
+        address: &[u8; 20],
+        topics: impl IntoIterator<Item = &'a [u8; 32]>,
+    ) -> bool {
+        if !self.addresses.is_empty() && self.addresses.binary_search(address).is_err() {
             return false;
         }
-        self.topics.iter().enumerate().all(|(i, wanted)| {
+        // `all` visits the positions in order, taking the log's topics alongside.
+        let mut topics = topics.into_iter();
+        self.topics.iter().all(|wanted| {
+            let topic = topics.next();
             wanted
                 .as_ref()
-                .is_none_or(|options| topics.get(i).is_some_and(|t| options.contains(t)))
+                .is_none_or(|options| topic.is_some_and(|t| options.binary_search(t).is_ok()))
         })
+    }
+
+    /// How many addresses and topics it names: what keeping it costs, in units of
+    /// about 32 bytes.
+    pub fn options(&self) -> usize {
+        self.addresses.len() + self.topics.iter().flatten().map(Vec::len).sum::<usize>()
     }
 }
 
@@ -274,6 +291,13 @@ pub fn parse_log_filter(filter: &Json) -> Result<LogFilter, RpcError> {
                 one => Some(vec![parse_hash(one, "topic")?]),
             });
         }
+    }
+    let mut addresses = addresses;
+    addresses.sort_unstable();
+    addresses.dedup();
+    for options in topics.iter_mut().flatten() {
+        options.sort_unstable();
+        options.dedup();
     }
     Ok(LogFilter {
         range,
@@ -358,6 +382,29 @@ mod tests {
         assert!(filter.matches(&a, &[[9; 32], t2]));
         assert!(!filter.matches(&a, &[[9; 32]]));
         assert!(!filter.matches(&[0x12; 20], &[[9; 32], t1]));
+        // Options given in any order, with repeats, match as a set.
+        let many = parse_log_filter(&json!({
+            "address": ["0x3333333333333333333333333333333333333333",
+                        "0x1111111111111111111111111111111111111111",
+                        "0x3333333333333333333333333333333333333333"],
+            "topics": [[hash_json(&t2), hash_json(&[0; 32]), hash_json(&t1), hash_json(&t2)]],
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(many.options(), 2 + 3);
+        for (address, topic, wanted) in [
+            ([0x11; 20], t1, true),
+            ([0x33; 20], t2, true),
+            ([0x33; 20], [0; 32], true),
+            ([0x22; 20], t1, false),
+            ([0x11; 20], [3; 32], false),
+        ] {
+            assert_eq!(
+                many.matches(&address, &[topic]),
+                wanted,
+                "{address:?} {topic:?}"
+            );
+        }
+        assert!(!many.matches(&[0x11; 20], &[]));
         assert!(
             parse_log_filter(&json!({"blockHash": hash_json(&t1), "fromBlock": "0x1"})).is_err()
         );

@@ -17,7 +17,7 @@ use avm_rpc::{
 };
 use avm_value::Hash;
 
-use crate::chain::{CallOutcome, ChainHandle, Embedded, L1Error, Log, RevertReason, Simulation};
+use crate::chain::{CallOutcome, ChainHandle, Embedded, L1Error, RevertReason, Simulation};
 
 /// The priority fee the embedded L1 suggests (its base fee is 0): 1 gwei.
 pub const SUGGESTED_TIP: u128 = 1_000_000_000;
@@ -112,28 +112,13 @@ fn get_logs(chain: &mut Embedded, filter: &Json) -> Result<Json, RpcError> {
     if from > to {
         return Ok(json!([]));
     }
-    let logs = chain
-        .logs(&crate::chain::LogFilter {
-            from_block: from,
-            to_block: Some(to),
-            addresses: Vec::new(),
-            topic0: Vec::new(),
+    let matching = chain
+        .logs_where(from, to.min(head), MAX_LOGS, |l| {
+            filter.matches(&l.address, l.topics.iter().map(|t| &t.0))
         })
-        .map_err(refused)?;
-    let matching: Vec<&Log> = logs
-        .iter()
-        .filter(|l| {
-            let topics: Vec<[u8; 32]> = l.topics.iter().map(|t| t.0).collect();
-            l.block <= head && filter.matches(&l.address, &topics)
-        })
-        .collect();
-    if matching.len() > MAX_LOGS {
-        return Err(RpcError::server(format!(
-            "query returned more than {MAX_LOGS} results"
-        )));
-    }
+        .ok_or_else(|| RpcError::server(format!("query returned more than {MAX_LOGS} results")))?;
     Ok(Json::Array(
-        matching.into_iter().map(|l| json::log(chain, l)).collect(),
+        matching.iter().map(|l| json::log(chain, l)).collect(),
     ))
 }
 

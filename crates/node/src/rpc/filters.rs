@@ -2,7 +2,9 @@
 //! `eth_newPendingTransactionFilter`): what each has already reported, so that
 //! `eth_getFilterChanges` answers only what is new, as ethers' polling listeners expect.
 //! A filter not polled for [`FILTER_TIMEOUT`] is dropped, as geth drops it; at most
-//! [`MAX_FILTERS`] exist at once.
+//! [`MAX_FILTERS`] exist at once, naming at most [`MAX_INSTALLED_OPTIONS`] addresses
+//! and topics between them (each may name thousands, so the count alone would let
+//! them hold gigabytes).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -15,6 +17,9 @@ pub const FILTER_TIMEOUT: Duration = Duration::from_secs(300);
 /// Most filters installed at once.
 pub const MAX_FILTERS: usize = 10_000;
 
+/// Most addresses and topics all installed filters name together (about 6 MB).
+pub const MAX_INSTALLED_OPTIONS: usize = 200_000;
+
 /// What a filter watches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Watch {
@@ -25,6 +30,16 @@ pub enum Watch {
     /// Pending transactions (none: a transaction is in a block before its hash is
     /// returned).
     PendingTransactions,
+}
+
+impl Watch {
+    /// How many addresses and topics it names.
+    fn options(&self) -> usize {
+        match self {
+            Watch::Logs(filter) => filter.options(),
+            Watch::Blocks | Watch::PendingTransactions => 0,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -40,6 +55,8 @@ struct Installed {
 pub struct Filters {
     next_id: u64,
     installed: HashMap<u64, Installed>,
+    /// The addresses and topics the installed filters name, together.
+    options: usize,
 }
 
 /// Why a filter call failed.
@@ -51,6 +68,9 @@ pub enum FilterError {
     /// Too many filters.
     #[error("too many filters installed (at most {MAX_FILTERS}); uninstall some")]
     TooMany,
+    /// The filters would name too many addresses and topics between them.
+    #[error("the installed filters would name more than {MAX_INSTALLED_OPTIONS} addresses and topics; uninstall some")]
+    TooLarge,
 }
 
 impl Filters {
@@ -60,6 +80,11 @@ impl Filters {
         if self.installed.len() >= MAX_FILTERS {
             return Err(FilterError::TooMany);
         }
+        let options = self.options.saturating_add(watch.options());
+        if options > MAX_INSTALLED_OPTIONS {
+            return Err(FilterError::TooLarge);
+        }
+        self.options = options;
         self.next_id += 1;
         self.installed.insert(
             self.next_id,
@@ -75,7 +100,13 @@ impl Filters {
     /// Removes a filter; whether it was there.
     pub fn uninstall(&mut self, id: u64) -> bool {
         self.expire();
-        self.installed.remove(&id).is_some()
+        match self.installed.remove(&id) {
+            Some(gone) => {
+                self.options -= gone.watch.options();
+                true
+            }
+            None => false,
+        }
     }
 
     /// What filter `id` watches and the blocks it has not reported yet (up to
@@ -98,8 +129,14 @@ impl Filters {
     }
 
     fn expire(&mut self) {
-        self.installed
-            .retain(|_, f| f.polled.elapsed() < FILTER_TIMEOUT);
+        let options = &mut self.options;
+        self.installed.retain(|_, f| {
+            let live = f.polled.elapsed() < FILTER_TIMEOUT;
+            if !live {
+                *options -= f.watch.options();
+            }
+            live
+        });
     }
 }
 
@@ -117,5 +154,32 @@ mod tests {
         assert!(filters.uninstall(id));
         assert_eq!(filters.poll(id, 9), Err(FilterError::NotFound));
         assert!(!filters.uninstall(id));
+    }
+
+    #[test]
+    fn the_filters_together_name_a_bounded_number_of_addresses_and_topics() {
+        let topics: Vec<String> = (0..1_000u32).map(|i| format!("0x{:064x}", i)).collect();
+        let big = avm_rpc::parse_log_filter(&serde_json::json!({
+            "topics": [topics.clone(), topics.clone(), topics.clone(), topics],
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(big.options(), 4_000);
+        let mut filters = Filters::default();
+        let fit = MAX_INSTALLED_OPTIONS / 4_000;
+        let ids: Vec<u64> = (0..fit)
+            .map(|_| {
+                filters
+                    .install(Watch::Logs(big.clone()), 0)
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+        assert_eq!(
+            filters.install(Watch::Logs(big.clone()), 0),
+            Err(FilterError::TooLarge)
+        );
+        // Filters that name nothing still fit, and room comes back as filters go.
+        assert!(filters.install(Watch::Blocks, 0).is_ok());
+        assert!(filters.uninstall(ids[0]));
+        assert!(filters.install(Watch::Logs(big), 0).is_ok());
     }
 }

@@ -7,6 +7,7 @@ mod filters;
 mod json;
 
 use std::sync::{Mutex, RwLockReadGuard};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value as Json};
 
@@ -18,7 +19,7 @@ use avm_rpc::{
 };
 use avm_value::{Hash, Int};
 
-use crate::archive::{Archive, LogQuery};
+use crate::archive::{Archive, LogScan};
 use crate::chain::L2Block;
 use crate::core::{oversized, CallResult, CallSpec, Refused, MAX_RAW_TX};
 use crate::node_interface::{self, NODE_INTERFACE};
@@ -33,6 +34,36 @@ const MAX_CALL_INPUT: usize = 1 << 20;
 /// Most logs one `eth_getLogs` (or filter poll) answers.
 pub const MAX_LOGS: usize = 10_000;
 
+/// Most bytes of log data and topics one `eth_getLogs` (or filter poll) answers (its
+/// JSON is about twice as long).
+pub const MAX_LOG_BYTES: usize = 32 << 20;
+
+/// Longest one log scan may hold the archive (the writer waits for it); well within
+/// the server's time for a request, so the client hears why.
+pub const LOG_SCAN_TIME: Duration = Duration::from_secs(10);
+
+/// What one `eth_getLogs` (or filter poll) may find and take: [`MAX_LOGS`],
+/// [`MAX_LOG_BYTES`] and [`LOG_SCAN_TIME`] unless set otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogBounds {
+    /// Most logs answered.
+    pub max_logs: usize,
+    /// Most bytes of log data and topics answered.
+    pub max_bytes: usize,
+    /// Longest a scan may hold the archive.
+    pub scan_time: Duration,
+}
+
+impl Default for LogBounds {
+    fn default() -> LogBounds {
+        LogBounds {
+            max_logs: MAX_LOGS,
+            max_bytes: MAX_LOG_BYTES,
+            scan_time: LOG_SCAN_TIME,
+        }
+    }
+}
+
 /// Gas `eth_estimateGas` adds to what a call used when fees are off (the Go node's
 /// cushion).
 const ESTIMATE_CUSHION: u64 = 10_000;
@@ -43,6 +74,7 @@ pub struct L2Rpc {
     node: NodeHandle,
     chain_id: u64,
     filters: Mutex<Filters>,
+    log_bounds: LogBounds,
 }
 
 impl L2Rpc {
@@ -52,7 +84,13 @@ impl L2Rpc {
             node,
             chain_id,
             filters: Mutex::new(Filters::default()),
+            log_bounds: LogBounds::default(),
         }
+    }
+
+    /// The same handler with other bounds on log queries.
+    pub fn with_log_bounds(self, log_bounds: LogBounds) -> L2Rpc {
+        L2Rpc { log_bounds, ..self }
     }
 
     fn archive(&self) -> Result<RwLockReadGuard<'_, Archive>, RpcError> {
@@ -113,19 +151,19 @@ impl L2Rpc {
         if from > to {
             return Ok(json!([]));
         }
-        let query = LogQuery {
+        let scan = LogScan {
             from,
             to,
-            addresses: filter.addresses.iter().copied().map(Address).collect(),
-            topics: filter
-                .topics
-                .iter()
-                .map(|p| p.as_ref().map(|t| t.iter().copied().map(Hash).collect()))
-                .collect(),
+            max_logs: self.log_bounds.max_logs,
+            max_bytes: self.log_bounds.max_bytes,
+            deadline: Instant::now() + self.log_bounds.scan_time,
         };
-        let found = self.archive()?.logs(&query, MAX_LOGS).ok_or_else(|| {
-            RpcError::server(format!("query returned more than {MAX_LOGS} results"))
-        })?;
+        let found = self
+            .archive()?
+            .logs(&scan, |log| {
+                filter.matches(&log.address.0, log.topics.iter().map(|t| &t.0))
+            })
+            .map_err(|e| RpcError::server(e.to_string()))?;
         Ok(Json::Array(found.iter().map(json::found_log).collect()))
     }
 

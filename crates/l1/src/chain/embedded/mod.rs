@@ -287,21 +287,41 @@ impl Embedded {
     /// mining), in chain order.
     pub fn logs(&mut self, filter: &LogFilter) -> Result<Vec<Log>, L1Error> {
         let to = filter.to_block.unwrap_or(u64::MAX);
-        let mut out = Vec::new();
-        let mut hashes: Vec<&Hash> = self
+        let all = self.logs_where(filter.from_block, to, usize::MAX, |l| filter.matches(l));
+        Ok(all.unwrap_or_default())
+    }
+
+    /// The logs of blocks `from..=to` that `wanted` accepts, in chain order, as
+    /// [`Embedded::logs`] reads them; None if more than `limit` match (nothing is
+    /// copied past that, so a server can bound what one query costs).
+    pub fn logs_where(
+        &self,
+        from: u64,
+        to: u64,
+        limit: usize,
+        wanted: impl Fn(&Log) -> bool,
+    ) -> Option<Vec<Log>> {
+        let sealed = self
             .blocks
-            .range(filter.from_block..=to)
-            .flat_map(|(_, b)| b.info.transactions.iter())
-            .collect();
-        if self.pending.number >= filter.from_block && self.pending.number <= to {
-            hashes.extend(self.pending.txs.iter());
-        }
-        for hash in hashes {
-            if let Some(receipt) = self.receipts.get(hash) {
-                out.extend(receipt.logs.iter().filter(|l| filter.matches(l)).cloned());
+            .range(from..=to)
+            .flat_map(|(_, b)| b.info.transactions.iter());
+        let pending = (self.pending.number >= from && self.pending.number <= to)
+            .then_some(self.pending.txs.iter())
+            .into_iter()
+            .flatten();
+        let mut out = Vec::new();
+        for hash in sealed.chain(pending) {
+            let Some(receipt) = self.receipts.get(hash) else {
+                continue;
+            };
+            for log in receipt.logs.iter().filter(|l| wanted(l)) {
+                if out.len() >= limit {
+                    return None;
+                }
+                out.push(log.clone());
             }
         }
-        Ok(out)
+        Some(out)
     }
 
     /// Every sealed block from `from` on (for a server's new-block filters).
