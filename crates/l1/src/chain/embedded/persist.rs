@@ -277,9 +277,21 @@ impl Persisted {
             db.insert_account_storage(address, slot, value)
                 .map_err(|e| err(&format!("{e:?}")))?;
         }
+        // Blocks 0, 1, 2, ... each under its own number, as written: anything else
+        // (a gap, a record under another number, a number near 2^64) is a damaged file.
         let mut blocks = Vec::new();
-        for (_, record) in entries(BLOCKS)? {
-            blocks.push(decode_block(&record).map_err(|e| damaged(&path, e))?);
+        for (key, record) in entries(BLOCKS)? {
+            let info = decode_block(&record).map_err(|e| damaged(&path, e))?;
+            let expected = blocks.len() as u64;
+            if key != expected.to_be_bytes() || info.number != expected {
+                return Err(err(&format!(
+                    "the blocks are damaged (block {expected} is missing or misnumbered)"
+                )));
+            }
+            blocks.push(info);
+        }
+        if blocks.is_empty() {
+            return Err(err(&"the blocks are damaged (there is no genesis block)"));
         }
         for (_, record) in entries(TXS)? {
             let tx = decode_tx(&record).map_err(|e| damaged(&path, e))?;
@@ -331,6 +343,44 @@ mod tests {
         let error = Persisted::open(&dir, &config).err().map(|e| e.to_string());
         let error = error.unwrap_or_else(|| panic!("a damaged chain file opened"));
         assert!(error.contains("damaged"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// A chain file whose blocks were tampered with (a block numbered 2^64 - 1, whose
+    /// successor's number would overflow) is refused when the chain opens.
+    #[test]
+    fn misnumbered_blocks_are_refused() {
+        let dir = std::env::temp_dir().join(format!("avm-l1-blocks-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut config = EmbeddedConfig::dev(1, dev_accounts(1).unwrap_or_else(|e| panic!("{e}")));
+        config.data_dir = Some(dir.clone());
+        drop(Embedded::open(config.clone()).unwrap_or_else(|e| panic!("{e}")));
+        let db = redb::Database::create(dir.join(L1_FILE)).unwrap_or_else(|e| panic!("{e}"));
+        let write = db.begin_write().unwrap_or_else(|e| panic!("{e}"));
+        {
+            let mut blocks = write.open_table(BLOCKS).unwrap_or_else(|e| panic!("{e}"));
+            let genesis = blocks
+                .get([0u8; 8].as_slice())
+                .unwrap_or_else(|e| panic!("{e}"))
+                .map(|v| v.value().to_vec())
+                .unwrap_or_else(|| panic!("no genesis"));
+            let mut last = decode_block(&genesis).unwrap_or_else(|e| panic!("{e:?}"));
+            last.number = u64::MAX;
+            blocks
+                .insert(
+                    u64::MAX.to_be_bytes().as_slice(),
+                    encode_block(&last).as_slice(),
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        write.commit().unwrap_or_else(|e| panic!("{e}"));
+        drop(db);
+        let error = Embedded::open(config).err().map(|e| e.to_string());
+        let error = error.unwrap_or_else(|| panic!("a chain with a misnumbered block opened"));
+        assert!(
+            error.contains("block 1 is missing or misnumbered"),
+            "{error}"
+        );
         std::fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     }
 }
