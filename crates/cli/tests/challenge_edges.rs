@@ -352,3 +352,32 @@ fn a_transcript_of_an_unfair_clock_is_called_unfair() {
         "{text}"
     );
 }
+
+/// A transcript is an input file like any other: read only up to `--max-file-bytes`,
+/// also from a device that never ends.
+#[test]
+fn a_transcript_is_read_within_the_file_bound() {
+    let t = temp("bounded-transcript.json");
+    let t_text = t.display().to_string();
+    std::fs::write(&t, vec![b' '; 4096]).unwrap();
+    refused(
+        &[
+            "--max-file-bytes",
+            "1000",
+            "challenge",
+            "--check-transcript",
+            &t_text,
+        ],
+        "--max-file-bytes",
+    );
+    refused(
+        &[
+            "--max-file-bytes",
+            "1000",
+            "challenge",
+            "--check-transcript",
+            "/dev/zero",
+        ],
+        "larger than the limit of 1000 bytes",
+    );
+}

@@ -38,10 +38,10 @@ pub use chain::{
     LogFilter, Receipt, RemoteConfig, RevertReason, TxRecord, TxRequest, TxStatus, DEV_MNEMONIC,
 };
 pub use challenge::{
-    check_against_program, check_transcript, delayed_message_from_value, encode_move, play_program,
-    replay_transcript, run_on_evm, ChallengeError, Disputed, EvmGame, EvmMove, EvmPlay, EvmReferee,
-    MoveVerdict, PlayedMove, ProgramGame, ProgramGameReport, TranscriptVerdict, Truth,
-    WithInboxSuffix, ASSERTER, CHALLENGER, MAX_PROVABLE_MESSAGE,
+    check_against_program, check_transcript, check_transcript_text, delayed_message_from_value,
+    encode_move, play_program, replay_transcript, run_on_evm, ChallengeError, Disputed, EvmGame,
+    EvmMove, EvmPlay, EvmReferee, MoveVerdict, PlayedMove, ProgramGame, ProgramGameReport,
+    TranscriptVerdict, Truth, WithInboxSuffix, ASSERTER, CHALLENGER, MAX_PROVABLE_MESSAGE,
 };
 pub use contracts::{Contract, ContractName, Contracts, ContractsError, CHALLENGE_CONTRACTS};
 pub use delivery::{DelayedMessage, InboxReader, PostedBatch, Section};

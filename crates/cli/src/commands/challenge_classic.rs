@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use avm_challenge::classic::{ClassicLie, ClassicMove};
 use avm_challenge::Role;
 use avm_l1::{
-    check_against_program, check_transcript, delayed_message_from_value, play_program, Contracts,
-    Hardfork, ProgramGame, ProgramGameReport, Transcript, TranscriptVerdict,
+    check_against_program, check_transcript_text, delayed_message_from_value, play_program,
+    Contracts, Hardfork, ProgramGame, ProgramGameReport, Transcript, TranscriptVerdict,
 };
 use avm_machine::Machine;
 
@@ -98,13 +98,10 @@ pub fn check(
     let does_not_replay = |e: avm_l1::FirstDifference| {
         CliError::Input(format!("{}: does not replay: {e}", path.display()))
     };
+    let text = crate::bounds::read_file(path)?;
     let verdict = match against {
-        None => check_transcript(path, &args.contracts).map_err(does_not_replay)?,
+        None => check_transcript_text(&text, path, &args.contracts).map_err(does_not_replay)?,
         Some((program, inbox)) => {
-            let text = std::fs::read(path).map_err(|source| CliError::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
             let transcript = Transcript::parse(&text).map_err(does_not_replay)?;
             let messages = classic_messages(&inbox)?;
             let gas = args.gas.as_deref().map(parse_gas).transpose()?;

@@ -547,16 +547,33 @@ pub fn check_against_program(
 /// Re-executes the transcript at `path` against fresh contracts (loaded from
 /// `contracts_dir`), allowing only the calls a game needs; the verdict and L1 gas if it
 /// replays exactly, else the first difference.
+/// The file is read only up to avm_code's default bound on input files.
 pub fn check_transcript(
     path: impl AsRef<Path>,
     contracts_dir: impl AsRef<Path>,
 ) -> Result<TranscriptVerdict, FirstDifference> {
     let path = path.as_ref();
-    let text = std::fs::read(path).map_err(|e| FirstDifference::Unreadable {
+    let text = avm_code::read_file_bounded(
+        path,
+        avm_code::LoadOptions::DEFAULT_MAX_FILE_BYTES,
+        "the default bound on input files",
+    )
+    .map_err(|e| FirstDifference::Unreadable {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    let transcript = Transcript::parse(&text)?;
+    check_transcript_text(&text, path, contracts_dir)
+}
+
+/// [`check_transcript`] on the text of a transcript already read (by a caller with
+/// its own bound on input files) from `path`, which messages name.
+pub fn check_transcript_text(
+    text: &[u8],
+    path: impl AsRef<Path>,
+    contracts_dir: impl AsRef<Path>,
+) -> Result<TranscriptVerdict, FirstDifference> {
+    let path = path.as_ref();
+    let transcript = Transcript::parse(text)?;
     let contracts = crate::contracts::Contracts::load(contracts_dir).map_err(|e| {
         FirstDifference::Unreadable {
             path: path.display().to_string(),
