@@ -199,3 +199,93 @@ fn start_anvil_at(genesis: u64) -> (avm_testkit::tools::Killed, String) {
     ]);
     (anvil, url)
 }
+
+/// The SequencerInbox reads a batch's metadata five words at a time and ignores the
+/// words left over, and accepts lengths and transaction bytes past the last item
+/// (SequencerInbox.sol at 551a39b: `i + 5 <= sectionsMetadata.length`, then only
+/// TRANSACTIONS_OVERRUN). A sequencer's batch padded that way is accepted on L1, so
+/// every reader must read it as the contract did, not stop at it.
+#[test]
+fn a_batch_with_words_and_bytes_past_its_sections_is_read_as_the_contract_reads_it() {
+    let mut config = EmbeddedConfig::dev(31_337, dev_accounts(10).unwrap());
+    config.genesis_timestamp = GENESIS;
+    config.clock = Clock::Step(1);
+    let mut chain = Chain::embedded(config).unwrap();
+    let (rollup, mut reader) = deliveries(&mut chain);
+    let ic = *reader.contracts();
+    let stamp = chain.latest_block().unwrap();
+    let sections = delivery::stamped(
+        stamp,
+        &[Section {
+            items: vec![b"padded".to_vec()],
+            total_delayed_messages_read: 5,
+        }],
+    );
+    let mut model = reader.inbox().clone();
+    model.add_batch(ic.sequencer, &sections).unwrap();
+    let after = *model.accumulators().batches.last().unwrap();
+    let delayed = model.accumulators().delayed[4];
+    let metadata = vec![
+        abi::uint64(1),
+        abi::uint64(sections[0].block_number),
+        abi::uint64(sections[0].timestamp),
+        abi::uint64(5),
+        delayed.0,
+        // Three words that make no section.
+        abi::uint64(7),
+        abi::uint64(7),
+        abi::uint64(7),
+    ];
+    let input = abi::encode_call(
+        abi::signatures::SEQ_ADD_BATCH,
+        &[
+            Token::Bytes(b"padded and a tail".to_vec()),
+            Token::Words(vec![abi::uint64(6), abi::uint64(99)]),
+            Token::Words(metadata),
+            Token::Word(after.0),
+        ],
+    );
+    chain
+        .must(avm_l1::TxRequest::call(
+            ic.sequencer,
+            ic.sequencer_inbox,
+            input,
+            "a padded batch",
+        ))
+        .unwrap();
+    reader.sync(&mut chain).unwrap();
+    assert_eq!(reader.inbox().len(), model.len());
+    assert_eq!(reader.inbox().accumulators(), model.accumulators());
+    let last = chain
+        .view_hash(
+            rollup.sequencer_inbox,
+            "inboxAccs(uint256)",
+            &[Token::Word(abi::uint64(2))],
+        )
+        .unwrap();
+    assert_eq!(last, after);
+}
+
+/// A reader started after the fact reads the history a window of blocks at a time
+/// (one `eth_getLogs` each); however short the window, it reads the same inbox.
+#[test]
+fn the_inbox_read_a_window_at_a_time_is_the_same() {
+    let mut config = EmbeddedConfig::dev(31_337, dev_accounts(10).unwrap());
+    config.genesis_timestamp = GENESIS;
+    config.clock = Clock::Step(1);
+    let mut chain = Chain::embedded(config).unwrap();
+    let (rollup, whole) = deliveries(&mut chain);
+    let head = chain.latest_block().unwrap().0;
+    assert!(head - rollup.created_block > 3, "several blocks to read");
+    for window in [1, 2, 3] {
+        let mut reader = InboxReader::new(rollup.inbox_contracts(), rollup.created_block);
+        reader.set_sync_window(window);
+        reader.sync(&mut chain).unwrap();
+        assert_eq!(reader.inbox().len(), whole.inbox().len(), "window {window}");
+        assert_eq!(
+            reader.inbox().accumulators(),
+            whole.inbox().accumulators(),
+            "window {window}"
+        );
+    }
+}

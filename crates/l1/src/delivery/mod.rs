@@ -11,7 +11,7 @@
 
 mod reader;
 
-pub use reader::{InboxReader, ReadMessage};
+pub use reader::{InboxReader, ReadMessage, SYNC_WINDOW};
 
 use avm_prover::classic::BatchSection;
 use avm_value::{keccak256, Hash};
@@ -253,8 +253,7 @@ pub fn post_batch(
     let mut model = reader.inbox().clone();
     let before_count = model.len();
     let before_acc = model
-        .accumulators()
-        .batches
+        .batch_accumulators()
         .last()
         .copied()
         .unwrap_or(Hash::ZERO);
@@ -262,8 +261,7 @@ pub fn post_batch(
         .add_batch(ic.sequencer, sections)
         .map_err(|e| L1Error::Invalid(format!("the batch: {e}")))?;
     let after_acc = model
-        .accumulators()
-        .batches
+        .batch_accumulators()
         .last()
         .copied()
         .unwrap_or(Hash::ZERO);
@@ -280,8 +278,7 @@ pub fn post_batch(
             .checked_sub(1)
             .and_then(|last| {
                 model
-                    .accumulators()
-                    .delayed
+                    .delayed_accumulators()
                     .get(usize::try_from(last).ok()?)
                     .copied()
             })

@@ -37,7 +37,14 @@ pub struct InboxReader {
     /// Data of messages put straight into the Bridge (no event carries it).
     preimages: HashMap<Hash, Vec<u8>>,
     timestamps: HashMap<u64, u64>,
+    /// Most blocks one read of logs covers.
+    window: u64,
 }
+
+/// Blocks read with one `eth_getLogs` by default: a reader started long after the
+/// rollup was created reads its history a window at a time, so no one answer has to
+/// hold it all (providers refuse long ranges or large answers).
+pub const SYNC_WINDOW: u64 = 5_000;
 
 impl InboxReader {
     /// A reader of the inbox behind `contracts`, from block `from_block` on.
@@ -49,7 +56,14 @@ impl InboxReader {
             inbox: ClassicInbox::new(),
             preimages: HashMap::new(),
             timestamps: HashMap::new(),
+            window: SYNC_WINDOW,
         }
+    }
+
+    /// Reads at most `blocks` blocks (at least 1) with each `eth_getLogs`, for an L1
+    /// endpoint that allows only short ranges.
+    pub fn set_sync_window(&mut self, blocks: u64) {
+        self.window = blocks.max(1);
     }
 
     /// The contracts it reads.
@@ -75,11 +89,25 @@ impl InboxReader {
     }
 
     /// Reads every inbox event up to block `to` (so that a reader of other events can
-    /// read them up to the same block: a remote chain's head moves between calls).
+    /// read them up to the same block: a remote chain's head moves between calls), a
+    /// window of blocks at a time.
     pub fn sync_to(&mut self, chain: &mut Chain, to: u64) -> Result<(), L1Error> {
         if to < self.next_block {
             return Ok(());
         }
+        loop {
+            let end = to.min(self.next_block.saturating_add(self.window - 1));
+            self.sync_window(chain, end)?;
+            if end == to {
+                return Ok(());
+            }
+            // Block `end` is whole (it is below `to`): the next window starts after it.
+            self.next_block = end + 1;
+        }
+    }
+
+    /// Reads the inbox events of blocks `next_block..=to`.
+    fn sync_window(&mut self, chain: &mut Chain, to: u64) -> Result<(), L1Error> {
         let ic = self.contracts;
         let mut logs = chain.logs(&LogFilter {
             from_block: self.next_block,
@@ -92,15 +120,31 @@ impl InboxReader {
                 abi::event_topic(sig::EV_DELAYED_FORCED),
             ],
         })?;
-        let data_logs = chain.logs(&LogFilter {
-            from_block: self.next_block,
-            to_block: Some(to),
-            addresses: Vec::new(),
-            topic0: vec![
-                abi::event_topic(sig::EV_INBOX_MESSAGE_DELIVERED),
-                abi::event_topic(sig::EV_INBOX_MESSAGE_FROM_ORIGIN),
-            ],
-        })?;
+        // The data of delayed messages is in events of the inbox contracts the Bridge's
+        // events name, and only theirs are read: anyone can emit events with the same
+        // signature from a contract of their own, as many as they can pay for.
+        let mut inboxes: Vec<[u8; 20]> = logs
+            .iter()
+            .filter(|l| {
+                l.address == ic.bridge
+                    && l.topics.first() == Some(&abi::event_topic(sig::EV_MESSAGE_DELIVERED))
+            })
+            .filter_map(|l| abi::word_at(&l.data, 0).and_then(|w| abi::word_address(&w)))
+            .collect();
+        inboxes.sort_unstable();
+        inboxes.dedup();
+        let data_logs = match inboxes.is_empty() {
+            true => Vec::new(),
+            false => chain.logs(&LogFilter {
+                from_block: self.next_block,
+                to_block: Some(to),
+                addresses: inboxes,
+                topic0: vec![
+                    abi::event_topic(sig::EV_INBOX_MESSAGE_DELIVERED),
+                    abi::event_topic(sig::EV_INBOX_MESSAGE_FROM_ORIGIN),
+                ],
+            })?,
+        };
         logs.sort_by_key(|l| (l.block, l.log_index));
         for log in logs {
             if self
@@ -189,8 +233,7 @@ impl InboxReader {
         }
         let expected_before = self
             .inbox
-            .accumulators()
-            .delayed
+            .delayed_accumulators()
             .last()
             .copied()
             .unwrap_or(Hash::ZERO);
@@ -352,7 +395,7 @@ impl InboxReader {
     }
 
     fn check_batch(&self, new_count: u64, after_acc: Word) -> Result<(), L1Error> {
-        let ours = self.inbox.accumulators().batches.last().copied();
+        let ours = self.inbox.batch_accumulators().last().copied();
         if self.inbox.len() != new_count || ours != Some(Hash(after_acc)) {
             return Err(L1Error::Events(format!(
                 "batch {}: the SequencerInbox counts {new_count} messages, the inbox read {}, \
@@ -366,18 +409,15 @@ impl InboxReader {
 }
 
 /// A batch's sections from its transactions, lengths and metadata (5 words per
-/// section: items, L1 block, L1 timestamp, delayed messages read, delayed acc).
+/// section: items, L1 block, L1 timestamp, delayed messages read, delayed acc). As the
+/// SequencerInbox does, metadata words that make no whole section, lengths past the
+/// last item and transaction bytes past the last length are ignored: the contract
+/// accepted the batch with them, so every reader must read it.
 fn sections_of(
     transactions: &[u8],
     lengths: &[Word],
     metadata: &[Word],
 ) -> Result<Vec<BatchSection>, String> {
-    if metadata.len() % 5 != 0 {
-        return Err(format!(
-            "{} metadata words, not 5 per section",
-            metadata.len()
-        ));
-    }
     let mut items = transactions;
     let mut next_length = lengths.iter();
     let mut sections = Vec::with_capacity(metadata.len() / 5);

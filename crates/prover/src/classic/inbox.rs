@@ -345,6 +345,17 @@ impl ClassicInbox {
         self.items.get(item)
     }
 
+    /// The SequencerInbox's accumulators, one per batch, borrowed (readers that check
+    /// one accumulator per event must not copy them all each time).
+    pub fn batch_accumulators(&self) -> &[Hash] {
+        &self.batch_accs
+    }
+
+    /// The Bridge's accumulators, one per delayed message, borrowed.
+    pub fn delayed_accumulators(&self) -> &[Hash] {
+        &self.delayed_accs
+    }
+
     /// The inbox contracts' accumulators (what a native verifier checks against).
     pub fn accumulators(&self) -> L1InboxAccumulators {
         L1InboxAccumulators {
