@@ -250,21 +250,18 @@ pub fn post_batch(
 ) -> Result<PostedBatch, L1Error> {
     reader.sync(chain)?;
     let ic = *reader.contracts();
-    let mut model = reader.inbox().clone();
-    let before_count = model.len();
-    let before_acc = model
+    let before_count = reader.inbox().len();
+    let before_acc = reader
+        .inbox()
         .batch_accumulators()
         .last()
         .copied()
         .unwrap_or(Hash::ZERO);
-    let batch_index = model
-        .add_batch(ic.sequencer, sections)
+    let preview = reader
+        .preview_batch(ic.sequencer, sections)
         .map_err(|e| L1Error::Invalid(format!("the batch: {e}")))?;
-    let after_acc = model
-        .batch_accumulators()
-        .last()
-        .copied()
-        .unwrap_or(Hash::ZERO);
+    let (batch_index, after_acc) = (preview.batch, preview.after_acc);
+    let delayed_accs = reader.inbox().delayed_accumulators();
     let mut transactions = Vec::new();
     let mut lengths = Vec::new();
     let mut metadata = Vec::new();
@@ -276,12 +273,7 @@ pub fn post_batch(
         let delayed_acc = section
             .total_delayed_messages_read
             .checked_sub(1)
-            .and_then(|last| {
-                model
-                    .delayed_accumulators()
-                    .get(usize::try_from(last).ok()?)
-                    .copied()
-            })
+            .and_then(|last| delayed_accs.get(usize::try_from(last).ok()?).copied())
             .unwrap_or(Hash::ZERO);
         metadata.extend([
             abi::uint64(section.items.len() as u64),
@@ -307,7 +299,7 @@ pub fn post_batch(
         "post a sequencer batch",
     ))?;
     reader.sync(chain)?;
-    if reader.inbox().batches() <= batch_index || reader.inbox().len() != model.len() {
+    if reader.inbox().batches() <= batch_index || reader.inbox().len() != preview.messages_after {
         return Err(L1Error::Events(format!(
             "batch {batch_index} was posted but the SequencerInbox's events do not show it"
         )));
@@ -315,7 +307,7 @@ pub fn post_batch(
     Ok(PostedBatch {
         batch_index,
         before_count,
-        after_count: model.len(),
+        after_count: preview.messages_after,
         before_acc,
         after_acc,
         gas_used: receipt.gas_used,

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use avm_prover::classic::{BatchSection, ClassicInbox};
+use avm_prover::classic::{BatchPreview, BatchSection, ClassicInbox, ClassicInboxError};
 use avm_value::{keccak256, Hash, Int};
 use avm_verifier::classic::L1Message;
 
@@ -74,6 +74,16 @@ impl InboxReader {
     /// The inbox as read so far: the machine's messages and the accumulators.
     pub fn inbox(&self) -> &ClassicInbox {
         &self.inbox
+    }
+
+    /// What posting `sections` from `sequencer` would make of the inbox read so far,
+    /// without changing it ([`ClassicInbox::preview_batch`]).
+    pub fn preview_batch(
+        &mut self,
+        sequencer: [u8; 20],
+        sections: &[BatchSection],
+    ) -> Result<BatchPreview, ClassicInboxError> {
+        self.inbox.preview_batch(sequencer, sections)
     }
 
     /// Makes the data of a message put straight into the Bridge known (its hash is

@@ -97,6 +97,17 @@ struct PlacedItem {
     batch: u64,
 }
 
+/// What a batch would make of the inbox ([`ClassicInbox::preview_batch`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchPreview {
+    /// The batch's number.
+    pub batch: u64,
+    /// The SequencerInbox's accumulator after it.
+    pub after_acc: Hash,
+    /// Messages in the SequencerInbox after it.
+    pub messages_after: u64,
+}
+
 /// The Classic L1 inbox: the Bridge's delayed messages and the SequencerInbox's
 /// batches, with their accumulators, and the messages the machine reads.
 #[derive(Clone, Debug, Default)]
@@ -289,6 +300,38 @@ impl ClassicInbox {
         }
         self.batch_accs.push(self.last_acc());
         Ok(batch)
+    }
+
+    /// What [`ClassicInbox::add_batch`] would make of `sections` from `sequencer`,
+    /// without keeping the batch: its number, the SequencerInbox's accumulator after
+    /// it, and the messages it would then hold. A batch poster needs the accumulator
+    /// before posting (the contract checks it); copying the whole inbox to learn it
+    /// would cost the inbox's size at every batch.
+    pub fn preview_batch(
+        &mut self,
+        sequencer: [u8; 20],
+        sections: &[BatchSection],
+    ) -> Result<BatchPreview, ClassicInboxError> {
+        // add_batch only appends to these and moves `delayed_read`; put them back.
+        let (read, items, accs, placed, values) = (
+            self.delayed_read,
+            self.items.len(),
+            self.batch_accs.len(),
+            self.message_items.len(),
+            self.values.len(),
+        );
+        let batch = self.add_batch(sequencer, sections)?;
+        let preview = BatchPreview {
+            batch,
+            after_acc: self.last_acc(),
+            messages_after: self.len(),
+        };
+        self.delayed_read = read;
+        self.items.truncate(items);
+        self.batch_accs.truncate(accs);
+        self.message_items.truncate(placed);
+        self.values.truncate(values);
+        Ok(preview)
     }
 
     /// The inbox an L1 holds after `messages` are delivered, in order, as delayed
@@ -652,5 +695,66 @@ mod tests {
             assert!(suffix.check(&int(k), &NoL1Inbox).is_err());
         }
         assert_eq!(accs.batch_acc(&int(1)), Some(inbox.inbox_acc(10)));
+    }
+
+    /// A preview is what adding the batch gives, and leaves the inbox as it was, so
+    /// the batch can then be added (or another previewed) as if never previewed.
+    #[test]
+    fn a_preview_is_the_batch_without_keeping_it() {
+        let mut inbox = ClassicInbox::new();
+        for n in 1..=3 {
+            inbox.deliver(delayed(n));
+        }
+        let seq = [9u8; 20];
+        let first = [BatchSection {
+            block_number: 5,
+            timestamp: 50,
+            items: vec![],
+            total_delayed_messages_read: 2,
+        }];
+        inbox
+            .add_batch(seq, &first)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let second = [BatchSection {
+            block_number: 6,
+            timestamp: 60,
+            items: vec![b"tx".to_vec(), vec![]],
+            total_delayed_messages_read: 3,
+        }];
+        let fingerprint = |inbox: &ClassicInbox| {
+            let values: Vec<_> = inbox
+                .values()
+                .iter()
+                .map(|v| avm_value::value_hash(v, &avm_value::NoCode))
+                .collect();
+            (
+                inbox.accumulators(),
+                inbox.len(),
+                inbox.delayed_read,
+                values,
+            )
+        };
+        let before = fingerprint(&inbox);
+        let preview = inbox
+            .preview_batch(seq, &second)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fingerprint(&inbox), before);
+        assert_eq!(
+            inbox.preview_batch(seq, &[]),
+            Err(ClassicInboxError::EmptyBatch)
+        );
+        assert_eq!(fingerprint(&inbox), before);
+        let batch = inbox
+            .add_batch(seq, &second)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            preview,
+            BatchPreview {
+                batch,
+                after_acc: *inbox.batch_accumulators().last().unwrap_or(&Hash::ZERO),
+                messages_after: inbox.len(),
+            }
+        );
+        assert_eq!(preview.messages_after, before.1 + 4);
     }
 }

@@ -50,8 +50,8 @@ use avm_value::Value;
 
 pub use avm_verifier::classic::{ClassicJsonError, ClassicStep, ExecutionState};
 pub use inbox::{
-    execution_state_l1, prove_step_l1, prove_steps_l1, BatchProof, BatchSection, ClassicInbox,
-    ClassicInboxError,
+    execution_state_l1, prove_step_l1, prove_steps_l1, BatchPreview, BatchProof, BatchSection,
+    ClassicInbox, ClassicInboxError,
 };
 
 use crate::ProveError;
