@@ -30,6 +30,14 @@ fn arbos_hash() -> Hash {
     avm_machine::Machine::new(program).hash()
 }
 
+/// The embedded L1 with anvil's genesis time and one second per block.
+fn embedded_chain() -> Chain {
+    let mut config = EmbeddedConfig::dev(31_337, dev_accounts(10).unwrap());
+    config.genesis_timestamp = GENESIS;
+    config.clock = Clock::Step(1);
+    Chain::embedded(config).unwrap()
+}
+
 /// Deploys the rollup and plays the same deliveries and batches; the inbox read back.
 fn deliveries(chain: &mut Chain) -> (Rollup, InboxReader) {
     chain.set_default_gas_price(Some(GWEI));
@@ -106,10 +114,7 @@ fn ints(value: &Value) -> Vec<Int> {
 
 #[test]
 fn the_same_deliveries_on_the_embedded_l1_and_on_anvil_give_the_same_inbox() {
-    let mut config = EmbeddedConfig::dev(31_337, dev_accounts(10).unwrap());
-    config.genesis_timestamp = GENESIS;
-    config.clock = Clock::Step(1);
-    let mut embedded = Chain::embedded(config).unwrap();
+    let mut embedded = embedded_chain();
     let (rollup, ours) = deliveries(&mut embedded);
 
     let (_anvil, url) = start_anvil_at(GENESIS);
@@ -207,10 +212,7 @@ fn start_anvil_at(genesis: u64) -> (avm_testkit::tools::Killed, String) {
 /// every reader must read it as the contract did, not stop at it.
 #[test]
 fn a_batch_with_words_and_bytes_past_its_sections_is_read_as_the_contract_reads_it() {
-    let mut config = EmbeddedConfig::dev(31_337, dev_accounts(10).unwrap());
-    config.genesis_timestamp = GENESIS;
-    config.clock = Clock::Step(1);
-    let mut chain = Chain::embedded(config).unwrap();
+    let mut chain = embedded_chain();
     let (rollup, mut reader) = deliveries(&mut chain);
     let ic = *reader.contracts();
     let stamp = chain.latest_block().unwrap();
@@ -270,10 +272,7 @@ fn a_batch_with_words_and_bytes_past_its_sections_is_read_as_the_contract_reads_
 /// (one `eth_getLogs` each); however short the window, it reads the same inbox.
 #[test]
 fn the_inbox_read_a_window_at_a_time_is_the_same() {
-    let mut config = EmbeddedConfig::dev(31_337, dev_accounts(10).unwrap());
-    config.genesis_timestamp = GENESIS;
-    config.clock = Clock::Step(1);
-    let mut chain = Chain::embedded(config).unwrap();
+    let mut chain = embedded_chain();
     let (rollup, whole) = deliveries(&mut chain);
     let head = chain.latest_block().unwrap().0;
     assert!(head - rollup.created_block > 3, "several blocks to read");
