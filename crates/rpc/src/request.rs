@@ -201,7 +201,8 @@ pub struct LogFilter {
 
 impl LogFilter {
     /// Whether a log from `address` with `topics` (in order) passes; the blocks are the
-    /// caller's.
+    /// caller's. As geth, a log with fewer topics than the filter has positions never
+    /// passes, whatever those positions accept.
     pub fn matches<'a>(
         &self,
         address: &[u8; 20],
@@ -214,9 +215,10 @@ impl LogFilter {
         let mut topics = topics.into_iter();
         self.topics.iter().all(|wanted| {
             let topic = topics.next();
-            wanted
-                .as_ref()
-                .is_none_or(|options| topic.is_some_and(|t| options.binary_search(t).is_ok()))
+            match wanted {
+                None => topic.is_some(),
+                Some(options) => topic.is_some_and(|t| options.binary_search(t).is_ok()),
+            }
         })
     }
 
@@ -281,6 +283,10 @@ pub fn parse_log_filter(filter: &Json) -> Result<LogFilter, RpcError> {
                         "{} topics at one position of a filter; at most {MAX_FILTER_OPTIONS}",
                         options.len()
                     )))
+                }
+                // As geth: an empty list, or one holding null, accepts any topic.
+                Json::Array(options) if options.is_empty() || options.iter().any(Json::is_null) => {
+                    None
                 }
                 Json::Array(options) => Some(
                     options
@@ -405,6 +411,16 @@ mod tests {
             );
         }
         assert!(!many.matches(&[0x11; 20], &[]));
+        // geth's rules for what a position accepts: null, an empty list and a list
+        // holding null accept any topic, but only where the log has one.
+        for any in [json!(null), json!([]), json!([null, hash_json(&t1)])] {
+            let filter = parse_log_filter(&json!({"topics": [hash_json(&t1), any]}))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(filter.matches(&a, &[t1, t2]), "{filter:?}");
+            assert!(filter.matches(&a, &[t1, t1, t2]), "{filter:?}");
+            assert!(!filter.matches(&a, &[t1]), "{filter:?}");
+            assert!(!filter.matches(&a, &[t2, t2]), "{filter:?}");
+        }
         assert!(
             parse_log_filter(&json!({"blockHash": hash_json(&t1), "fromBlock": "0x1"})).is_err()
         );

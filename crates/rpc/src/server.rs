@@ -39,9 +39,9 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Longest a client may take to send its headers.
     pub header_timeout: Duration,
-    /// Longest a client may take to send its body once its headers are in: a client
-    /// that stops sending half-way would otherwise hold one of the connection places
-    /// for good.
+    /// Longest a client may pause while sending its body (and the whole body must
+    /// arrive within `request_timeout`): a client that stops sending half-way would
+    /// otherwise hold one of the connection places for good.
     pub body_timeout: Duration,
     /// Connections served at once (more wait for a free place).
     pub max_connections: usize,
@@ -291,17 +291,18 @@ async fn respond(
             return Ok(response);
         }
     }
-    let body = Limited::new(request.into_body(), limits.max_body).collect();
-    let body = match tokio::time::timeout(limits.body_timeout, body).await {
-        Ok(Ok(body)) => body.to_bytes(),
-        Err(_) => {
+    let body = match read_body(request.into_body(), limits).await {
+        Ok(body) => body,
+        Err(BodyError::Stalled) => {
             let mut response = status(
                 StatusCode::REQUEST_TIMEOUT,
                 error_body(
                     -32600,
                     &format!(
-                        "the request's body did not arrive within {} seconds",
-                        limits.body_timeout.as_secs_f64()
+                        "the request's body stopped arriving (nothing for {} seconds, or not \
+                         all of it within {} seconds)",
+                        limits.body_timeout.as_secs_f64(),
+                        limits.request_timeout.as_secs_f64()
                     ),
                 ),
             );
@@ -311,7 +312,7 @@ async fn respond(
                 .insert(CONNECTION, HeaderValue::from_static("close"));
             return Ok(response);
         }
-        Ok(Err(_)) => {
+        Err(BodyError::TooLarge) => {
             return Ok(status(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 error_body(
@@ -338,6 +339,39 @@ async fn respond(
         Some(body) => status(StatusCode::OK, body),
         None => with_cors(Response::new(Full::new(Bytes::new()))),
     })
+}
+
+/// Why a request's body was not read.
+enum BodyError {
+    /// Nothing came for [`Limits::body_timeout`], or not all of it within
+    /// [`Limits::request_timeout`].
+    Stalled,
+    /// It is larger than [`Limits::max_body`] (or broke off).
+    TooLarge,
+}
+
+/// Reads a request's body while it keeps arriving: a client may pause at most
+/// `body_timeout` between parts, and must send it all within `request_timeout`, so a
+/// slow but steady upload is read and a stalled one does not hold its place.
+async fn read_body(body: Incoming, limits: Limits) -> Result<Bytes, BodyError> {
+    let mut body = Limited::new(body, limits.max_body);
+    let deadline = tokio::time::Instant::now() + limits.request_timeout;
+    let mut bytes = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let frame = tokio::time::timeout(limits.body_timeout.min(left), body.frame())
+            .await
+            .map_err(|_| BodyError::Stalled)?;
+        match frame {
+            None => return Ok(Bytes::from(bytes)),
+            Some(Err(_)) => return Err(BodyError::TooLarge),
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    bytes.extend_from_slice(data);
+                }
+            }
+        }
+    }
 }
 
 /// Where a request is answered.
@@ -568,7 +602,27 @@ mod tests {
             .read_to_string(&mut answer)
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-        assert!(answer.contains("did not arrive"), "{answer}");
+        assert!(answer.contains("stopped arriving"), "{answer}");
+        // A body that keeps coming, in parts less than body_timeout apart, is read
+        // however long it takes in all (within the request's time).
+        let mut steady = connect();
+        let body = r#"{"jsonrpc":"2.0","id":7,"method":"steady"}"#;
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        steady
+            .write_all(head.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        for part in body.as_bytes().chunks(body.len().div_ceil(5)) {
+            std::thread::sleep(Duration::from_millis(150));
+            steady.write_all(part).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut answer = String::new();
+        steady
+            .read_to_string(&mut answer)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(answer.contains(r#""result":"steady""#), "{answer}");
         // A connection that never sends a byte is closed as well.
         let silent = connect();
         std::thread::sleep(Duration::from_millis(50));

@@ -282,11 +282,6 @@ fn le<const N: usize>(header: &[u8; REDB_HEADER_LEN], at: usize) -> u64 {
     })
 }
 
-/// Checks, before redb sees the file, that its header describes a layout that fits in
-/// the file and that every page redb reads while opening and checking it (the region
-/// tracker, the roots of each transaction slot) lies inside the file. redb sizes
-/// allocations from these fields before verifying any checksum, so one damaged byte
-/// could make it allocate gigabytes or terabytes. Offsets are those of redb 2's format.
 /// Why [`open_database`] could not open a database file.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenDatabaseError {
@@ -307,7 +302,8 @@ pub enum OpenDatabaseError {
 /// redb panic inside a later write and again while unwinding, aborting the process.
 pub fn open_database(path: &Path) -> Result<Database, OpenDatabaseError> {
     let failed = OpenDatabaseError::Failed;
-    let existed = path.exists();
+    // An empty file (a `touch`) is one redb initialises as it would a new one.
+    let existed = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
     if existed {
         check_layout(path).map_err(failed)?;
     }
@@ -329,6 +325,11 @@ pub fn open_database(path: &Path) -> Result<Database, OpenDatabaseError> {
     Ok(db)
 }
 
+/// Checks, before redb sees the file, that its header describes a layout that fits in
+/// the file and that every page redb reads while opening and checking it (the region
+/// tracker, the roots of each transaction slot) lies inside the file. redb sizes
+/// allocations from these fields before verifying any checksum, so one damaged byte
+/// could make it allocate gigabytes or terabytes. Offsets are those of redb 2's format.
 fn check_layout(path: &Path) -> Result<(), String> {
     use std::io::Read;
     let damaged = |what: &str| format!("the database file is damaged ({what})");
@@ -412,5 +413,32 @@ impl Backend for RedbBackend {
 
     fn apply(&self, batch: Batch) -> Result<(), StoreError> {
         guarded(|| self.write(batch)).map_err(|m| self.error(m))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An empty file (a `touch`) opens as a new database; a file of anything else that
+    /// is not one is refused, and left as it was.
+    #[test]
+    fn an_empty_file_is_a_new_database_and_garbage_is_refused() {
+        let dir = std::env::temp_dir().join(format!("avm-open-db-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let empty = dir.join("empty.redb");
+        std::fs::write(&empty, b"").unwrap_or_else(|e| panic!("{e}"));
+        drop(open_database(&empty).unwrap_or_else(|e| panic!("{e}")));
+        drop(open_database(&empty).unwrap_or_else(|e| panic!("{e}")));
+        let garbage = dir.join("garbage.redb");
+        std::fs::write(&garbage, [7u8; 100]).unwrap_or_else(|e| panic!("{e}"));
+        let refused = open_database(&garbage).err().map(|e| e.to_string());
+        assert!(
+            refused.as_deref().is_some_and(|e| e.contains("damaged")),
+            "{refused:?}"
+        );
+        assert_eq!(std::fs::read(&garbage).unwrap_or_default(), vec![7u8; 100]);
+        std::fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     }
 }

@@ -30,9 +30,10 @@ impl BoundedHttp {
         timeout: Duration,
         max_response_bytes: usize,
     ) -> Result<BoundedHttp, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout.saturating_mul(2))
-            .build()?;
+        let backstop = timeout
+            .saturating_mul(2)
+            .saturating_add(Duration::from_secs(10));
+        let client = reqwest::Client::builder().timeout(backstop).build()?;
         Ok(BoundedHttp {
             client,
             url,

@@ -120,6 +120,17 @@ impl Filters {
         Ok((filter.watch.clone(), from, head))
     }
 
+    /// Takes back a [`Filters::poll`] whose answer could not be given (a log scan
+    /// refused): blocks `from..=to` it returned count as not reported again, unless
+    /// another poll has reported past them since.
+    pub fn unpoll(&mut self, id: u64, from: u64, to: u64) {
+        if let Some(filter) = self.installed.get_mut(&id) {
+            if filter.next_block == to.saturating_add(1) && from < filter.next_block {
+                filter.next_block = from;
+            }
+        }
+    }
+
     /// What filter `id` watches, without marking anything reported.
     pub fn watch(&mut self, id: u64) -> Result<Watch, FilterError> {
         self.expire();
@@ -151,6 +162,12 @@ mod tests {
         assert_eq!(filters.poll(id, 5), Ok((Watch::Blocks, 6, 5)));
         assert_eq!(filters.poll(id, 8), Ok((Watch::Blocks, 6, 8)));
         assert_eq!(filters.poll(id, 8), Ok((Watch::Blocks, 9, 8)));
+        // A poll whose answer failed is taken back; a later one is not undone by it.
+        assert_eq!(filters.poll(id, 10), Ok((Watch::Blocks, 9, 10)));
+        filters.unpoll(id, 9, 10);
+        assert_eq!(filters.poll(id, 11), Ok((Watch::Blocks, 9, 11)));
+        filters.unpoll(id, 9, 10);
+        assert_eq!(filters.poll(id, 11), Ok((Watch::Blocks, 12, 11)));
         assert!(filters.uninstall(id));
         assert_eq!(filters.poll(id, 9), Err(FilterError::NotFound));
         assert!(!filters.uninstall(id));

@@ -50,7 +50,7 @@ pub struct LogBounds {
     pub max_logs: usize,
     /// Most bytes of log data and topics answered.
     pub max_bytes: usize,
-    /// Longest a scan may hold the archive.
+    /// Longest a scan may hold the archive (`Duration::MAX`: no limit).
     pub scan_time: Duration,
 }
 
@@ -156,7 +156,7 @@ impl L2Rpc {
             to,
             max_logs: self.log_bounds.max_logs,
             max_bytes: self.log_bounds.max_bytes,
-            deadline: Instant::now() + self.log_bounds.scan_time,
+            deadline: Instant::now().checked_add(self.log_bounds.scan_time),
         };
         let found = self
             .archive()?
@@ -198,8 +198,14 @@ impl L2Rpc {
             }
             Watch::PendingTransactions => Ok(json!([])),
             Watch::Logs(filter) => {
-                let (first, last) = self.log_range(filter.range)?;
-                self.logs(&filter, from.max(first), to.min(last))
+                let found = self
+                    .log_range(filter.range)
+                    .and_then(|(first, last)| self.logs(&filter, from.max(first), to.min(last)));
+                // Refused (too many logs, say): the same blocks come again next poll.
+                if found.is_err() {
+                    self.filters()?.unpoll(id, from, to);
+                }
+                found
             }
         }
     }

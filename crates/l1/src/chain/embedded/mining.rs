@@ -108,6 +108,11 @@ impl Embedded {
     /// pending block first if it holds transactions. Numbers never decrease, one
     /// number has one timestamp, a later number a later timestamp.
     pub fn set_block(&mut self, number: u64, timestamp: u64) -> Result<(), L1Error> {
+        if number == u64::MAX {
+            return Err(L1Error::Block(format!(
+                "block {number}: no block could follow it"
+            )));
+        }
         let (current, current_ts) = (self.pending.number, self.pending.timestamp);
         let head = self.head().clone();
         if number < current && !(self.pending.txs.is_empty() && number > head.number) {
