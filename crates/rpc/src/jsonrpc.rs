@@ -1,6 +1,8 @@
 //! JSON-RPC 2.0: requests (single or batched) dispatched to a [`Handler`], answers
 //! and error objects with the codes geth uses.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde_json::{json, Value as Json};
 
 /// A JSON-RPC error: what a handler returns when a call fails.
@@ -215,7 +217,7 @@ pub(crate) fn offer(
 #[cfg(test)]
 pub(crate) fn dispatch(handler: &dyn Handler, body: &[u8]) -> Option<Json> {
     match parse(body) {
-        Ok(request) => dispatch_parsed(handler, request),
+        Ok(request) => dispatch_parsed(handler, request, &AtomicBool::new(false)),
         Err(error) => Some(error),
     }
 }
@@ -230,8 +232,13 @@ pub(crate) fn parse(body: &[u8]) -> Result<Json, Json> {
     })
 }
 
-/// A parsed request body: its answer body, as [`dispatch`].
-pub(crate) fn dispatch_parsed(handler: &dyn Handler, request: Json) -> Option<Json> {
+/// A parsed request body: its answer body, as [`dispatch`]. Once `cancelled` is set
+/// (its answer is no longer awaited) no further call of a batch is started.
+pub(crate) fn dispatch_parsed(
+    handler: &dyn Handler,
+    request: Json,
+    cancelled: &AtomicBool,
+) -> Option<Json> {
     match request {
         Json::Array(batch) => {
             if batch.is_empty() {
@@ -251,6 +258,7 @@ pub(crate) fn dispatch_parsed(handler: &dyn Handler, request: Json) -> Option<Js
             }
             let answers: Vec<Json> = batch
                 .iter()
+                .take_while(|_| !cancelled.load(Ordering::Relaxed))
                 .filter_map(|request| dispatch_one(handler, request))
                 .collect();
             (!answers.is_empty()).then_some(Json::Array(answers))

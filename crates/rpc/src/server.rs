@@ -10,6 +10,7 @@
 //! machine).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -330,8 +331,15 @@ async fn respond(
         Here::Now(answer) => answer,
         Here::Later(answer) => within(limits, answer).await,
         Here::Blocking => {
-            let work =
-                tokio::task::spawn_blocking(move || dispatch_parsed(handler.as_ref(), request));
+            let cancelled = Arc::new(AtomicBool::new(false));
+            let flag = cancelled.clone();
+            let work = tokio::task::spawn_blocking(move || {
+                dispatch_parsed(handler.as_ref(), request, &flag)
+            });
+            // Once the answer is no longer awaited (timed out, or the client went away
+            // and this future is dropped), the rest of a batch is not started: a batch
+            // of a thousand heavy calls must not go on taking a thread for minutes.
+            let _cancel = CancelOnDrop(cancelled);
             within(limits, work).await
         }
     };
@@ -339,6 +347,15 @@ async fn respond(
         Some(body) => status(StatusCode::OK, body),
         None => with_cors(Response::new(Full::new(Bytes::new()))),
     })
+}
+
+/// Sets its flag when dropped.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Why a request's body was not read.
@@ -433,6 +450,9 @@ mod tests {
     use crate::jsonrpc::{Later, RpcError};
     use std::io::{Read, Write};
 
+    /// Calls of `tick` started.
+    static TICKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
     struct Slow;
     impl Handler for Slow {
         fn call(
@@ -442,6 +462,10 @@ mod tests {
         ) -> Result<serde_json::Value, RpcError> {
             match method {
                 "sleep" => std::thread::sleep(Duration::from_millis(400)),
+                "tick" => {
+                    TICKS.fetch_add(1, Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
                 "boom" => panic!("a handler that fails"),
                 #[cfg(target_os = "linux")]
                 "nice" | "nice-blocking" => {
@@ -456,7 +480,7 @@ mod tests {
             method: &str,
             params: &serde_json::Value,
         ) -> Option<Result<serde_json::Value, RpcError>> {
-            (!matches!(method, "sleep" | "nice-blocking") && !method.starts_with("later"))
+            (!matches!(method, "sleep" | "tick" | "nice-blocking") && !method.starts_with("later"))
                 .then(|| self.call(method, params))
         }
         fn call_later(
@@ -571,6 +595,28 @@ mod tests {
         // Every thread of the server runs below the thread that started it.
         #[cfg(target_os = "linux")]
         nice_is_lower(addr);
+        server.stop();
+    }
+
+    /// A batch whose answer is no longer awaited stops: its remaining calls are not
+    /// started.
+    #[test]
+    fn a_batch_that_timed_out_starts_no_more_calls() {
+        let limits = Limits {
+            request_timeout: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        let server =
+            Server::start("127.0.0.1:0", Arc::new(Slow), limits).unwrap_or_else(|e| panic!("{e}"));
+        let batch: Vec<String> = (0..30)
+            .map(|i| format!(r#"{{"jsonrpc":"2.0","id":{i},"method":"tick"}}"#))
+            .collect();
+        let late = post(server.local_addr(), &format!("[{}]", batch.join(",")));
+        assert!(late.contains("took longer"), "{late}");
+        // 30 calls of 100 ms would run for 3 s; after the 300 ms, the one running ends.
+        std::thread::sleep(Duration::from_millis(1000));
+        let started = TICKS.load(Ordering::Relaxed);
+        assert!((1..=8).contains(&started), "{started} calls started");
         server.stop();
     }
 
