@@ -163,6 +163,8 @@ pub struct CoreConfig {
     /// Follow the rollup: the machine reads the SequencerInbox as the L1 holds it, and
     /// the node sequences nothing.
     pub follow: bool,
+    /// Most L1 blocks one `eth_getLogs` of the inbox covers.
+    pub l1_log_window: u64,
 }
 
 /// The node's state, owned by its thread.
@@ -400,11 +402,10 @@ impl NodeCore {
         seq: Sequencer,
     ) -> Result<NodeCore, NodeError> {
         let writer = Writer::spawn(persist.ledger(), archive.clone())?;
+        let mut reader = InboxReader::new(rollup.inbox_contracts(), rollup.created_block);
+        reader.set_sync_window(config.l1_log_window);
         Ok(NodeCore {
-            reader: Some(InboxReader::new(
-                rollup.inbox_contracts(),
-                rollup.created_block,
-            )),
+            reader: Some(reader),
             l2,
             seq,
             l1,

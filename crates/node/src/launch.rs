@@ -76,6 +76,9 @@ pub struct NodeConfig {
     /// remote dev node such as anvil), so that the rollup's deadlines pass; None: the
     /// L1's own blocks only.
     pub l1_block_time: Option<Duration>,
+    /// Most L1 blocks one `eth_getLogs` covers when the node and its validators read
+    /// the rollup's events (an L1 endpoint may allow only short ranges).
+    pub l1_log_window: u64,
 }
 
 impl NodeConfig {
@@ -98,6 +101,7 @@ impl NodeConfig {
             validator_poll: Duration::from_secs(1),
             l1_block_time: None,
             follow: None,
+            l1_log_window: avm_l1::delivery::SYNC_WINDOW,
         }
     }
 }
@@ -308,6 +312,7 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
         chain_id: config.chain_id,
         record: config.record,
         follow: config.follow.is_some(),
+        l1_log_window: config.l1_log_window,
     };
     let l1_for_core = l1.clone();
     let rollup_for_core = rollup;
@@ -327,6 +332,7 @@ pub fn launch(config: &NodeConfig) -> Result<Started, NodeError> {
             initial,
             &config.validators,
             config.validator_poll,
+            config.l1_log_window,
             Some(config.data_dir.join("validators")),
         )?))
     };

@@ -118,6 +118,7 @@ impl Validators {
         initial: Machine,
         specs: &[ValidatorSpec],
         poll: Duration,
+        log_window: u64,
         dir: Option<std::path::PathBuf>,
     ) -> Result<Validators, NodeError> {
         let stop = Arc::new(AtomicBool::new(false));
@@ -161,6 +162,7 @@ impl Validators {
                     }
                     None => Watcher::new(rollup, initial.clone()),
                 };
+                watcher.set_log_window(log_window);
                 let mut saved_node = 0;
                 let mut first = true;
                 while !stop_flag.load(Ordering::Relaxed) {
@@ -174,6 +176,7 @@ impl Validators {
                                         .into(),
                                 );
                                 watcher = Watcher::new(rollup, initial.clone());
+                                watcher.set_log_window(log_window);
                                 watcher.sync(&l1)?;
                             }
                             if let Ok(mut b) = based_on.lock() {

@@ -173,6 +173,12 @@ impl Watcher {
         }
     }
 
+    /// Reads at most `blocks` L1 blocks with each `eth_getLogs` of the inbox
+    /// ([`InboxReader::set_sync_window`]).
+    pub fn set_log_window(&mut self, blocks: u64) {
+        self.reader.set_sync_window(blocks);
+    }
+
     /// A watcher that starts from `base`, a machine saved at the after-state of a
     /// confirmed node (a validator's checkpoint): the nodes before it are taken as
     /// the L1 resolved them, and only what follows it is run again.

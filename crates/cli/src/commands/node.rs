@@ -94,6 +94,11 @@ pub struct NodeArgs {
     /// anvil at --l1), so that the rollup's deadlines pass; 1 with --dev.
     #[arg(long, value_name = "SECS")]
     pub l1_block_time: Option<f64>,
+    /// Read the rollup's L1 events BLOCKS blocks at a time (one eth_getLogs each), for
+    /// an L1 endpoint that allows only short ranges.
+    #[arg(long, value_name = "BLOCKS", default_value_t = avm_l1::delivery::SYNC_WINDOW,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub l1_log_window: u64,
     /// Print one JSON object (accounts, addresses, endpoints) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -256,6 +261,7 @@ pub fn run(args: &NodeArgs) -> Result<(), CliError> {
             }
             None => args.dev.then_some(Duration::from_secs(1)),
         },
+        l1_log_window: args.l1_log_window,
     };
     if !args.json {
         errln!("avm node: starting (creating the rollup and booting ArbOS on a new chain takes a few seconds)");

@@ -26,6 +26,8 @@ pub fn scratch(name: &str) -> PathBuf {
 pub fn config(data_dir: &Path) -> NodeConfig {
     NodeConfig {
         batch_interval: Duration::from_millis(200),
+        // Every test reads the L1 a few blocks at a time, as from a strict endpoint.
+        l1_log_window: 3,
         ..NodeConfig::dev(
             data_dir.to_path_buf(),
             shared().join("fixtures/arbos/arbos-v58.mexe"),
