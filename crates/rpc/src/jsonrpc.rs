@@ -127,6 +127,32 @@ impl std::fmt::Debug for Later {
 /// Most requests one batch may hold.
 pub(crate) const MAX_BATCH: usize = 1_000;
 
+/// Most bytes (about) of a batch's answers; the calls after are refused with geth's
+/// "response too large" (geth's own limit is 25 MB).
+pub(crate) const MAX_BATCH_ANSWER: usize = 32 << 20;
+
+fn too_large() -> RpcError {
+    RpcError::new(-32003, "response too large")
+}
+
+/// About how many bytes `value` takes as JSON text (strings counted without escapes),
+/// without writing it.
+fn json_size(value: &Json) -> usize {
+    match value {
+        Json::Null | Json::Bool(_) => 5,
+        Json::Number(_) => 20,
+        Json::String(s) => s.len() + 2,
+        Json::Array(items) => items
+            .iter()
+            .map(json_size)
+            .fold(2, |a, b| a.saturating_add(b + 1)),
+        Json::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| k.len() + 4 + json_size(v))
+            .fold(2, |a, b| a.saturating_add(b)),
+    }
+}
+
 fn answer(id: Json, result: Result<Json, RpcError>) -> Json {
     match result {
         Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
@@ -256,13 +282,29 @@ pub(crate) fn dispatch_parsed(
                     )),
                 ));
             }
-            let answers: Vec<Json> = batch
-                .iter()
-                .take_while(|_| !cancelled.load(Ordering::Relaxed))
-                .filter_map(|request| dispatch_one(handler, request))
-                .collect();
+            let mut answers: Vec<Json> = Vec::new();
+            let mut size = 0usize;
+            for request in batch.iter() {
+                if cancelled.load(Ordering::Relaxed) {
+                    break;
+                }
+                // Past the limit, the rest is refused unanswered (as geth does), so
+                // that a small batch cannot make a huge answer.
+                let answer = match size > MAX_BATCH_ANSWER {
+                    false => dispatch_one(handler, request),
+                    true => match checked(request) {
+                        Ok((id, _, _)) => id.map(|id| answer(id, Err(too_large()))),
+                        Err(error) => Some(error),
+                    },
+                };
+                if let Some(answer) = answer {
+                    size = size.saturating_add(json_size(&answer));
+                    answers.push(answer);
+                }
+            }
             (!answers.is_empty()).then_some(Json::Array(answers))
         }
+        single if cancelled.load(Ordering::Relaxed) => None,
         single => dispatch_one(handler, &single),
     }
 }
@@ -276,6 +318,7 @@ mod tests {
         fn call(&self, method: &str, params: &Json) -> Result<Json, RpcError> {
             match method {
                 "echo" => Ok(params.clone()),
+                "big" => Ok(Json::String("x".repeat(1 << 20))),
                 "fail" => Err(RpcError::reverted(Some("no"), &[1, 2])),
                 other => Err(RpcError::method_not_found(other)),
             }
@@ -381,6 +424,47 @@ mod tests {
         assert_eq!(
             offered(&Echo, r#"{"jsonrpc":"2.0","id":1,"method":"echo"}"#),
             (Offer::Declined, None)
+        );
+    }
+
+    /// A batch's answers stop growing past [`MAX_BATCH_ANSWER`]: the calls after the
+    /// limit are refused with geth's "response too large", each under its own id.
+    #[test]
+    fn a_batch_answer_is_bounded_in_size() {
+        let batch: Vec<Json> = (0..40)
+            .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "big"}))
+            .collect();
+        let answers = dispatch(&Echo, Json::Array(batch).to_string().as_bytes());
+        let answers = answers
+            .as_ref()
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(answers.len(), 40);
+        let answered = answers
+            .iter()
+            .take_while(|a| a.get("result").is_some())
+            .count();
+        // Each answer is a little over 1 MiB: the one that passes 32 MiB is the last.
+        assert_eq!(answered, 32);
+        for (i, refused) in answers.iter().enumerate().skip(answered) {
+            assert_eq!(refused["id"], json!(i));
+            assert_eq!(refused["error"]["code"], json!(-32003));
+        }
+    }
+
+    /// A request whose answer is no longer awaited when its thread comes to it is not
+    /// run; one still awaited is.
+    #[test]
+    fn a_cancelled_request_is_not_run() {
+        let request = json!({"jsonrpc": "2.0", "id": 1, "method": "echo", "params": [1]});
+        assert_eq!(
+            dispatch_parsed(&Echo, request.clone(), &AtomicBool::new(true)),
+            None
+        );
+        assert_eq!(
+            dispatch_parsed(&Echo, request, &AtomicBool::new(false)),
+            Some(json!({"jsonrpc": "2.0", "id": 1, "result": [1]}))
         );
     }
 }

@@ -128,9 +128,7 @@ fn fee_history(chain: &Embedded, params: &Json) -> Result<Json, RpcError> {
         block_number_of(chain, parse_block_tag(param(params, 1))?).min(chain.head().number);
     let oldest = newest.saturating_sub(count - 1);
     let blocks: Vec<u64> = (oldest..=newest).collect();
-    let percentiles = param(params, 2)
-        .and_then(Json::as_array)
-        .map_or(0, |p| p.len());
+    let percentiles = reward_percentiles(param(params, 2))?;
     let ratios: Vec<Json> = blocks
         .iter()
         .map(|n| {
@@ -149,6 +147,40 @@ fn fee_history(chain: &Embedded, params: &Json) -> Result<Json, RpcError> {
             .map(|_| vec![quantity_u128(SUGGESTED_TIP); percentiles])
             .collect::<Vec<_>>(),
     }))
+}
+
+/// Most reward percentiles one `eth_feeHistory` may ask for (each block answers one
+/// reward per percentile).
+const MAX_REWARD_PERCENTILES: usize = 100;
+
+/// How many reward percentiles `eth_feeHistory` asks for: numbers from 0 to 100, rising,
+/// as geth requires, and at most [`MAX_REWARD_PERCENTILES`].
+fn reward_percentiles(percentiles: Option<&Json>) -> Result<usize, RpcError> {
+    let list = match percentiles {
+        None | Some(Json::Null) => return Ok(0),
+        Some(Json::Array(list)) => list,
+        Some(_) => return Err(RpcError::invalid_params("rewardPercentiles is not a list")),
+    };
+    if list.len() > MAX_REWARD_PERCENTILES {
+        return Err(RpcError::invalid_params(format!(
+            "{} reward percentiles; at most {MAX_REWARD_PERCENTILES}",
+            list.len()
+        )));
+    }
+    let mut last = 0.0;
+    for p in list {
+        let p = p
+            .as_f64()
+            .filter(|p| (0.0..=100.0).contains(p))
+            .ok_or_else(|| RpcError::invalid_params(format!("invalid reward percentile: {p}")))?;
+        if p < last {
+            return Err(RpcError::invalid_params(format!(
+                "invalid reward percentile: #{p} < #{last}"
+            )));
+        }
+        last = p;
+    }
+    Ok(list.len())
 }
 
 fn answer(chain: &mut Embedded, method: &str, params: &Json) -> Result<Json, RpcError> {
@@ -265,5 +297,34 @@ fn answer(chain: &mut Embedded, method: &str, params: &Json) -> Result<Json, Rpc
             Ok(Json::Null)
         }
         other => Err(RpcError::method_not_found(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reward percentiles as geth takes them: absent or null is none, a list of rising
+    /// numbers from 0 to 100 is taken, anything else, or more than 100, is refused
+    /// (each block answers one reward per percentile, so the list sizes the answer).
+    #[test]
+    fn reward_percentiles_are_checked_and_bounded() {
+        assert_eq!(reward_percentiles(None).ok(), Some(0));
+        assert_eq!(reward_percentiles(Some(&Json::Null)).ok(), Some(0));
+        assert_eq!(
+            reward_percentiles(Some(&json!([10, 50.5, 50.5, 100]))).ok(),
+            Some(4)
+        );
+        let many = Json::Array(vec![json!(1); MAX_REWARD_PERCENTILES + 1]);
+        for bad in [
+            json!([50, 10]),
+            json!([-1]),
+            json!([101]),
+            json!(["0x1"]),
+            json!(7),
+            many,
+        ] {
+            assert!(reward_percentiles(Some(&bad)).is_err(), "{bad}");
+        }
     }
 }
