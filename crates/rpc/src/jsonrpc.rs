@@ -304,7 +304,7 @@ pub(crate) fn dispatch_parsed(
             }
             (!answers.is_empty()).then_some(Json::Array(answers))
         }
-        single if cancelled.load(Ordering::Relaxed) => None,
+        _ if cancelled.load(Ordering::Relaxed) => None,
         single => dispatch_one(handler, &single),
     }
 }
