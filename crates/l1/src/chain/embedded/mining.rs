@@ -41,9 +41,16 @@ impl Embedded {
 
     /// Seals the pending block (if it holds transactions, or `always`), persisting it.
     pub(super) fn seal(&mut self, always: bool) -> Result<(), L1Error> {
+        self.seal_then(always, Write::Now)
+    }
+
+    /// [`Embedded::seal`], leaving an empty block (no transaction, no state changed)
+    /// for the caller to write with others if `write` says so.
+    fn seal_then(&mut self, always: bool, write: Write) -> Result<(), L1Error> {
         if self.pending.txs.is_empty() && !always {
             return Ok(());
         }
+        let empty = self.pending.txs.is_empty() && self.pending.touched.is_empty();
         let parent = self.head().hash;
         let logs: Vec<&Log> = self
             .pending
@@ -62,7 +69,8 @@ impl Embedded {
             &logs,
         );
         let touched = std::mem::take(&mut self.pending.touched);
-        if let Some(p) = &mut self.persisted {
+        let later = empty && write == Write::WithOthers;
+        if let Some(p) = self.persisted.as_mut().filter(|_| !later) {
             let txs: Vec<&StoredTx> = block
                 .info
                 .transactions
@@ -84,7 +92,11 @@ impl Embedded {
 
     /// Seals the pending block and opens the next one after it.
     pub(super) fn open_next(&mut self) -> Result<(), L1Error> {
-        self.seal(true)?;
+        self.open_next_then(Write::Now)
+    }
+
+    fn open_next_then(&mut self, write: Write) -> Result<(), L1Error> {
+        self.seal_then(true, write)?;
         let head = self.head().clone();
         self.pending.number = head.number + 1;
         self.pending.timestamp = self.next_timestamp(&head);
@@ -98,10 +110,17 @@ impl Embedded {
         if !self.pending.txs.is_empty() {
             self.open_next()?;
         }
+        // The empty blocks go to the file together, in one transaction: a hundred
+        // thousand of them (anvil_mine) cost one write, not one each.
+        let first = self.pending.number;
         for _ in 0..count {
-            self.open_next()?;
+            self.open_next_then(Write::WithOthers)?;
         }
-        Ok(())
+        let Some(p) = &mut self.persisted else {
+            return Ok(());
+        };
+        let mined: Vec<&BlockInfo> = self.blocks.range(first..).map(|(_, b)| &b.info).collect();
+        p.write_empty_blocks(&mined)
     }
 
     /// Puts the next transactions into block `number` at `timestamp`, sealing the
@@ -154,4 +173,13 @@ impl Embedded {
         let timestamp = current_ts.saturating_add((number - current).saturating_mul(12));
         self.set_block(number, timestamp)
     }
+}
+
+/// When a sealed block is written to the chain's file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// At once.
+    Now,
+    /// If it is empty, with others by the caller ([`Persisted::write_empty_blocks`]).
+    WithOthers,
 }
