@@ -470,11 +470,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("avm-node-damaged-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         drop(Persist::open(&dir).unwrap_or_else(|e| panic!("{e}")));
-        let path = dir.join(L2_FILE);
-        let mut bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
-        let page = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
-        bytes[12..16].copy_from_slice(&(page * 2).to_le_bytes());
-        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        avm_testkit::damage::redb_page_size(&dir.join(L2_FILE));
         let error = Persist::open(&dir).err().map(|e| e.to_string());
         let error = error.unwrap_or_else(|| panic!("a damaged ledger opened"));
         assert!(error.contains("damaged"), "{error}");

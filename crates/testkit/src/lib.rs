@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod claims;
+pub mod damage;
 pub mod engines;
 pub mod recorded_games;
 pub mod spec_gas;

@@ -369,11 +369,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let config = EmbeddedConfig::dev(1, dev_accounts(1).unwrap_or_else(|e| panic!("{e}")));
         drop(Persisted::open(&dir, &config).unwrap_or_else(|e| panic!("{e}")));
-        let path = dir.join(L1_FILE);
-        let mut bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
-        let page = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
-        bytes[12..16].copy_from_slice(&(page * 2).to_le_bytes());
-        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        avm_testkit::damage::redb_page_size(&dir.join(L1_FILE));
         let error = Persisted::open(&dir, &config).err().map(|e| e.to_string());
         let error = error.unwrap_or_else(|| panic!("a damaged chain file opened"));
         assert!(error.contains("damaged"), "{error}");
