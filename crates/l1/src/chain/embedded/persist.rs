@@ -30,6 +30,24 @@ const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts")
 const STORAGE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("storage");
 const CODE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("code");
 const BLOCKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blocks");
+
+/// A block's key in [`BLOCKS`]: its number, big-endian, so that keys sort as numbers.
+fn block_key(number: u64) -> [u8; 8] {
+    number.to_be_bytes()
+}
+
+/// Writes `info` under its key into the open [`BLOCKS`] table.
+fn put_block(
+    table: &mut redb::Table<&[u8], &[u8]>,
+    info: &crate::chain::BlockInfo,
+) -> Result<(), redb::StorageError> {
+    table
+        .insert(
+            block_key(info.number).as_slice(),
+            encode_block(info).as_slice(),
+        )
+        .map(|_| ())
+}
 const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transactions");
 const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
 
@@ -128,12 +146,7 @@ impl Persisted {
         {
             let mut table = write.open_table(BLOCKS).map_err(|e| err(&e))?;
             for info in blocks {
-                table
-                    .insert(
-                        info.number.to_be_bytes().as_slice(),
-                        encode_block(info).as_slice(),
-                    )
-                    .map_err(|e| err(&e))?;
+                put_block(&mut table, info).map_err(|e| err(&e))?;
             }
         }
         write.commit().map_err(|e| err(&e))
@@ -218,12 +231,7 @@ impl Persisted {
                 }
             }
             let mut blocks = write.open_table(BLOCKS).map_err(|e| err(&e))?;
-            blocks
-                .insert(
-                    block.info.number.to_be_bytes().as_slice(),
-                    encode_block(&block.info).as_slice(),
-                )
-                .map_err(|e| err(&e))?;
+            put_block(&mut blocks, &block.info).map_err(|e| err(&e))?;
             let mut tx_table = write.open_table(TXS).map_err(|e| err(&e))?;
             for tx in txs {
                 tx_table
@@ -313,7 +321,7 @@ impl Persisted {
         for (key, record) in entries(BLOCKS)? {
             let info = decode_block(&record).map_err(|e| damaged(&path, e))?;
             let after = blocks.last().map(|b| b.number);
-            let in_place = key == info.number.to_be_bytes()
+            let in_place = key == block_key(info.number)
                 && info.number < u64::MAX
                 && after.map_or(info.number == 0, |after| info.number > after);
             if !in_place {
