@@ -135,10 +135,7 @@ impl InboxReader {
         // signature from a contract of their own, as many as they can pay for.
         let mut inboxes: Vec<[u8; 20]> = logs
             .iter()
-            .filter(|l| {
-                l.address == ic.bridge
-                    && l.topics.first() == Some(&abi::event_topic(sig::EV_MESSAGE_DELIVERED))
-            })
+            .filter(|l| self.is_delivered(l))
             .filter_map(|l| abi::word_at(&l.data, 0).and_then(|w| abi::word_address(&w)))
             .collect();
         inboxes.sort_unstable();
@@ -190,11 +187,15 @@ impl InboxReader {
         Ok(ts)
     }
 
+    /// Whether `log` is the Bridge's `MessageDelivered`.
+    fn is_delivered(&self, log: &Log) -> bool {
+        log.address == self.contracts.bridge
+            && log.topics.first() == Some(&abi::event_topic(sig::EV_MESSAGE_DELIVERED))
+    }
+
     fn read_log(&mut self, chain: &mut Chain, log: &Log, data_logs: &[Log]) -> Result<(), L1Error> {
         let topic = log.topics.first().copied().unwrap_or(Hash::ZERO);
-        if log.address == self.contracts.bridge
-            && topic == abi::event_topic(sig::EV_MESSAGE_DELIVERED)
-        {
+        if self.is_delivered(log) {
             self.read_delivered(chain, log, data_logs)
         } else if log.address == self.contracts.sequencer_inbox {
             if topic == abi::event_topic(sig::EV_BATCH_DELIVERED) {
